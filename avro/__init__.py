@@ -1,0 +1,1 @@
+"""Avro schemas of the event contract, and their codec, validator and producer."""

@@ -1,0 +1,130 @@
+"""One typed settings object per process, built once at the entry point from the environment.
+
+Nothing below the entry point reads ``os.environ``: it is handed a :class:`Settings` (or the part
+of it it needs). Every variable is documented in the README's configuration table.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from pulse.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class KafkaSettings:
+    bootstrap_servers: str = "127.0.0.1:9092"
+    # Empty: Avro single-object encoding. "mock://…" or "http://…": Confluent wire format.
+    schema_registry_url: str = ""
+    topic_prefix: str = "pulse"
+    # Partitions of every domain topic; the worker's tables and changelogs follow it.
+    partitions: int = 4
+    replication_factor: int = 1
+
+
+@dataclass(frozen=True)
+class StreamSettings:
+    app_id: str = "pulse-worker"
+    # How long an event id is remembered for deduplication (METRICS.md §4: 30 days).
+    dedup_horizon_seconds: int = 30 * 24 * 3600
+    # Events older than this (event time vs. wall clock) go to the dead-letter topic as
+    # "too_late"; the recalculation job repairs their buckets from the raw events.
+    late_horizon_seconds: int = 400 * 24 * 3600
+    batch_size: int = 2000
+    batch_within_seconds: float = 0.5
+    data_dir: Path = ROOT / ".local" / "faust"
+    web_port: int = 6066
+
+
+@dataclass(frozen=True)
+class ClickHouseSettings:
+    # "chdb:///abs/path" (embedded, the default) or "clickhouse://user:pass@host:9000/db".
+    url: str = "chdb://" + str(ROOT / ".local" / "chdb")
+    database: str = "pulse"
+
+
+@dataclass(frozen=True)
+class RedisSettings:
+    url: str = "redis://127.0.0.1:6379/0"
+    realtime_ttl_seconds: int = 60
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    jwt_secret: str = "dev-only-secret-change-me"
+    jwt_algorithm: str = "HS256"
+
+
+@dataclass(frozen=True)
+class SinkSettings:
+    group_id: str = "pulse-sink"
+    batch_rows: int = 20000
+    batch_seconds: float = 0.5
+
+
+@dataclass(frozen=True)
+class Settings:
+    kafka: KafkaSettings = field(default_factory=KafkaSettings)
+    stream: StreamSettings = field(default_factory=StreamSettings)
+    clickhouse: ClickHouseSettings = field(default_factory=ClickHouseSettings)
+    redis: RedisSettings = field(default_factory=RedisSettings)
+    api: ApiSettings = field(default_factory=ApiSettings)
+    sink: SinkSettings = field(default_factory=SinkSettings)
+    log_level: str = "INFO"
+    log_format: str = "console"  # or "json"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from ``PULSE_*`` variables; unknown values raise :class:`ConfigError`."""
+        env = os.environ if env is None else env
+        s = cls()
+        return replace(
+            s,
+            kafka=_override(s.kafka, env, "PULSE_KAFKA_"),
+            stream=_override(s.stream, env, "PULSE_STREAM_"),
+            clickhouse=_override(s.clickhouse, env, "PULSE_CLICKHOUSE_"),
+            redis=_override(s.redis, env, "PULSE_REDIS_"),
+            api=_override(s.api, env, "PULSE_API_"),
+            sink=_override(s.sink, env, "PULSE_SINK_"),
+            log_level=env.get("PULSE_LOG_LEVEL", s.log_level),
+            log_format=env.get("PULSE_LOG_FORMAT", s.log_format),
+        )
+
+    def topic(self, name: str) -> str:
+        """The full name of a declared topic, e.g. ``topic("events.conversations")``."""
+        return f"{self.kafka.topic_prefix}.{name}"
+
+
+def _override(section: Any, env: Mapping[str, str], prefix: str) -> Any:
+    changes: dict[str, Any] = {}
+    for name, current in vars(section).items():
+        raw = env.get(prefix + name.upper())
+        if raw is None:
+            continue
+        changes[name] = _parse(raw, current, prefix + name.upper())
+    return replace(section, **changes)
+
+
+def _parse(raw: str, current: Any, var: str) -> Any:
+    try:
+        if isinstance(current, bool):
+            if raw.lower() not in {"1", "0", "true", "false", "yes", "no"}:
+                raise ValueError(raw)
+            return raw.lower() in {"1", "true", "yes"}
+        if isinstance(current, int):
+            return int(raw)
+        if isinstance(current, float):
+            return float(raw)
+        if isinstance(current, Path):
+            return Path(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{var}={raw!r} is not a valid {type(current).__name__}", var=var) from exc
+    return raw

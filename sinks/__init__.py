@@ -1,0 +1,1 @@
+"""ClickHouse and Redis: migrations, writers, and the sink process that owns them."""

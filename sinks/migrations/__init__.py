@@ -1,0 +1,1 @@
+"""Numbered ClickHouse migrations; each module has ``forwards`` and ``backwards`` SQL."""

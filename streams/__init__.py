@@ -1,0 +1,1 @@
+"""The Faust worker: decode → validate → dedup → process → hand off, exactly once."""

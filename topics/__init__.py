@@ -1,0 +1,1 @@
+"""Topic declarations (topics.toml) and the tools that plan and apply them."""
