@@ -26,7 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "api": ("pulse.graphql.api_cli", "run the GraphQL API alone (ClickHouse server)"),
     "serve": ("pulse.graphql.serve_cli", "run sink + GraphQL in one process (owns chdb)"),
     "token": ("pulse.graphql.token_cli", "mint a bearer token for a tenant"),
-    "demo-events": ("pulse.avro.demo_cli", "write a JSONL file of demo events"),
+    "demo-events": ("pulse.demo_cli", "write a JSONL file of synthetic events"),
 }
 
 
