@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# `make demo`: topics, tenants, the worker and the sink+API, then a week of synthetic traffic.
+# `make demo-stop` stops the two processes (Kafka and Redis keep running: `make services-down`).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+demo=.local/demo
+pulse=.venv/bin/pulse
+mkdir -p "$demo"
+
+stop() {
+  for name in worker serve; do
+    if [[ -f $demo/$name.pid ]] && kill -0 "$(cat "$demo/$name.pid")" 2>/dev/null; then
+      kill "$(cat "$demo/$name.pid")" && echo "stopped $name"
+    fi
+    rm -f "$demo/$name.pid"
+  done
+}
+
+if [[ ${1:-} == stop ]]; then stop; exit 0; fi
+stop
+
+$pulse topics apply
+$pulse tenants set acme --timezone America/New_York
+$pulse tenants set globex --timezone Europe/Lisbon
+$pulse tenants set initech --timezone America/Sao_Paulo
+
+nohup $pulse serve >"$demo/serve.log" 2>&1 &
+echo $! >"$demo/serve.pid"
+nohup $pulse worker >"$demo/worker.log" 2>&1 &
+echo $! >"$demo/worker.pid"
+
+for _ in $(seq 1 120); do
+  curl -fs http://127.0.0.1:8000/health >/dev/null 2>&1 && break
+  kill -0 "$(cat "$demo/serve.pid")" 2>/dev/null || { echo "pulse serve died; see $demo/serve.log" >&2; exit 1; }
+  sleep 0.5
+done
+
+$pulse demo-events "$demo/events.jsonl" --days 7
+$pulse produce "$demo/events.jsonl" || true   # the demo file has no bad lines; keep going anyway
+echo "waiting for the worker to catch up…"
+sleep 20
+
+token=$($pulse token acme)
+query='{"query":"{ messagingMetrics(from: \"2020-01-01T00:00:00Z\", to: \"2100-01-01T00:00:00Z\", granularity: DAY) { buckets { start end sent delivered read deliveryRate readRate firstResponse { conversations frtAvgSeconds frtP50Seconds frtP90Seconds } } } }"}'
+echo
+echo "GraphQL: http://127.0.0.1:8000/graphql   health: http://127.0.0.1:8000/health"
+echo "logs:    $demo/worker.log  $demo/serve.log"
+echo "token for tenant acme (America/New_York):"
+echo "  $token"
+echo "daily messaging metrics of acme:"
+curl -s http://127.0.0.1:8000/graphql -H "Authorization: Bearer $token" \
+  -H 'Content-Type: application/json' -d "$query" | .venv/bin/python -m json.tool | head -60
+echo
+echo "stop with: make demo-stop"

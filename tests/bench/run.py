@@ -1,0 +1,189 @@
+"""``make bench``: one run, one topic, three consumers of it.
+
+1. produce ≥200k Avro events (the producer SDK) to a fresh topic set;
+2. a bare confluent-kafka consume + fastavro decode loop over them;
+3. a naive Faust agent (tests/bench/naive_faust.py) updating one windowed table per event;
+4. the pipeline: `pulse worker` (exactly once) + `pulse serve` (raw rows and aggregates into
+   ClickHouse), timed from its first committed progress until the sink has written everything.
+
+The last line printed is one JSON object with the three rates.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from confluent_kafka import Consumer, TopicPartition
+
+from pulse.avro.codec import EventDecoder, EventEncoder
+from pulse.avro.contract import validate
+from pulse.avro.producer import EventProducer
+from pulse.avro.schemas import SchemaCatalog
+from pulse.settings import ClickHouseSettings, Settings
+from pulse.simulate import Simulation, TenantPlan
+from tests.e2e.harness import REPO, Pipeline, free_port, pulse
+
+EVENTS = int(os.environ.get("BENCH_EVENTS", "200000"))
+TENANTS = [TenantPlan("acme", "America/New_York"), TenantPlan("globex", "Europe/Lisbon")]
+
+
+def bench_settings(workdir: Path) -> Settings:
+    run = uuid.uuid4().hex[:6]
+    base = Settings()
+    return replace(
+        base,
+        kafka=replace(base.kafka, topic_prefix=f"bench{run}"),
+        stream=replace(
+            base.stream, app_id=f"bench{run}-worker", data_dir=workdir / "faust", web_port=free_port()
+        ),
+        clickhouse=ClickHouseSettings(url=f"chdb://{workdir / 'chdb'}", database="pulse"),
+        sink=replace(base.sink, group_id=f"bench{run}-sink"),
+        api=replace(base.api, port=free_port()),
+    )
+
+
+def messaging_events(n: int) -> list[dict[str, object]]:
+    """n valid messaging events, conversations and campaigns mixed, without duplicates."""
+    end = datetime.now(UTC)
+    events: list[dict[str, object]] = []
+    seed = 1
+    while len(events) < n:
+        sim = Simulation(
+            tenants=TENANTS,
+            start=end - timedelta(days=2),
+            end=end,
+            conversations_per_tenant=2000,
+            campaign_messages_per_tenant=4000,
+            duplicate_rate=0.0,
+            seed=seed,
+        )
+        events += [e for e in sim.events() if str(e["event_type"]).startswith(("message.", "conversation."))]
+        seed += 1
+    return events[:n]
+
+
+def produce(settings: Settings, events: list[dict[str, object]]) -> float:
+    producer = EventProducer(settings.kafka, EventEncoder(SchemaCatalog()))
+    started = time.perf_counter()
+    for event in events:
+        producer.publish(validate(event))
+    producer.flush()
+    return len(events) / (time.perf_counter() - started)
+
+
+def bare_consume_decode(settings: Settings, total: int) -> float:
+    topic = settings.topic("events.conversations")
+    consumer = Consumer(
+        {
+            "bootstrap.servers": settings.kafka.bootstrap_servers,
+            "group.id": f"bare-{uuid.uuid4().hex}",
+            "enable.auto.commit": False,
+            "auto.offset.reset": "earliest",
+        }
+    )
+    meta = consumer.list_topics(topic, timeout=10).topics[topic]
+    consumer.assign([TopicPartition(topic, p, 0) for p in meta.partitions])
+    decoder = EventDecoder(SchemaCatalog())
+    seen, started = 0, 0.0
+    while seen < total:
+        batch = consumer.consume(10_000, timeout=5)
+        if not batch:
+            raise RuntimeError(f"bare consumer stalled at {seen}/{total}")
+        if not started:
+            started = time.perf_counter()
+        for msg in batch:
+            if msg.error() is None:
+                decoder.decode(msg.value())
+                seen += 1
+    elapsed = time.perf_counter() - started
+    consumer.close()
+    return seen / elapsed
+
+
+def naive_faust(settings: Settings, total: int, workdir: Path) -> float:
+    env = dict(
+        os.environ,
+        BENCH_TOPIC=settings.topic("events.conversations"),
+        BENCH_EVENTS=str(total),
+        BENCH_APP_ID=f"naive-{uuid.uuid4().hex[:6]}",
+        BENCH_DATA_DIR=str(workdir / "naive"),
+        BENCH_BOOTSTRAP=settings.kafka.bootstrap_servers,
+    )
+    out = subprocess.run(
+        [sys.executable, "-m", "tests.bench.naive_faust", "worker", "-l", "warning"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
+    )
+    lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
+    if not lines:
+        raise RuntimeError(f"naive Faust agent printed no result:\n{out.stderr[-3000:]}")
+    result = json.loads(lines[-1])
+    return float(result["events"]) / float(result["seconds"])
+
+
+def pipeline_rate(settings: Settings, total: int, workdir: Path) -> float:
+    pipeline = Pipeline(settings, workdir)
+    inputs = pipeline.topics()
+    try:
+        pipeline.serve.start()
+        pipeline.wait_api()
+        pipeline.worker.start()
+        started = 0.0
+        while True:
+            pipeline.worker.assert_alive()
+            lag = pipeline.lag(settings.stream.app_id, inputs)
+            if not started and lag < total:
+                started = time.perf_counter()
+            if started and lag == 0 and pipeline.lag(settings.sink.group_id, [settings.topic("rows")]) == 0:
+                return total / (time.perf_counter() - started)
+            time.sleep(0.2)
+    finally:
+        pipeline.stop()
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="pulse-bench-") as tmp:
+        workdir = Path(tmp)
+        settings = bench_settings(workdir)
+        pulse(settings, "topics", "apply")
+        for tenant in TENANTS:
+            pulse(settings, "tenants", "set", tenant.tenant_id, "--timezone", tenant.timezone)
+        events = messaging_events(EVENTS)
+        print(f"producing {len(events)} events", file=sys.stderr)
+        produced = produce(settings, events)
+        print(f"produced at {produced:,.0f} events/s", file=sys.stderr)
+        bare = bare_consume_decode(settings, len(events))
+        print(f"bare consume+decode: {bare:,.0f} events/s", file=sys.stderr)
+        naive = naive_faust(settings, len(events), workdir)
+        print(f"naive Faust agent: {naive:,.0f} events/s", file=sys.stderr)
+        piped = pipeline_rate(settings, len(events), workdir)
+        print(f"pipeline end to end: {piped:,.0f} events/s", file=sys.stderr)
+        print(
+            json.dumps(
+                {
+                    "events": len(events),
+                    "pipeline_events_per_s": round(piped),
+                    "bare_consume_decode_events_per_s": round(bare),
+                    "naive_faust_events_per_s": round(naive),
+                    "pipeline_vs_bare": round(piped / bare, 3),
+                    "pipeline_vs_naive": round(piped / naive, 2),
+                }
+            )
+        )
+
+
+if __name__ == "__main__":
+    main()

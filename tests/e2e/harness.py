@@ -1,0 +1,185 @@
+"""Runs the real processes of the pipeline for end-to-end tests: `pulse worker` and `pulse serve`.
+
+Each runs as a subprocess with the test's settings passed as PULSE_* variables, exactly as a user
+would run them, so a test can SIGKILL one and start it again.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import jwt
+from confluent_kafka import Consumer, TopicPartition
+
+from pulse.settings import Settings
+
+REPO = Path(__file__).resolve().parents[2]
+DOMAIN_TOPICS = ("events.conversations", "events.outreach", "events.web", "events.contacts")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def env_for(settings: Settings, **extra: str) -> dict[str, str]:
+    """The PULSE_* environment that rebuilds ``settings`` in a child process."""
+    env = dict(os.environ)
+    env.update(
+        PULSE_KAFKA_BOOTSTRAP_SERVERS=settings.kafka.bootstrap_servers,
+        PULSE_KAFKA_TOPIC_PREFIX=settings.kafka.topic_prefix,
+        PULSE_KAFKA_PARTITIONS=str(settings.kafka.partitions),
+        PULSE_STREAM_APP_ID=settings.stream.app_id,
+        PULSE_STREAM_DATA_DIR=str(settings.stream.data_dir),
+        PULSE_STREAM_WEB_PORT=str(settings.stream.web_port),
+        PULSE_STREAM_LATE_HORIZON_SECONDS=str(settings.stream.late_horizon_seconds),
+        PULSE_CLICKHOUSE_URL=settings.clickhouse.url,
+        PULSE_SINK_GROUP_ID=settings.sink.group_id,
+        PULSE_API_PORT=str(settings.api.port),
+        PULSE_API_JWT_SECRET=settings.api.jwt_secret,
+        PULSE_LOG_LEVEL="WARNING",
+    )
+    env.update(extra)
+    return env
+
+
+def pulse(settings: Settings, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run one `pulse` command to completion."""
+    return subprocess.run(
+        [sys.executable, "-m", "pulse", *args],
+        cwd=REPO,
+        env=env_for(settings),
+        capture_output=True,
+        text=True,
+        check=check,
+        timeout=600,
+    )
+
+
+@dataclass
+class Process:
+    name: str
+    args: list[str]
+    settings: Settings
+    log: Path
+    popen: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with self.log.open("ab") as log:
+            self.popen = subprocess.Popen(
+                [sys.executable, "-m", "pulse", *self.args],
+                cwd=REPO,
+                env=env_for(self.settings),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+
+    def kill(self) -> None:
+        """SIGKILL: no clean-up, no flush, no commit."""
+        if self.popen and self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGKILL)
+            self.popen.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.popen and self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGTERM)
+            try:
+                self.popen.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def assert_alive(self) -> None:
+        assert self.popen is not None
+        code = self.popen.poll()
+        if code is not None:
+            tail = self.log.read_text(errors="replace")[-4000:]
+            raise AssertionError(f"{self.name} exited with {code}:\n{tail}")
+
+
+@dataclass
+class Pipeline:
+    settings: Settings
+    workdir: Path
+    worker: Process = field(init=False)
+    serve: Process = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.worker = Process("worker", ["worker"], self.settings, self.workdir / "worker.log")
+        self.serve = Process("serve", ["serve"], self.settings, self.workdir / "serve.log")
+
+    def topics(self, names: Iterable[str] = DOMAIN_TOPICS) -> list[str]:
+        return [self.settings.topic(n) for n in names]
+
+    def lag(self, group: str, topics: Iterable[str]) -> int:
+        """Messages of ``topics`` that ``group`` has not committed yet."""
+        consumer = Consumer(
+            {"bootstrap.servers": self.settings.kafka.bootstrap_servers, "group.id": group}
+        )
+        try:
+            total = 0
+            parts: list[TopicPartition] = []
+            for topic in topics:
+                meta = consumer.list_topics(topic, timeout=10).topics[topic]
+                parts += [TopicPartition(topic, p) for p in meta.partitions]
+            committed = consumer.committed(parts, timeout=10)
+            for tp in committed:
+                _, high = consumer.get_watermark_offsets(TopicPartition(tp.topic, tp.partition), timeout=10)
+                total += max(0, high - max(tp.offset, 0))
+            return total
+        finally:
+            consumer.close()
+
+    def wait_caught_up(self, timeout: float = 600) -> None:
+        """Until the worker has committed every input and the sink every hand-off batch."""
+        deadline = time.monotonic() + timeout
+        rows = [self.settings.topic("rows")]
+        while time.monotonic() < deadline:
+            self.worker.assert_alive()
+            self.serve.assert_alive()
+            if self.lag(self.settings.stream.app_id, self.topics()) == 0:
+                time.sleep(1.0)  # let a final hand-off batch reach the sink's topic
+                if self.lag(self.settings.sink.group_id, rows) == 0:
+                    return
+            time.sleep(1.0)
+        raise AssertionError(f"pipeline did not catch up in {timeout} s")
+
+    def token(self, tenant: str) -> str:
+        claims = {"tenant_id": tenant, "exp": int(time.time()) + 3600}
+        return jwt.encode(claims, self.settings.api.jwt_secret, algorithm="HS256")
+
+    def graphql(self, tenant: str, query: str, variables: Mapping[str, Any]) -> dict[str, Any]:
+        url = f"http://127.0.0.1:{self.settings.api.port}/graphql"
+        response = httpx.post(
+            url,
+            json={"query": query, "variables": dict(variables)},
+            headers={"Authorization": f"Bearer {self.token(tenant)}"},
+            timeout=60,
+        )
+        body: dict[str, Any] = response.json()
+        return body
+
+    def wait_api(self, timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.serve.assert_alive()
+            try:
+                httpx.get(f"http://127.0.0.1:{self.settings.api.port}/health", timeout=5)
+                return
+            except httpx.HTTPError:
+                time.sleep(0.5)
+        raise AssertionError("the API did not answer")
+
+    def stop(self) -> None:
+        self.worker.stop()
+        self.serve.stop()

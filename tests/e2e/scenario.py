@@ -1,0 +1,206 @@
+"""The end-to-end scenario shared by the pipeline and crash tests: traffic, invalid input, checks."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from confluent_kafka import Consumer, Producer, TopicPartition
+
+from pulse.avro.codec import EventEncoder
+from pulse.avro.schemas import SchemaCatalog
+from pulse.simulate import Simulation, TenantPlan
+from tests.e2e.harness import Pipeline, pulse
+from tests.e2e.oracle import Expected, recompute
+
+TENANTS = [
+    TenantPlan("acme", "America/New_York"),
+    TenantPlan("globex", "Europe/Lisbon"),
+    TenantPlan("initech", "Asia/Kolkata"),
+]
+ZONES = {t.tenant_id: t.timezone for t in TENANTS}
+GRANULARITIES = ("hour", "day", "week", "month")
+
+QUERY = """
+query Messaging($from: DateTime!, $to: DateTime!, $granularity: Granularity!, $channel: String) {
+  messagingMetrics(from: $from, to: $to, granularity: $granularity, channel: $channel) {
+    buckets {
+      start end sent delivered read clicked failed complained unsubscribed received
+      deliveryRate readRate clickRate failureRate
+      firstResponse { conversations frtAvgSeconds frtP50Seconds frtP90Seconds }
+    }
+  }
+}
+"""
+
+
+def last_dst_change(zone: str, before: datetime) -> datetime:
+    """The most recent instant before ``before`` at which ``zone`` changed its UTC offset."""
+    tz = ZoneInfo(zone)
+    t = before.replace(minute=0, second=0, microsecond=0)
+    offset = t.astimezone(tz).utcoffset()
+    while True:
+        earlier = t - timedelta(hours=1)
+        if earlier.astimezone(tz).utcoffset() != offset:
+            return t
+        t = earlier
+
+
+def simulation(conversations: int = 300, seed: int = 11) -> Simulation:
+    """≥10k events for three tenants over six days around New York's last DST change."""
+    change = last_dst_change("America/New_York", datetime.now(UTC) - timedelta(days=1))
+    return Simulation(
+        tenants=TENANTS,
+        start=change - timedelta(days=3),
+        end=change + timedelta(days=3),
+        conversations_per_tenant=conversations,
+        campaign_messages_per_tenant=conversations * 5 // 3,
+        seed=seed,
+    )
+
+
+BAD_LINES = [
+    '{"event_id": "not json"',
+    json.dumps({"event_type": "message.sent", "tenant_id": "acme"}),
+    json.dumps(
+        {
+            "event_id": str(uuid.uuid4()),
+            "tenant_id": "acme",
+            "event_type": "csat.submitted",
+            "occurred_at": "2026-11-01T10:00:00Z",
+            "conversation_id": "c1",
+            "score": "5",
+        }
+    ),
+]
+
+
+def write_input(events: list[dict[str, object]], path: Path) -> int:
+    """Writes the JSONL with a few bad lines mixed in; returns how many lines are bad."""
+    lines = [json.dumps(e) for e in events]
+    for i, bad in enumerate(BAD_LINES):
+        lines.insert((i + 1) * len(lines) // (len(BAD_LINES) + 1), bad)
+    path.write_text("\n".join(lines) + "\n")
+    return len(BAD_LINES)
+
+
+def publish_invalid_messages(pipeline: Pipeline) -> int:
+    """Bytes no producer SDK would send: garbage, an unknown schema, a contract breach."""
+    settings = pipeline.settings
+    encoder = EventEncoder(SchemaCatalog())
+    breach = encoder.encode(
+        {
+            "event_id": str(uuid.uuid4()),
+            "tenant_id": "acme",
+            "event_type": "csat.submitted",
+            "occurred_at": 1_700_000_000_000,
+            "schema_version": 1,
+            "attributes": {},
+            "tags": [],
+            "conversation_id": "conv-x",
+            "score": 9,
+            "agent_id": None,
+            "channel": None,
+            "org_unit": None,
+        }
+    )
+    messages = [b"\x00garbage", b"\xc3\x01" + b"\x07" * 8 + b"\x02", breach, b""]
+    producer = Producer({"bootstrap.servers": settings.kafka.bootstrap_servers})
+    for value in messages:
+        producer.produce(settings.topic("events.conversations"), key=b"acme:conv-x", value=value)
+    assert producer.flush(30) == 0
+    return len(messages)
+
+
+def dead_letters(pipeline: Pipeline) -> list[Any]:
+    """Every message of the conversations topic's dead-letter twin."""
+    settings = pipeline.settings
+    topic = settings.topic("events.conversations.dlq")
+    consumer = Consumer(
+        {
+            "bootstrap.servers": settings.kafka.bootstrap_servers,
+            "group.id": f"dlq-reader-{uuid.uuid4().hex}",
+            "enable.auto.commit": False,
+            "isolation.level": "read_committed",
+        }
+    )
+    meta = consumer.list_topics(topic, timeout=10).topics[topic]
+    parts = [TopicPartition(topic, p, 0) for p in meta.partitions]
+    ends = {p.partition: consumer.get_watermark_offsets(p, timeout=10)[1] for p in parts}
+    consumer.assign(parts)
+    out: list[Any] = []
+    done = {p for p, end in ends.items() if end == 0}
+    while len(done) < len(parts):
+        msg = consumer.poll(5)
+        if msg is None:
+            break
+        if msg.error() is None:
+            out.append(msg)
+            if msg.offset() + 1 >= ends[msg.partition()]:
+                done.add(msg.partition())
+    consumer.close()
+    return out
+
+
+def prepare(pipeline: Pipeline, tmp_path: Path, sim: Simulation) -> tuple[list[dict[str, object]], Expected]:
+    """Topics, tenants' zones, and the input file produced with the CLI; returns the oracle."""
+    settings = pipeline.settings
+    pulse(settings, "topics", "apply")
+    for tenant in TENANTS:
+        pulse(settings, "tenants", "set", tenant.tenant_id, "--timezone", tenant.timezone)
+    events = sim.events()
+    path = tmp_path / "events.jsonl"
+    bad = write_input(events, path)
+    result = pulse(settings, "produce", str(path), check=False)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.count("line ") >= bad, result.stderr
+    return events, recompute(events, ZONES)
+
+
+def iso(at: datetime) -> str:
+    return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def assert_metrics_match(pipeline: Pipeline, expected: Expected, sim: Simulation) -> None:
+    """GraphQL's buckets equal the recomputation for every tenant, granularity and a channel."""
+    window = {"from": iso(sim.start - timedelta(days=40)), "to": iso(sim.end + timedelta(days=40))}
+    for tenant in ZONES:
+        for granularity in GRANULARITIES:
+            for channel in (None, "whatsapp"):
+                variables = {**window, "granularity": granularity.upper(), "channel": channel}
+                body = pipeline.graphql(tenant, QUERY, variables)
+                assert "errors" not in body, body
+                got = {
+                    datetime.fromisoformat(b["start"]).astimezone(UTC): _flatten(b)
+                    for b in body["data"]["messagingMetrics"]["buckets"]
+                }
+                want = expected.messaging(tenant, granularity, channel)
+                assert set(got) == set(want), (tenant, granularity, channel)
+                for start, row in want.items():
+                    assert got[start] == row, (tenant, granularity, channel, start)
+
+
+def _flatten(bucket: dict[str, Any]) -> dict[str, object]:
+    frt = bucket["firstResponse"] or {}
+    return {
+        "sent": bucket["sent"],
+        "delivered": bucket["delivered"],
+        "read": bucket["read"],
+        "clicked": bucket["clicked"],
+        "failed": bucket["failed"],
+        "complained": bucket["complained"],
+        "unsubscribed": bucket["unsubscribed"],
+        "received": bucket["received"],
+        "delivery_rate": bucket["deliveryRate"],
+        "read_rate": bucket["readRate"],
+        "click_rate": bucket["clickRate"],
+        "failure_rate": bucket["failureRate"],
+        "frt_conversations": frt.get("conversations", 0),
+        "frt_avg_seconds": frt.get("frtAvgSeconds"),
+        "frt_p50_seconds": frt.get("frtP50Seconds"),
+        "frt_p90_seconds": frt.get("frtP90Seconds"),
+    }
