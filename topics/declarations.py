@@ -1,0 +1,210 @@
+"""Loads ``topics.toml`` into typed, validated :class:`TopicSpec` objects.
+
+Every mistake in the file is a :class:`DeclarationError` naming the offending field, so a typo
+fails ``pulse topics plan`` instead of silently creating a wrong topic.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from pulse.topics.errors import DeclarationError
+
+DEFAULT_PATH = Path(__file__).with_name("topics.toml")
+
+_NAME = re.compile(r"^[A-Za-z0-9._-]+$")
+_TOPIC_KEYS = {"name", "partitions", "replication", "config", "event_types", "key_fields"}
+_DEAD_LETTER_KEYS = {"suffix", "config"}
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    """One declared topic; ``name`` is short (without the prefix)."""
+
+    name: str
+    # None: the cluster-wide setting (KafkaSettings.partitions / replication_factor) applies.
+    partitions: int | None = None
+    replication: int | None = None
+    config: Mapping[str, str] = field(default_factory=dict)
+    event_types: tuple[str, ...] = ()
+    key_fields: tuple[str, ...] = ()
+    # The short name of the domain topic this one is the dead-letter twin of.
+    dead_letter_of: str | None = None
+
+    @property
+    def is_domain(self) -> bool:
+        """True for an input topic that producers route events to."""
+        return bool(self.event_types)
+
+
+@dataclass(frozen=True)
+class Declarations:
+    """All declared topics, dead-letter twins included, in declaration order."""
+
+    topics: tuple[TopicSpec, ...]
+    dead_letter_suffix: str
+
+    def get(self, name: str) -> TopicSpec:
+        for spec in self.topics:
+            if spec.name == name:
+                return spec
+        raise DeclarationError(f"topic {name!r} is not declared", field="name", value=name)
+
+    def domain_topics(self) -> tuple[TopicSpec, ...]:
+        return tuple(spec for spec in self.topics if spec.is_domain)
+
+    def dead_letter_name(self, name: str) -> str:
+        """The short name of a domain topic's dead-letter twin."""
+        if not self.get(name).is_domain:
+            raise DeclarationError(f"{name!r} is not a domain topic", field="name", value=name)
+        return name + self.dead_letter_suffix
+
+
+@cache
+def default_declarations() -> Declarations:
+    """The packaged ``topics.toml``, parsed once per process."""
+    return load(DEFAULT_PATH)
+
+
+def load(path: Path) -> Declarations:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise DeclarationError(f"cannot read {path}: {exc}", field="", path=str(path)) from exc
+    return parse(text, source=str(path))
+
+
+def parse(text: str, source: str = "topics.toml") -> Declarations:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise DeclarationError(f"{source}: {exc}", field="", path=source) from exc
+    _only_keys(data, {"dead_letter", "topic"}, "")
+    dead_letter = _table(data.get("dead_letter", {}), "dead_letter")
+    _only_keys(dead_letter, _DEAD_LETTER_KEYS, "dead_letter")
+    suffix = _string(dead_letter.get("suffix", ".dlq"), "dead_letter.suffix")
+    dead_letter_config = _config(dead_letter.get("config", {}), "dead_letter.config")
+
+    raw_topics = data.get("topic", [])
+    if not isinstance(raw_topics, list) or not raw_topics:
+        raise DeclarationError("declare at least one [[topic]]", field="topic")
+    declared = [_topic(raw, f"topic[{i}]") for i, raw in enumerate(raw_topics)]
+
+    topics: list[TopicSpec] = []
+    for spec in declared:
+        topics.append(spec)
+        if spec.is_domain:
+            twin = TopicSpec(
+                name=spec.name + suffix,
+                partitions=spec.partitions,
+                replication=spec.replication,
+                config=dead_letter_config,
+                dead_letter_of=spec.name,
+            )
+            topics.append(twin)
+    _check_unique(topics)
+    return Declarations(topics=tuple(topics), dead_letter_suffix=suffix)
+
+
+def _topic(raw: Any, where: str) -> TopicSpec:
+    table = _table(raw, where)
+    _only_keys(table, _TOPIC_KEYS, where)
+    if "name" not in table:
+        raise DeclarationError(f"{where}: missing name", field=f"{where}.name")
+    name = _string(table["name"], f"{where}.name")
+    if not _NAME.match(name):
+        raise DeclarationError(
+            f"{where}.name {name!r} may only hold letters, digits, '.', '_' and '-'",
+            field=f"{where}.name",
+        )
+    event_types = _strings(table.get("event_types", []), f"{where}.event_types")
+    key_fields = _strings(table.get("key_fields", []), f"{where}.key_fields")
+    if event_types and not key_fields:
+        raise DeclarationError(
+            f"{where}: a topic with event_types needs key_fields", field=f"{where}.key_fields"
+        )
+    if key_fields and not event_types:
+        raise DeclarationError(
+            f"{where}: key_fields without event_types route nothing", field=f"{where}.event_types"
+        )
+    return TopicSpec(
+        name=name,
+        partitions=_positive(table.get("partitions"), f"{where}.partitions"),
+        replication=_positive(table.get("replication"), f"{where}.replication"),
+        config=_config(table.get("config", {}), f"{where}.config"),
+        event_types=event_types,
+        key_fields=key_fields,
+    )
+
+
+def _check_unique(topics: list[TopicSpec]) -> None:
+    names: set[str] = set()
+    owner: dict[str, str] = {}
+    for spec in topics:
+        if spec.name in names:
+            raise DeclarationError(f"topic {spec.name!r} is declared twice", field="name")
+        names.add(spec.name)
+        for event_type in spec.event_types:
+            if event_type in owner:
+                raise DeclarationError(
+                    f"event type {event_type!r} is routed to both {owner[event_type]!r} "
+                    f"and {spec.name!r}",
+                    field="event_types",
+                )
+            owner[event_type] = spec.name
+
+
+def _only_keys(table: Mapping[str, Any], allowed: set[str], where: str) -> None:
+    unknown = sorted(set(table) - allowed)
+    if unknown:
+        place = f"{where}." if where else ""
+        raise DeclarationError(
+            f"unknown key {place}{unknown[0]} (allowed: {', '.join(sorted(allowed))})",
+            field=place + unknown[0],
+        )
+
+
+def _table(raw: Any, where: str) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise DeclarationError(f"{where} must be a table", field=where)
+    return raw
+
+
+def _string(raw: Any, where: str) -> str:
+    if not isinstance(raw, str) or not raw:
+        raise DeclarationError(f"{where} must be a non-empty string", field=where)
+    return raw
+
+
+def _strings(raw: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(raw, list):
+        raise DeclarationError(f"{where} must be a list of strings", field=where)
+    values = tuple(_string(item, where) for item in raw)
+    if len(set(values)) != len(values):
+        raise DeclarationError(f"{where} lists a value twice", field=where)
+    return values
+
+
+def _positive(raw: Any, where: str) -> int | None:
+    if raw is None:
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, int) or raw < 1:
+        raise DeclarationError(f"{where} must be a positive integer", field=where)
+    return raw
+
+
+def _config(raw: Any, where: str) -> dict[str, str]:
+    table = _table(raw, where)
+    config: dict[str, str] = {}
+    for key, value in table.items():
+        # Kafka configs are strings on the wire; integers are accepted for readability.
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            raise DeclarationError(f"{where}.{key} must be a string or an integer", field=where)
+        config[key] = str(value)
+    return config

@@ -1,0 +1,47 @@
+"""The topics family of errors: declarations, routing, tenant settings, admin calls."""
+
+from __future__ import annotations
+
+from pulse.errors import PulseError
+
+
+class TopicsError(PulseError):
+    """The root of every error raised by ``pulse.topics``."""
+
+    code = "topics_error"
+
+
+class DeclarationError(TopicsError):
+    """``topics.toml`` is malformed; ``field`` says where (e.g. ``topic[2].partitions``)."""
+
+    code = "bad_topic_declaration"
+
+
+class RoutingError(TopicsError):
+    """An event cannot be routed: unknown ``event_type`` or none of its key fields is set."""
+
+    code = "unroutable_event"
+
+
+class AdminError(TopicsError):
+    """The cluster refused a planned change (create, add partitions, alter configs)."""
+
+    code = "topic_admin_failed"
+
+
+class TenantSettingsError(TopicsError):
+    """A tenant's settings are invalid, e.g. an unknown IANA time zone."""
+
+    code = "bad_tenant_settings"
+
+
+class TenantDirectoryTimeoutError(TopicsError):
+    """The tenant directory did not reach the topic's end within the allotted time."""
+
+    code = "tenant_directory_timeout"
+
+
+class PublishError(TopicsError):
+    """Kafka did not acknowledge a record the topics package published."""
+
+    code = "publish_failed"
