@@ -1,0 +1,97 @@
+"""Messaging counter slices: absolute totals per (tenant, granularity, bucket, channel, slice).
+
+A slice is owned by one source partition and versioned by the offset of the last event folded
+in, so the sink's ``ReplacingMergeTree(version)`` keeps the newest total (ARCHITECTURE.md).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pulse.streams.buckets import all_bucket_bounds
+from pulse.streams.source import SourceRecord
+
+COUNTER_FIELDS = (
+    "sent",
+    "delivered",
+    "read",
+    "clicked",
+    "failed",
+    "complained",
+    "unsubscribed",
+    "received",
+)
+_INDEX = {f"message.{name}": i for i, name in enumerate(COUNTER_FIELDS)}
+
+
+def counter_index(event_type: str) -> int | None:
+    """Which of the eight counters an event type increments, or None."""
+    return _INDEX.get(event_type)
+
+
+@dataclass(slots=True)
+class CounterSlice:
+    """The totals of one slice, stored in the table as ``[*counts, version, bucket_end]``."""
+
+    counts: list[int]
+    version: int
+    bucket_end: int
+
+    @classmethod
+    def empty(cls, bucket_end: int) -> CounterSlice:
+        return cls([0] * len(COUNTER_FIELDS), -1, bucket_end)
+
+    @classmethod
+    def from_state(cls, state: list[int]) -> CounterSlice:
+        n = len(COUNTER_FIELDS)
+        return cls(list(state[:n]), state[n], state[n + 1])
+
+    def to_state(self) -> list[int]:
+        return [*self.counts, self.version, self.bucket_end]
+
+
+def slice_key(tenant: str, granularity: str, start: int, channel: str, slice_: str) -> str:
+    """The table key of a slice: a JSON array, so no field value can collide with a separator."""
+    return json.dumps([tenant, granularity, start, channel, slice_], separators=(",", ":"))
+
+
+def fold_counter(
+    event: Mapping[str, Any],
+    source: SourceRecord,
+    tz: str,
+    state: Mapping[str, list[int]],
+    changed: dict[str, CounterSlice],
+) -> None:
+    """Adds a messaging event to its four buckets' slices in ``changed``, reading ``state``."""
+    index = counter_index(event["event_type"])
+    if index is None:
+        return
+    channel = event.get("channel") or ""
+    for granularity, (start, end) in all_bucket_bounds(event["occurred_at"], tz).items():
+        key = slice_key(event["tenant_id"], granularity, start, channel, source.slice)
+        current = changed.get(key)
+        if current is None:
+            stored = state.get(key)
+            current = CounterSlice.from_state(stored) if stored else CounterSlice.empty(end)
+            changed[key] = current
+        current.counts[index] += 1
+        current.version = source.offset
+
+
+def counter_row(key: str, value: CounterSlice) -> dict[str, Any]:
+    """The ``messaging_counters`` row of a slice."""
+    tenant, granularity, start, channel, slice_ = json.loads(key)
+    row: dict[str, Any] = {
+        "tenant_id": tenant,
+        "granularity": granularity,
+        "bucket_start": start,
+        "bucket_end": value.bucket_end,
+        "channel": channel,
+        "slice": slice_,
+        "version": value.version,
+    }
+    row.update(zip(COUNTER_FIELDS, value.counts, strict=True))
+    return row
