@@ -1,0 +1,62 @@
+"""The ASGI application: ``/graphql`` (POST, and GET for queries and GraphiQL) and ``/health``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+
+from pulse.graphql.auth import verify_header
+from pulse.graphql.context import ApiContext, Services
+from pulse.graphql.errors import UnauthenticatedError
+from pulse.graphql.health import Check, clickhouse_check, health_endpoint, redis_check
+from pulse.graphql.queries import Reader
+from pulse.graphql.realtime import RealtimeReader, RealtimeStore
+from pulse.graphql.schema import build_schema
+from pulse.settings import Settings
+
+
+class _GraphQL(GraphQL[ApiContext, None]):
+    """Strawberry's ASGI view, verifying the bearer token once per request."""
+
+    def __init__(self, services: Services, secret: str, algorithm: str) -> None:
+        super().__init__(build_schema())
+        self._services = services
+        self._secret = secret
+        self._algorithm = algorithm
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> ApiContext:
+        auth: Any
+        try:
+            auth = verify_header(
+                request.headers.get("authorization"), self._secret, self._algorithm
+            )
+        except UnauthenticatedError as refused:
+            auth = refused
+        return ApiContext(services=self._services, auth=auth, request=request, response=response)
+
+
+def create_app(
+    settings: Settings, clickhouse: Reader, realtime: RealtimeStore, kafka_check: Check
+) -> Starlette:
+    """The API over already-connected services; the caller owns and closes them."""
+    services = Services(clickhouse=clickhouse, realtime=RealtimeReader(realtime, clickhouse))
+    graphql = _GraphQL(services, settings.api.jwt_secret, settings.api.jwt_algorithm)
+    checks = {
+        "kafka": kafka_check,
+        "clickhouse": clickhouse_check(clickhouse),
+        "redis": redis_check(realtime),
+    }
+    return Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/health", health_endpoint(checks), methods=["GET"]),
+        ]
+    )

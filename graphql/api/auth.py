@@ -1,0 +1,103 @@
+"""Bearer-token authentication (JWT, HS256) and the tenant scoping of every query.
+
+A token's ``tenant_id`` claim is the only tenant its bearer may read; ``exp`` is required, so no
+token lives forever. The token is checked once per request when the context is built; fields
+guarded by :class:`IsAuthenticated` refuse to run without a valid one.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+from strawberry.permission import BasePermission
+from strawberry.types import Info
+
+from pulse.graphql.errors import ForbiddenError, UnauthenticatedError
+
+_SCHEME = "bearer"
+
+
+@dataclass(frozen=True)
+class Claims:
+    """What a verified token says about its bearer."""
+
+    tenant_id: str
+    expires_at: int
+
+
+def issue_token(tenant_id: str, secret: str, ttl_seconds: int, algorithm: str = "HS256") -> str:
+    """A signed token for ``tenant_id`` that expires ``ttl_seconds`` from now."""
+    claims = {"tenant_id": tenant_id, "exp": int(time.time()) + ttl_seconds}
+    return jwt.encode(claims, secret, algorithm=algorithm)
+
+
+def verify_header(authorization: str | None, secret: str, algorithm: str = "HS256") -> Claims:
+    """The claims of an ``Authorization: Bearer <jwt>`` header, or UnauthenticatedError."""
+    if not authorization:
+        raise UnauthenticatedError(
+            "Authentication required: no Authorization header.",
+            suggestion="Send 'Authorization: Bearer <token>'; `pulse token TENANT` mints one.",
+        )
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != _SCHEME or not token.strip():
+        raise UnauthenticatedError(
+            "The Authorization header is not a bearer token.",
+            suggestion="Use the form 'Authorization: Bearer <token>'.",
+        )
+    return verify_token(token.strip(), secret, algorithm)
+
+
+def verify_token(token: str, secret: str, algorithm: str = "HS256") -> Claims:
+    """The claims of a signed, unexpired token carrying a ``tenant_id``."""
+    try:
+        payload: dict[str, Any] = jwt.decode(
+            token, secret, algorithms=[algorithm], options={"require": ["exp", "tenant_id"]}
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise UnauthenticatedError(
+            "The bearer token has expired.",
+            suggestion="Mint a fresh token (`pulse token TENANT`) and retry.",
+        ) from exc
+    except jwt.MissingRequiredClaimError as exc:
+        raise UnauthenticatedError(
+            f"The bearer token lacks the required claim '{exc.claim}'.",
+            suggestion="Tokens must carry 'tenant_id' and 'exp' claims.",
+        ) from exc
+    except jwt.InvalidTokenError as exc:
+        raise UnauthenticatedError(
+            "The bearer token is invalid (malformed or wrongly signed).",
+            suggestion="Check that the token was signed with this API's secret.",
+        ) from exc
+    tenant_id = payload["tenant_id"]
+    if not isinstance(tenant_id, str) or not tenant_id:
+        raise UnauthenticatedError(
+            "The bearer token's 'tenant_id' claim is not a non-empty string.",
+            suggestion="Mint the token with `pulse token TENANT`.",
+        )
+    return Claims(tenant_id=tenant_id, expires_at=int(payload["exp"]))
+
+
+def scoped_tenant(claims: Claims, requested: str | None) -> str:
+    """The tenant a query reads: the token's, which an explicit ``tenantId`` must match."""
+    if requested is None or requested == claims.tenant_id:
+        return claims.tenant_id
+    raise ForbiddenError(
+        f"This token may read tenant '{claims.tenant_id}' only, not '{requested}'.",
+        suggestion="Leave out tenantId, or use a token minted for that tenant.",
+        tenant_id=requested,
+    )
+
+
+class IsAuthenticated(BasePermission):
+    """Lets a field run only with a verified token; otherwise reports why the token was refused."""
+
+    message = "Authentication required."
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        auth = info.context.auth
+        if isinstance(auth, UnauthenticatedError):
+            raise auth
+        return isinstance(auth, Claims)
