@@ -1,0 +1,85 @@
+"""A ClickHouse server over the native protocol (clickhouse-driver).
+
+Parameters are sent server-side (``server_side_params``), the same ``{name:Type}`` placeholders
+chdb takes, so one SQL text serves both engines. The driver is not thread-safe: a lock serialises
+callers sharing one instance.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from clickhouse_driver import Client
+from clickhouse_driver.errors import Error as DriverError
+from pulse.sinks.clickhouse import identifier, qualified
+from pulse.sinks.errors import ClickHouseError
+
+# Socket-level failures surface as OSError/EOFError from the driver, not as its own errors.
+_FAILURES = (DriverError, OSError, EOFError)
+
+
+class ServerClickHouse:
+    """The :class:`~pulse.sinks.clickhouse.ClickHouse` interface over ``clickhouse://`` URLs.
+
+    ``database`` (from settings) wins over the URL's path; it is created if missing.
+    """
+
+    def __init__(self, url: str, database: str | None = None) -> None:
+        parts = urlsplit(url)
+        self.database = identifier(database or parts.path.strip("/") or "default")
+        self._address = f"{parts.hostname}:{parts.port or 9000}"
+        self._lock = threading.Lock()
+        options: dict[str, Any] = {
+            "host": parts.hostname or "127.0.0.1",
+            "port": parts.port or 9000,
+            "user": unquote(parts.username or "default"),
+            "password": unquote(parts.password or ""),
+            "settings": {"server_side_params": True},
+        }
+        bootstrap = Client(**options)
+        try:
+            bootstrap.execute(f"CREATE DATABASE IF NOT EXISTS {self.database}")
+        except _FAILURES as exc:
+            raise ClickHouseError(
+                f"cannot reach ClickHouse at {self._address}: {exc}", address=self._address
+            ) from exc
+        finally:
+            bootstrap.disconnect()
+        self._client = Client(database=self.database, **options)
+
+    def execute(self, sql: str) -> None:
+        with self._lock:
+            self._call(sql)
+
+    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        with self._lock:
+            rows, columns = self._call(sql, dict(params or {}), with_column_types=True)
+        names = [name for name, _ in columns]
+        return [dict(zip(names, row, strict=True)) for row in rows]
+
+    def insert(self, table: str, rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> None:
+        if not rows:
+            return
+        name = qualified(self.database, table)
+        cols = [identifier(c) for c in columns]
+        try:
+            data = [tuple(row[c] for c in cols) for row in rows]
+        except KeyError as exc:
+            raise ClickHouseError(f"a row for {name} lacks column {exc}", table=name) from exc
+        with self._lock:
+            self._call(f"INSERT INTO {name} ({', '.join(cols)}) VALUES", data)
+
+    def close(self) -> None:
+        with self._lock:
+            self._client.disconnect()
+
+    def _call(self, sql: str, params: Any = None, with_column_types: bool = False) -> Any:
+        try:
+            return self._client.execute(sql, params, with_column_types=with_column_types)
+        except _FAILURES as exc:
+            raise ClickHouseError(
+                f"ClickHouse at {self._address} failed: {exc}", sql=sql[:500]
+            ) from exc

@@ -1,0 +1,131 @@
+"""The tables the sink writes, as the row contract names their columns (docs/ARCHITECTURE.md).
+
+The migrations own the DDL; this is the writer's view of the same columns: which a row must carry,
+which fall back to a default, and what a value must be. ``tests/sinks/test_tables.py`` checks both
+views agree column for column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+Kind = Literal[
+    "string", "ms", "uint", "int", "nullable_int", "nullable_uint", "nullable_bool", "map", "array"
+]
+
+# DateTime64(3)'s range: 1900-01-01 to 2299-12-31 UTC.
+MS_MIN = -2_208_988_800_000
+MS_MAX = 10_413_791_999_999
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: Kind
+    required: bool = False
+    bits: int = 64
+    fill: Any = None  # the default when it is not the kind's zero value
+
+    @property
+    def default(self) -> Any:
+        return _DEFAULTS[self.kind] if self.fill is None else self.fill
+
+
+_DEFAULTS: dict[Kind, Any] = {
+    "string": "",
+    "ms": 0,
+    "uint": 0,
+    "int": 0,
+    "nullable_int": None,
+    "nullable_uint": None,
+    "nullable_bool": None,
+    "map": {},
+    "array": [],
+}
+
+
+def _strings(*names: str) -> tuple[Column, ...]:
+    return tuple(Column(n, "string") for n in names)
+
+
+def _required(*columns: Column) -> tuple[Column, ...]:
+    return tuple(Column(c.name, c.kind, True, c.bits) for c in columns)
+
+
+EVENTS_RAW = (
+    *_required(*_strings("tenant_id", "event_id", "event_type"), Column("occurred_at", "ms")),
+    Column("schema_version", "uint", bits=16, fill=1),
+    *_strings("channel", "direction", "sender_type", "message_id", "conversation_id"),
+    *_strings("contact_id", "agent_id", "org_unit", "campaign_id", "workflow_id", "sequence_id"),
+    Column("sequence_step", "nullable_int", bits=32),
+    *_strings("template_id", "priority"),
+    Column("score", "nullable_uint", bits=8),
+    *_strings("run_id", "enrollment_id"),
+    Column("step_number", "nullable_int", bits=32),
+    *_strings("flow_id", "name", "visitor_id", "session_id", "url", "referrer"),
+    *_strings("utm_source", "utm_medium", "utm_campaign", "device", "browser", "os", "country"),
+    *_strings("ip"),
+    Column("dnt", "nullable_bool"),
+    Column("attributes", "map"),
+    Column("tags", "array"),
+    *_strings("source_topic"),
+    Column("source_partition", "uint", bits=32),
+    Column("source_offset", "uint"),
+    Column("ingested_at", "ms"),
+)
+
+COUNTS = (
+    *("sent", "delivered", "read", "clicked"),
+    *("failed", "complained", "unsubscribed", "received"),
+)
+
+MESSAGING_COUNTERS = (
+    *_required(
+        *_strings("tenant_id", "granularity"),
+        Column("bucket_start", "ms"),
+        Column("bucket_end", "ms"),
+        *_strings("channel", "slice"),
+        Column("version", "uint"),
+    ),
+    *(Column(name, "uint") for name in COUNTS),
+)
+
+CONVERSATION_FRT = (
+    *_required(*_strings("tenant_id", "conversation_id")),
+    *_strings("channel", "priority"),
+    *_required(Column("created_at", "ms"), Column("first_reply_at", "ms")),
+    Column("frt_ms", "int", required=True),
+    *_required(*(Column(f"{g}_start", "ms") for g in ("hour", "day", "week", "month"))),
+    *_strings("slice"),
+    Column("version", "uint", required=True),
+)
+
+DEAD_LETTERS = (
+    *_required(
+        *_strings("source_topic"),
+        Column("source_partition", "uint", bits=32),
+        Column("source_offset", "uint"),
+    ),
+    *_strings("tenant_id", "code", "field", "reason", "payload_b64"),
+    Column("failed_at", "ms", required=True),
+)
+
+SINK_OFFSETS = (
+    *_required(
+        *_strings("group_id", "topic"),
+        Column("partition", "uint", bits=32),
+        Column("offset", "uint"),
+    ),
+    Column("updated_at", "ms"),
+)
+
+# Tables a hand-off message may name; sink_offsets is the sink's own bookkeeping.
+HANDOFF_TABLES: dict[str, tuple[Column, ...]] = {
+    "events_raw": EVENTS_RAW,
+    "messaging_counters": MESSAGING_COUNTERS,
+    "conversation_frt": CONVERSATION_FRT,
+    "dead_letters": DEAD_LETTERS,
+}
+
+TABLES: dict[str, tuple[Column, ...]] = {**HANDOFF_TABLES, "sink_offsets": SINK_OFFSETS}

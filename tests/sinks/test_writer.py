@@ -1,0 +1,125 @@
+"""Contract rows become typed ClickHouse rows; replays and old versions change nothing on read."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pulse.sinks.clickhouse import ClickHouse
+from pulse.sinks.errors import BadRowError, UnknownTableError
+from pulse.sinks.tables import EVENTS_RAW
+from pulse.sinks.writer import RowsWriter, prepare
+
+from tests.sinks.rows import T0, counter, dead_letter, event, frt
+
+
+def test_missing_optional_columns_take_their_defaults() -> None:
+    """A row with only required columns gets "", NULL, empty map and list, schema version 1."""
+    row = {"tenant_id": "t", "event_id": "e", "event_type": "web.page_view", "occurred_at": T0}
+    [out] = prepare("events_raw", [row])
+    assert set(out) == {c.name for c in EVENTS_RAW}
+    assert out["url"] == "" and out["score"] is None and out["dnt"] is None
+    assert out["attributes"] == {} and out["tags"] == [] and out["schema_version"] == 1
+
+
+def test_an_unknown_table_is_refused_before_any_insert() -> None:
+    """A table name outside the contract raises UnknownTableError (a SinkError)."""
+    with pytest.raises(UnknownTableError) as info:
+        prepare("system.users", [{}])
+    assert info.value.fields["table"] == "system.users"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("tenant_id", None),
+        ("occurred_at", "2024-06-01T00:00:00Z"),
+        ("occurred_at", 1.5),
+        ("source_offset", -1),
+        ("score", 256),
+        ("score", True),
+        ("dnt", 1),
+        ("sequence_step", 2**31),
+        ("attributes", {"k": 1}),
+        ("tags", "a"),
+        ("channel", 5),
+    ],
+)
+def test_values_that_do_not_fit_their_column_are_bad_rows(field: str, value: Any) -> None:
+    """Wrong types, out-of-range numbers and absent required columns raise BadRowError."""
+    with pytest.raises(BadRowError) as info:
+        prepare("events_raw", [event(**{field: value})])
+    assert info.value.fields["column"] == field
+
+
+def test_a_row_that_is_not_an_object_is_a_bad_row() -> None:
+    """A JSON array element that is not an object names its index."""
+    with pytest.raises(BadRowError) as info:
+        prepare("events_raw", [event(), ["not", "a", "row"]])
+    assert info.value.fields["row"] == 1
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from([c.name for c in EVENTS_RAW] + ["extra"]),
+        st.one_of(st.none(), st.booleans(), st.integers(), st.text(), st.lists(st.text())),
+    )
+)
+def test_prepare_either_returns_every_column_or_raises_bad_row(row: dict[str, Any]) -> None:
+    """Whatever a row holds, prepare yields exactly the table's columns or a BadRowError."""
+    try:
+        [out] = prepare("events_raw", [row])
+    except BadRowError:
+        return
+    assert list(out) == [c.name for c in EVENTS_RAW]
+
+
+@pytest.mark.clickhouse
+def test_rows_are_stored_with_their_types(migrated: ClickHouse) -> None:
+    """Millisecond ints land as DateTime64(3) UTC; maps, arrays and nullables keep their values."""
+    RowsWriter(migrated).write("events_raw", [event(score=5, dnt=False, sequence_step=None)])
+    [row] = migrated.query(
+        "SELECT occurred_at, toUnixTimestamp64Milli(occurred_at) AS ms, attributes, tags, score, "
+        "dnt, sequence_step, toTypeName(occurred_at) AS type FROM events_raw"
+    )
+    assert row["ms"] == T0 + 1234
+    assert row["occurred_at"] == datetime.fromtimestamp((T0 + 1234) / 1000, UTC)
+    assert row["type"] == "DateTime64(3, 'UTC')"
+    assert row["attributes"] == {"k": "v"} and row["tags"] == ["a", "b"]
+    assert (row["score"], row["dnt"], row["sequence_step"]) == (5, False, None)
+
+
+@pytest.mark.clickhouse
+def test_reinserting_the_same_rows_leaves_final_counts_unchanged(migrated: ClickHouse) -> None:
+    """Replayed raw events and dead letters, in other batches, collapse on read with FINAL."""
+    writer = RowsWriter(migrated)
+    events = [event(event_id=f"e{i}") for i in range(50)]
+    writer.write("events_raw", events)
+    writer.write("events_raw", events[10:30])
+    writer.write("events_raw", [*events[:5], event(event_id="e50")])
+    writer.write("dead_letters", [dead_letter(1), dead_letter(2)])
+    writer.write("dead_letters", [dead_letter(2)])
+    [raw] = migrated.query("SELECT count() AS n, uniqExact(event_id) AS u FROM events_raw FINAL")
+    assert raw == {"n": 51, "u": 51}
+    assert migrated.query("SELECT count() AS n FROM dead_letters FINAL") == [{"n": 2}]
+
+
+@pytest.mark.clickhouse
+def test_versioned_rows_keep_the_highest_version(migrated: ClickHouse) -> None:
+    """Counter slices and FRT facts read back at their newest version, whatever the insert order."""
+    writer = RowsWriter(migrated)
+    writer.write("messaging_counters", [counter(10, 3), counter(7, 2, slice_="s:1")])
+    writer.write("messaging_counters", [counter(4, 1), counter(12, 5, slice_="s:1")])
+    writer.write("conversation_frt", [frt("c1", 9, 60_000)])
+    writer.write("conversation_frt", [frt("c1", 3, 999_000)])
+    rows = migrated.query(
+        "SELECT slice, version, sent FROM messaging_counters FINAL ORDER BY slice"
+    )
+    assert rows == [
+        {"slice": "s:0", "version": 10, "sent": 3},
+        {"slice": "s:1", "version": 12, "sent": 5},
+    ]
+    assert migrated.query("SELECT frt_ms FROM conversation_frt FINAL") == [{"frt_ms": 60_000}]
