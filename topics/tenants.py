@@ -20,6 +20,7 @@ from confluent_kafka import (
     OFFSET_BEGINNING,
     Consumer,
     KafkaError,
+    KafkaException,
     Message,
     Producer,
     TopicPartition,
@@ -194,13 +195,7 @@ class TenantDirectory:
     def wait_until_caught_up(self, timeout: float = 30.0) -> None:
         """Returns once every record written before this call has been applied."""
         deadline = time.monotonic() + timeout
-        with self._lock:
-            targets = {
-                p: self._consumer.get_watermark_offsets(
-                    TopicPartition(self._topic, p), timeout=timeout, cached=False
-                )
-                for p in self._partitions
-            }
+        targets = self._end_offsets(deadline)
         while not self._caught_up(targets):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -213,6 +208,24 @@ class TenantDirectory:
                     self._progress.wait(min(remaining, 0.2))
             else:
                 self.poll_updates(timeout=min(remaining, 0.2))
+
+    def _end_offsets(self, deadline: float) -> dict[int, tuple[int, int]]:
+        """(low, high) watermarks per partition, retried while a new topic elects its leaders."""
+        while True:
+            try:
+                with self._lock:
+                    return {
+                        p: self._consumer.get_watermark_offsets(
+                            TopicPartition(self._topic, p), timeout=5, cached=False
+                        )
+                        for p in self._partitions
+                    }
+            except KafkaException as exc:
+                if time.monotonic() > deadline:
+                    raise TenantDirectoryTimeoutError(
+                        f"cannot read the end offsets of {self._topic}: {exc}", topic=self._topic
+                    ) from exc
+                time.sleep(0.2)
 
     def _caught_up(self, targets: dict[int, tuple[int, int]]) -> bool:
         with self._progress:

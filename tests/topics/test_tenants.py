@@ -1,0 +1,127 @@
+"""Tenant settings: validated on write, published to the compacted topic, read back."""
+
+from __future__ import annotations
+
+import argparse
+import time
+import zoneinfo
+
+import pytest
+from confluent_kafka import Producer
+from confluent_kafka.admin import AdminClient
+from hypothesis import given
+from hypothesis import strategies as st
+from pulse.topics import cli, tenants_cli
+from pulse.topics.declarations import DEFAULT_PATH
+from pulse.topics.errors import TenantSettingsError, TopicsError
+from pulse.topics.tenants import TenantDirectory, TenantSettings, publish_tenant
+
+from pulse.settings import Settings
+
+ZONES = sorted(zoneinfo.available_timezones())
+
+
+@given(st.sampled_from(ZONES))
+def test_settings_round_trip_through_json(zone: str) -> None:
+    """Every IANA zone survives to_json/from_json unchanged."""
+    assert TenantSettings.from_json(TenantSettings(zone).to_json()) == TenantSettings(zone)
+
+
+@pytest.mark.parametrize("zone", ["", "Foo/Bar", "utc", "../etc/passwd", "America"])
+def test_unknown_zone_is_refused(zone: str) -> None:
+    """A name zoneinfo does not know is a TenantSettingsError on field timezone."""
+    with pytest.raises(TenantSettingsError) as caught:
+        TenantSettings(zone)
+    assert caught.value.fields["field"] == "timezone"
+
+
+@pytest.mark.parametrize("raw", [b"{", b"[]", b'{"timezone": 3}', b'{"timezone": "Mars/Base"}'])
+def test_malformed_values_are_refused(raw: bytes) -> None:
+    """Values that are not a JSON object with a valid zone do not parse."""
+    with pytest.raises(TenantSettingsError):
+        TenantSettings.from_json(raw)
+
+
+def test_missing_zone_defaults_to_utc() -> None:
+    """An object without timezone means the default zone."""
+    assert TenantSettings.from_json(b"{}").timezone == "UTC"
+
+
+@pytest.fixture
+def topics(settings: Settings, admin: AdminClient) -> str:
+    """The declared topics exist; returns the full name of the tenants topic."""
+    assert cli.run(argparse.Namespace(action="apply", file=DEFAULT_PATH), settings) == 0
+    return settings.topic("tenants")
+
+
+@pytest.mark.kafka
+def test_published_settings_are_read_back(settings: Settings, topics: str) -> None:
+    """The latest write per tenant wins; tenants never written default to UTC."""
+    publish_tenant(settings.kafka, topics, "acme", TenantSettings("America/New_York"))
+    publish_tenant(settings.kafka, topics, "globex", TenantSettings("Asia/Kolkata"))
+    publish_tenant(settings.kafka, topics, "acme", TenantSettings("Europe/Lisbon"))
+    with TenantDirectory.from_settings(settings) as directory:
+        directory.wait_until_caught_up(timeout=15)
+        assert directory.timezone("acme") == "Europe/Lisbon"
+        assert directory.timezone("globex") == "Asia/Kolkata"
+        assert directory.timezone("nobody") == "UTC"
+
+
+@pytest.mark.kafka
+def test_tombstones_reset_and_bad_records_are_skipped(settings: Settings, topics: str) -> None:
+    """A null value returns a tenant to UTC; an invalid record keeps the last good settings."""
+    publish_tenant(settings.kafka, topics, "acme", TenantSettings("Europe/Lisbon"))
+    publish_tenant(settings.kafka, topics, "globex", TenantSettings("Asia/Kolkata"))
+    producer = Producer({"bootstrap.servers": settings.kafka.bootstrap_servers})
+    producer.produce(topics, key=b"acme", value=None)
+    producer.produce(topics, key=b"globex", value=b'{"timezone": "Mars/Base"}')
+    assert producer.flush(10) == 0
+    with TenantDirectory.from_settings(settings) as directory:
+        directory.wait_until_caught_up(timeout=15)
+        assert directory.timezone("acme") == "UTC"
+        assert directory.timezone("globex") == "Asia/Kolkata"
+        assert set(directory.snapshot()) == {"globex"}
+
+
+@pytest.mark.kafka
+def test_background_mode_follows_later_updates(settings: Settings, topics: str) -> None:
+    """A started directory sees settings published after it caught up."""
+    with TenantDirectory.from_settings(settings) as directory:
+        directory.start()
+        directory.wait_until_caught_up(timeout=15)
+        assert directory.timezone("acme") == "UTC"
+        publish_tenant(settings.kafka, topics, "acme", TenantSettings("Europe/Lisbon"))
+        directory.wait_until_caught_up(timeout=15)
+        assert directory.timezone("acme") == "Europe/Lisbon"
+
+
+@pytest.mark.kafka
+def test_poll_updates_applies_new_records(settings: Settings, topics: str) -> None:
+    """Without a thread, poll_updates pulls in what was published meanwhile."""
+    with TenantDirectory.from_settings(settings) as directory:
+        directory.wait_until_caught_up(timeout=15)
+        publish_tenant(settings.kafka, topics, "acme", TenantSettings("Asia/Tokyo"))
+        deadline = time.monotonic() + 15
+        while directory.timezone("acme") != "Asia/Tokyo" and time.monotonic() < deadline:
+            directory.poll_updates(timeout=0.2)
+        assert directory.timezone("acme") == "Asia/Tokyo"
+
+
+@pytest.mark.kafka
+def test_cli_sets_and_lists(
+    settings: Settings, topics: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`pulse tenants set` writes the zone and `pulse tenants list` shows it."""
+    args = argparse.Namespace(action="set", tenant_id="acme", timezone="Europe/Lisbon")
+    assert tenants_cli.run(args, settings) == 0
+    assert tenants_cli.run(argparse.Namespace(action="list"), settings) == 0
+    assert "acme\ttimezone=Europe/Lisbon" in capsys.readouterr().out
+    with pytest.raises(TenantSettingsError):
+        tenants_cli.run(argparse.Namespace(action="set", tenant_id="x", timezone="Nope"), settings)
+
+
+@pytest.mark.kafka
+def test_directory_of_a_missing_topic_fails(settings: Settings, kafka: str) -> None:
+    """Reading tenants before the topics exist is a clear TopicsError, not an empty directory."""
+    with pytest.raises(TopicsError):
+        TenantDirectory.from_settings(settings)
