@@ -152,19 +152,20 @@ class SchemaCatalog:
 
     def by_fingerprint(self, fp: bytes) -> SchemaVersion:
         """The version whose CRC-64-AVRO fingerprint (8 bytes, little-endian) is ``fp``."""
-        try:
-            return self._by_fingerprint[bytes(fp)]
-        except KeyError:
+        found = self.find_fingerprint(fp)
+        if found is None:
             raise UnknownSchemaError(
                 f"no schema has fingerprint {bytes(fp).hex()}", fingerprint=bytes(fp).hex()
-            ) from None
+            )
+        return found
 
-    def type_of_record(self, full_name: str) -> str:
+    def find_fingerprint(self, fp: bytes) -> SchemaVersion | None:
+        """Like :meth:`by_fingerprint`, None when unknown."""
+        return self._by_fingerprint.get(bytes(fp))
+
+    def find_record(self, full_name: str) -> str | None:
         """The event type whose records are named ``full_name`` (``pulse.events.MessageSent``)."""
-        try:
-            return self._by_name[full_name]
-        except KeyError:
-            raise UnknownSchemaError(f"no event type has record {full_name!r}") from None
+        return self._by_name.get(full_name)
 
     def __iter__(self) -> Iterator[SchemaVersion]:
         for versions in self._versions.values():
