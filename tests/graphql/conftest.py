@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,6 +16,7 @@ from pulse.graphql.app import create_app
 from pulse.graphql.health import Check
 from pulse.settings import Settings
 from pulse.sinks.clickhouse import ClickHouse, connect
+from pulse.sinks.migrator import Migrator
 
 H0 = datetime(2025, 3, 10, 9, tzinfo=UTC)
 H1 = datetime(2025, 3, 10, 10, tzinfo=UTC)
@@ -161,28 +162,10 @@ class MemoryStore:
         return True
 
 
-def insert(db: ClickHouse, table: str, rows: list[dict[str, Any]]) -> None:
-    """Inserts the test's own constant rows; instants (``*_at``, ``*_start``, ``*_end``) are ms."""
-    columns = list(rows[0])
-    values = ", ".join(
-        "(" + ", ".join(_sql_value(c, row[c]) for c in columns) + ")" for row in rows
-    )
-    db.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES {values}")
-
-
-def _sql_value(column: str, value: Any) -> str:
-    if column.endswith(("_at", "_start", "_end")):
-        return f"fromUnixTimestamp64Milli({int(value)}, 'UTC')"
-    if isinstance(value, str):
-        return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-    return str(int(value))
-
-
-def _create_tables(db: ClickHouse) -> None:
-    # Until pulse.sinks.migrator lands: the row contract's tables, as docs/ARCHITECTURE.md states.
-    from tests.graphql._tables import create_tables
-
-    create_tables(db)
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The shared test settings with a signing secret long enough for HS256 (32 bytes)."""
+    return replace(settings, api=replace(settings.api, jwt_secret="test-secret-" + "x" * 32))
 
 
 @pytest.fixture
@@ -190,9 +173,9 @@ def clickhouse(settings: Settings) -> Iterator[ClickHouse]:
     """The settings' own chdb with the contract's tables and the known rows above."""
     db = connect(settings.clickhouse)
     try:
-        _create_tables(db)
-        insert(db, "messaging_counters", COUNTER_ROWS)
-        insert(db, "conversation_frt", FRT_ROWS)
+        Migrator(db, settings.clickhouse.database).up()
+        db.insert("messaging_counters", COUNTER_ROWS, list(COUNTER_ROWS[0]))
+        db.insert("conversation_frt", FRT_ROWS, list(FRT_ROWS[0]))
         yield db
     finally:
         db.close()

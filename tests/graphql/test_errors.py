@@ -1,0 +1,64 @@
+"""Unexpected failures reach clients as a bare "Internal error."; the API's own errors do not."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from starlette.testclient import TestClient
+
+from pulse.graphql.app import create_app
+from pulse.settings import Settings
+from tests.graphql.conftest import MemoryStore, graphql, kafka_up, token
+
+QUERY = """
+{ messagingMetrics(from: "2025-03-01T00:00:00Z", to: "2025-04-01T00:00:00Z", granularity: DAY) {
+    buckets { start } } }
+"""
+
+
+class BrokenReader:
+    """A ClickHouse whose every read fails with an internal detail a client must not see."""
+
+    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        raise RuntimeError("disk /var/lib/secret is corrupt")
+
+
+def test_unexpected_exception_is_masked(settings: Settings) -> None:
+    """A resolver crash becomes "Internal error." with no message, code or path of the cause."""
+    app = create_app(settings, BrokenReader(), MemoryStore(), kafka_up)
+    with TestClient(app) as client:
+        body = graphql(client, QUERY, bearer=token(settings))
+    assert body["data"] == {"messagingMetrics": None}
+    assert [e["message"] for e in body["errors"]] == ["Internal error."]
+    assert "secret" not in str(body)
+
+
+def test_invalid_window_passes_through_unmasked(settings: Settings) -> None:
+    """from after to is the caller's mistake: its message and suggestion reach the client."""
+    app = create_app(settings, BrokenReader(), MemoryStore(), kafka_up)
+    query = QUERY.replace("2025-03-01", "2025-05-01")
+    with TestClient(app) as client:
+        body = graphql(client, query, bearer=token(settings))
+    (error,) = body["errors"]
+    assert error["message"] == "'from' must be before 'to'."
+    assert error["extensions"]["code"] == "INVALID_ARGUMENT"
+
+
+def test_instant_without_offset_is_refused(settings: Settings) -> None:
+    """A from without a UTC offset names no instant and is refused with a suggestion."""
+    app = create_app(settings, BrokenReader(), MemoryStore(), kafka_up)
+    query = QUERY.replace("2025-03-01T00:00:00Z", "2025-03-01T00:00:00")
+    with TestClient(app) as client:
+        body = graphql(client, query, bearer=token(settings))
+    (error,) = body["errors"]
+    assert "no UTC offset" in error["message"]
+    assert error["extensions"]["argument"] == "from"
+
+
+def test_query_errors_are_not_masked(settings: Settings) -> None:
+    """A query naming an unknown field gets GraphQL's own validation message."""
+    app = create_app(settings, BrokenReader(), MemoryStore(), kafka_up)
+    with TestClient(app) as client:
+        body = graphql(client, "{ nope }", bearer=token(settings))
+    assert "Cannot query field 'nope'" in body["errors"][0]["message"]
