@@ -1,0 +1,232 @@
+"""The sink: consumes ``pulse.rows`` and stores the rows in ClickHouse (and the hour in Redis).
+
+Order of one batch, which is what makes a crash anywhere harmless:
+
+1. insert each table's rows (idempotent: ReplacingMergeTree, read with FINAL);
+2. cache the current hour's counter slices in Redis (a cache; its failure is logged, not fatal);
+3. write the batch's last offset per partition to ``sink_offsets`` in ClickHouse;
+4. commit the next offsets to Kafka.
+
+A crash before 3 replays the batch into rows that collapse; a crash between 3 and 4 is undone on
+assignment, where the sink seeks to the offset after the one ``sink_offsets`` holds: ClickHouse is
+the source of truth, as in ClickHouse's Kafka Connect sink.
+
+Bad hand-off messages (not JSON, unknown table) and bad rows are logged with topic, partition and
+offset, counted in :class:`SinkStats`, and skipped. ClickHouse and Kafka failures raise.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import redis
+import structlog
+from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
+from confluent_kafka import KafkaError as ConfluentError
+from pulse.sinks.clickhouse import ClickHouse
+from pulse.sinks.errors import BadMessageError, KafkaError, UnknownTableError
+from pulse.sinks.handoff import decode
+from pulse.sinks.offsets import SinkOffsets
+from pulse.sinks.realtime import RealtimeCache
+from pulse.sinks.writer import Row, RowsWriter
+
+from pulse.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class SinkStats:
+    messages: int = 0
+    rows: int = 0
+    batches: int = 0
+    bad_messages: int = 0
+    bad_rows: int = 0
+    realtime_errors: int = 0
+
+
+@dataclass
+class _Batch:
+    tables: dict[str, list[Row]] = field(default_factory=dict)
+    last: dict[tuple[str, int], int] = field(default_factory=dict)
+    rows: int = 0
+    started: float = 0.0
+
+
+class SinkRunner:
+    """Batches hand-off messages into ClickHouse inserts; one runner per consumer."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        clickhouse: ClickHouse,
+        realtime: RealtimeCache | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.topic = settings.topic("rows")
+        self.group_id = settings.sink.group_id
+        self.batch_rows = settings.sink.batch_rows
+        self.batch_seconds = settings.sink.batch_seconds
+        self.stats = SinkStats()
+        self._kafka = settings.kafka.bootstrap_servers
+        self._writer = RowsWriter(clickhouse)
+        self._offsets = SinkOffsets(clickhouse)
+        self._realtime = realtime
+        self._clock = clock
+        self._batch = _Batch()
+        self._assigned_at: float | None = None
+        self._log = log.bind(topic=self.topic, group_id=self.group_id)
+
+    def run(self, stop: threading.Event) -> None:
+        """Consume and store until ``stop`` is set, then store what is pending."""
+        consumer = self._open()
+        try:
+            while not stop.is_set():
+                self._step(consumer)
+            self._flush(consumer)
+        finally:
+            consumer.close()
+
+    def run_until_idle(self, idle_seconds: float, max_seconds: float = 120.0) -> SinkStats:
+        """Consume until no message came for ``idle_seconds`` since partitions were assigned
+        (or ``max_seconds`` passed), store what is pending, and return the counts."""
+        consumer = self._open()
+        deadline = time.monotonic() + max_seconds
+        quiet_since: float | None = None
+        try:
+            while time.monotonic() < deadline:
+                if self._step(consumer) or self._assigned_at is None:
+                    quiet_since = None
+                    continue
+                quiet_since = quiet_since or time.monotonic()
+                if time.monotonic() - quiet_since >= idle_seconds:
+                    break
+            self._flush(consumer)
+        finally:
+            consumer.close()
+        return self.stats
+
+    def _open(self) -> Consumer:
+        consumer = Consumer(
+            {
+                "bootstrap.servers": self._kafka,
+                "group.id": self.group_id,
+                "enable.auto.commit": False,
+                "isolation.level": "read_committed",
+                "auto.offset.reset": "earliest",
+                # A killed sink's partitions move to its successor after this, not after 45 s.
+                "session.timeout.ms": 6000,
+                "heartbeat.interval.ms": 2000,
+            }
+        )
+        consumer.subscribe(
+            [self.topic],
+            on_assign=self._on_assign,
+            on_revoke=self._on_revoke,
+            on_lost=self._on_lost,
+        )
+        return consumer
+
+    def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        stored = self._offsets.load(self.group_id, self.topic)
+        for tp in partitions:
+            if tp.partition in stored:
+                tp.offset = stored[tp.partition] + 1
+        self._log.info(
+            "partitions assigned",
+            partitions={tp.partition: tp.offset for tp in partitions},
+        )
+        consumer.assign(partitions)
+        self._assigned_at = time.monotonic()
+
+    def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        self._flush(consumer)
+        self._log.info("partitions revoked", partitions=[tp.partition for tp in partitions])
+
+    def _on_lost(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        # Another member owns them now: its replay re-inserts these rows, which collapse.
+        self._batch = _Batch()
+        self._log.warning("partitions lost", partitions=[tp.partition for tp in partitions])
+
+    def _step(self, consumer: Consumer) -> bool:
+        """Consume once, flush when the batch is full or old enough; whether messages came."""
+        wait = 0.5
+        if self._batch.last:
+            age = time.monotonic() - self._batch.started
+            wait = max(0.0, self.batch_seconds - age)
+        messages = consumer.consume(num_messages=500, timeout=wait)
+        for message in messages:
+            self._add(message)
+        due = self._batch.last and (
+            self._batch.rows >= self.batch_rows
+            or time.monotonic() - self._batch.started >= self.batch_seconds
+        )
+        if due:
+            self._flush(consumer)
+        return bool(messages)
+
+    def _add(self, message: Message) -> None:
+        error = message.error()
+        if error is not None:
+            self._kafka_error(error)
+            return
+        topic, partition, offset = message.topic(), message.partition(), message.offset()
+        if topic is None or partition is None or offset is None:
+            raise KafkaError("a consumed message has no position", topic=self.topic)
+        batch = self._batch
+        if not batch.last:
+            batch.started = time.monotonic()
+        batch.last[(topic, partition)] = offset
+        self.stats.messages += 1
+        where = {"topic": topic, "partition": partition, "offset": offset}
+        try:
+            decoded = decode(message.key(), message.value())
+        except (BadMessageError, UnknownTableError) as exc:
+            self.stats.bad_messages += 1
+            self._log.error("bad hand-off message skipped", **where, **exc.as_dict())
+            return
+        for bad in decoded.bad_rows:
+            self.stats.bad_rows += 1
+            self._log.error("bad row skipped", **where, **bad.as_dict())
+        batch.tables.setdefault(decoded.table, []).extend(decoded.rows)
+        batch.rows += len(decoded.rows)
+
+    def _kafka_error(self, error: ConfluentError) -> None:
+        if error.code() == ConfluentError._PARTITION_EOF:
+            return
+        if error.code() == ConfluentError.UNKNOWN_TOPIC_OR_PART or (
+            error.retriable() and not error.fatal()
+        ):
+            self._log.warning("consumer warning", error=error.str())
+            return
+        raise KafkaError(f"the consumer failed: {error.str()}", topic=self.topic)
+
+    def _flush(self, consumer: Consumer) -> None:
+        batch, self._batch = self._batch, _Batch()
+        if not batch.last:
+            return
+        for table, rows in batch.tables.items():
+            self._writer.write_prepared(table, rows)
+        self._cache(batch.tables.get("messaging_counters", []))
+        self._offsets.save(self.group_id, batch.last, int(self._clock() * 1000))
+        commits = [TopicPartition(t, p, offset + 1) for (t, p), offset in batch.last.items()]
+        try:
+            consumer.commit(offsets=commits, asynchronous=False)
+        except KafkaException as exc:
+            raise KafkaError(f"committing offsets failed: {exc}", topic=self.topic) from exc
+        self.stats.rows += batch.rows
+        self.stats.batches += 1
+
+    def _cache(self, counters: list[Row]) -> None:
+        if self._realtime is None or not counters:
+            return
+        try:
+            self._realtime.write_counters(counters, int(self._clock() * 1000))
+        except redis.RedisError as exc:
+            # The cache expires in seconds and readers fall back to ClickHouse; stopping the
+            # sink for it would stall the source of truth to protect a copy.
+            self.stats.realtime_errors += 1
+            self._log.error("realtime cache write failed", error=str(exc))

@@ -1,0 +1,135 @@
+"""The sink on the real broker: rows land once, offsets are recorded, restarts resume exactly."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+
+import pytest
+from pulse.sinks.clickhouse import ClickHouse
+from pulse.sinks.offsets import SinkOffsets
+from pulse.sinks.sink import SinkRunner
+
+from pulse.settings import Settings
+from tests.sinks.kafka_util import committed, create_rows_topic, produce
+from tests.sinks.rows import counter, event, frt
+
+pytestmark = [pytest.mark.kafka, pytest.mark.clickhouse]
+
+IDLE = 1.5
+
+
+def counts(client: ClickHouse) -> dict[str, int]:
+    tables = ("events_raw", "messaging_counters", "conversation_frt", "dead_letters")
+    return {t: client.query(f"SELECT count() AS n FROM {t} FINAL")[0]["n"] for t in tables}
+
+
+def test_hand_off_messages_become_rows_and_offsets(
+    settings: Settings, kafka: str, migrated: ClickHouse
+) -> None:
+    """Produced messages are stored by table, and both ClickHouse and Kafka record the offsets."""
+    create_rows_topic(settings)
+    produce(
+        settings,
+        [
+            ("events_raw", [event(event_id="e1"), event(event_id="e2")]),
+            ("messaging_counters", [counter(5, 2)]),
+            ("conversation_frt", [frt("c1", 3, 1000)]),
+            ("events_raw", [event(event_id="e3")]),
+        ],
+        partition=1,
+    )
+    stats = SinkRunner(settings, migrated).run_until_idle(IDLE)
+    assert (stats.messages, stats.rows, stats.bad_messages) == (4, 5, 0)
+    assert counts(migrated) == {
+        "events_raw": 3,
+        "messaging_counters": 1,
+        "conversation_frt": 1,
+        "dead_letters": 0,
+    }
+    stored = SinkOffsets(migrated).load(settings.sink.group_id, settings.topic("rows"))
+    assert stored == {1: 3}
+    assert committed(settings)[1] == 4
+
+
+def test_a_restarted_runner_resumes_after_the_stored_offset(
+    settings: Settings, kafka: str, migrated: ClickHouse
+) -> None:
+    """A second runner reads only new messages, and from sink_offsets even when Kafka lags."""
+    create_rows_topic(settings)
+    produce(settings, [("events_raw", [event(event_id=f"a{i}")]) for i in range(3)], partition=0)
+    SinkRunner(settings, migrated).run_until_idle(IDLE)
+    produce(settings, [("events_raw", [event(event_id="b0")])], partition=0)
+    # A different Kafka group has committed nothing: only sink_offsets can tell where to resume.
+    fresh_kafka_group = replace(settings, sink=replace(settings.sink, group_id="other"))
+    SinkOffsets(migrated).save("other", {(settings.topic("rows"), 0): 2}, 0)
+    stats = SinkRunner(fresh_kafka_group, migrated).run_until_idle(IDLE)
+    assert stats.messages == 1
+    assert counts(migrated)["events_raw"] == 4
+
+
+def test_replaying_stored_messages_changes_nothing(
+    settings: Settings, kafka: str, migrated: ClickHouse
+) -> None:
+    """A group with no record replays every message; FINAL counts and versions stay the same."""
+    create_rows_topic(settings)
+    produce(
+        settings,
+        [
+            ("events_raw", [event(event_id=f"e{i}") for i in range(20)]),
+            ("messaging_counters", [counter(1, 1)]),
+            ("messaging_counters", [counter(2, 2)]),
+        ],
+        partition=2,
+    )
+    SinkRunner(settings, migrated).run_until_idle(IDLE)
+    before = counts(migrated)
+    replay = replace(settings, sink=replace(settings.sink, group_id=settings.sink.group_id + "-2"))
+    stats = SinkRunner(replay, migrated).run_until_idle(IDLE)
+    assert stats.messages == 3
+    assert counts(migrated) == before
+    assert migrated.query("SELECT sent FROM messaging_counters FINAL") == [{"sent": 2}]
+
+
+def test_bad_messages_are_skipped_and_counted(
+    settings: Settings, kafka: str, migrated: ClickHouse
+) -> None:
+    """Invalid JSON, an unknown table, a non-array and a bad row are skipped; good rows land."""
+    create_rows_topic(settings)
+    produce(
+        settings,
+        [
+            ("events_raw", b"{not json"),
+            ("users", [event()]),
+            ("events_raw", b'{"an": "object"}'),
+            ("events_raw", [event(event_id="ok"), event(event_id="bad", occurred_at="noon")]),
+        ],
+        partition=0,
+    )
+    stats = SinkRunner(settings, migrated).run_until_idle(IDLE)
+    assert (stats.messages, stats.bad_messages, stats.bad_rows, stats.rows) == (4, 3, 1, 1)
+    assert counts(migrated)["events_raw"] == 1
+    assert SinkOffsets(migrated).load(settings.sink.group_id, settings.topic("rows")) == {0: 3}
+
+
+def test_run_stops_when_asked_and_stores_what_is_pending(
+    settings: Settings, kafka: str, migrated: ClickHouse
+) -> None:
+    """run() in a thread keeps storing rows until its stop event is set."""
+    create_rows_topic(settings)
+    slow = replace(settings, sink=replace(settings.sink, batch_seconds=0.2))
+    runner = SinkRunner(slow, migrated)
+    stop = threading.Event()
+    thread = threading.Thread(target=runner.run, args=(stop,))
+    thread.start()
+    try:
+        produce(settings, [("events_raw", [event(event_id=f"r{i}")]) for i in range(10)])
+        for _ in range(100):
+            if runner.stats.rows == 10:
+                break
+            stop.wait(0.1)
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+    assert not thread.is_alive()
+    assert counts(migrated)["events_raw"] == 10
