@@ -8,11 +8,12 @@ from dataclasses import replace
 import pytest
 from pulse.sinks.clickhouse import ClickHouse
 from pulse.sinks.offsets import SinkOffsets
+from pulse.sinks.realtime import RealtimeCache
 from pulse.sinks.sink import SinkRunner
 
 from pulse.settings import Settings
 from tests.sinks.kafka_util import committed, create_rows_topic, produce
-from tests.sinks.rows import counter, event, frt
+from tests.sinks.rows import T0, counter, event, frt
 
 pytestmark = [pytest.mark.kafka, pytest.mark.clickhouse]
 
@@ -133,3 +134,17 @@ def test_run_stops_when_asked_and_stores_what_is_pending(
         thread.join(timeout=30)
     assert not thread.is_alive()
     assert counts(migrated)["events_raw"] == 10
+
+
+@pytest.mark.redis
+def test_current_hour_counters_reach_the_realtime_cache(
+    settings: Settings, kafka: str, redis_url: str, migrated: ClickHouse
+) -> None:
+    """Counter rows of the hour containing the sink's clock are readable from Redis."""
+    create_rows_topic(settings)
+    tenant = settings.kafka.topic_prefix
+    produce(settings, [("messaging_counters", [counter(3, 4, tenant=tenant)])])
+    cache = RealtimeCache(redis_url, settings.redis.realtime_ttl_seconds)
+    now = (T0 + 60_000) / 1000
+    SinkRunner(settings, migrated, cache, clock=lambda: now).run_until_idle(IDLE)
+    assert cache.read_current_hour(tenant, T0 + 60_000)["whatsapp"]["sent"] == 4
