@@ -32,5 +32,5 @@ def build_schema() -> strawberry.Schema:
 
 
 def sdl() -> str:
-    """The schema in SDL, as committed in ``graphql/schema.graphql``."""
+    """The schema in SDL, as committed in ``graphql/schema.graphql`` (see ``sdl.py``)."""
     return build_schema().as_str() + "\n"

@@ -1,0 +1,32 @@
+"""``pulse api``: the GraphQL API alone, for a ClickHouse server shared with ``pulse sink``."""
+
+from __future__ import annotations
+
+import argparse
+
+import structlog
+
+from pulse.graphql.services import build_app, open_realtime, server
+from pulse.settings import Settings
+from pulse.sinks.clickhouse import connect
+
+log = structlog.get_logger(__name__)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", help="bind address (default PULSE_API_HOST)")
+    parser.add_argument("--port", type=int, help="port (default PULSE_API_PORT)")
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    if settings.clickhouse.url.startswith("chdb://"):
+        # The API would hold the chdb directory and lock the sink out of it.
+        log.warning("embedded ClickHouse: no sink can write while this runs; use `pulse serve`")
+    clickhouse = connect(settings.clickhouse)
+    realtime = open_realtime(settings)
+    try:
+        server(settings, build_app(settings, clickhouse, realtime), args.host, args.port).run()
+    finally:
+        realtime.close()
+        clickhouse.close()
+    return 0

@@ -1,0 +1,95 @@
+"""``pulse serve``: the one process that owns the embedded ClickHouse, running sink and API.
+
+The sink consumes in a background thread; uvicorn serves in the main thread, where it handles
+SIGINT/SIGTERM. Shutting down stops the sink at a batch boundary (it stores what is pending),
+then closes ClickHouse. A sink that dies takes the process down with a non-zero exit: an API
+over a stalled sink would serve silently stale figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+from types import FrameType
+from typing import Protocol
+
+import structlog
+import uvicorn
+
+from pulse.graphql.services import build_app, open_realtime, server
+from pulse.settings import Settings
+from pulse.sinks.clickhouse import connect
+from pulse.sinks.migrator import Migrator
+from pulse.sinks.sink import SinkRunner
+
+log = structlog.get_logger(__name__)
+
+SINK_STOP_TIMEOUT_SECONDS = 60.0
+
+
+class Sink(Protocol):
+    def run(self, stop: threading.Event) -> None: ...
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", help="bind address (default PULSE_API_HOST)")
+    parser.add_argument("--port", type=int, help="port (default PULSE_API_PORT)")
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    clickhouse = connect(settings.clickhouse)
+    realtime = open_realtime(settings)
+    try:
+        applied = Migrator(clickhouse, settings.clickhouse.database).up()
+        log.info("migrations applied", versions=applied)
+        sink = SinkRunner(settings, clickhouse, realtime)
+        app = build_app(settings, clickhouse, realtime)
+        return serve_with_sink(server(settings, app, args.host, args.port), sink)
+    finally:
+        realtime.close()
+        clickhouse.close()
+
+
+def serve_with_sink(api: uvicorn.Server, sink: Sink) -> int:
+    """Runs ``api`` until a signal or the sink's death; 0 on a clean stop, 1 if the sink failed."""
+    stop = threading.Event()
+    failures: list[BaseException] = []
+
+    def consume() -> None:
+        try:
+            sink.run(stop)
+        except BaseException as exc:
+            failures.append(exc)
+            log.exception("sink thread died; stopping the process")
+        else:
+            if not stop.is_set():
+                failures.append(RuntimeError("the sink returned without being asked to stop"))
+                log.error("sink thread returned on its own; stopping the process")
+        finally:
+            api.should_exit = True
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+        api.should_exit = True
+
+    # uvicorn handles SIGINT/SIGTERM while it runs, then re-raises the signal into the handler
+    # it found; this one makes that a clean stop instead of an abrupt death or KeyboardInterrupt.
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    # A daemon, so a sink stuck past the timeout cannot keep the process alive.
+    thread = threading.Thread(target=consume, name="pulse-sink", daemon=True)
+    thread.start()
+    try:
+        api.run()
+    finally:
+        stop.set()
+        thread.join(SINK_STOP_TIMEOUT_SECONDS)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if thread.is_alive():
+        log.error("sink did not stop in time", timeout_seconds=SINK_STOP_TIMEOUT_SECONDS)
+        return 1
+    if failures:
+        log.error("pulse serve stopped because the sink failed", error=repr(failures[0]))
+        return 1
+    return 0
