@@ -13,6 +13,7 @@ from typing import Any
 
 from pulse.streams.buckets import all_bucket_bounds
 from pulse.streams.source import SourceRecord
+from pulse.streams.state import Lookup
 
 COUNTER_FIELDS = (
     "sent",
@@ -62,7 +63,7 @@ def fold_counter(
     event: Mapping[str, Any],
     source: SourceRecord,
     tz: str,
-    state: Mapping[str, list[int]],
+    state: Lookup[list[int]],
     changed: dict[str, CounterSlice],
 ) -> None:
     """Adds a messaging event to its four buckets' slices in ``changed``, reading ``state``."""

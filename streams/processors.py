@@ -23,6 +23,7 @@ from pulse.streams.frt import (
 )
 from pulse.streams.raw_rows import raw_event_row
 from pulse.streams.source import SourceRecord
+from pulse.streams.state import Lookup
 
 Row = dict[str, Any]
 Accepted = tuple[Mapping[str, Any], SourceRecord]
@@ -49,8 +50,8 @@ def conversation_key(tenant: str, conversation_id: str) -> str:
 def process_batch(
     accepted: Sequence[Accepted],
     tz_of: Callable[[str], str],
-    counters: Mapping[str, list[int]],
-    conversations: Mapping[str, ConversationState],
+    counters: Lookup[list[int]],
+    conversations: Lookup[ConversationState],
 ) -> BatchOutput:
     """Rows of a batch of accepted events from one source partition, in offset order.
 

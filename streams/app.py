@@ -1,0 +1,168 @@
+"""The Faust app of the stream worker: topics, tables and the one agent that wires the stages.
+
+Why plain tables and not Faust windowed tables: Faust windows are fixed-size epoch windows that
+expire on the wall clock (even with ``relative_to_field``), so they can neither express a
+tenant-zone day of 23 or 25 hours, a Monday week or a calendar month, nor survive a replay of
+old events. Counters are therefore plain :class:`faust.Table` entries keyed by the bucket that
+:mod:`pulse.streams.buckets` computes.
+
+Commit order of one batch (one source topic-partition, ``isolated_partitions=True``):
+
+1. decode → validate → dedup → process (pure), in :class:`pulse.streams.batch.BatchHandler`;
+2. each changed table key is written once, to the changelog partition of the batch's source
+   partition — these records join the open Kafka transaction of that partition;
+3. rows and dead letters go to ``pulse.rows`` / ``*.dlq`` through a separate idempotent producer
+   and are *flushed and acknowledged* before the batch body returns;
+4. only then does ``take_events`` ack the batch, and Faust's next commit puts the input offsets
+   and the changelog records in one transaction.
+
+A crash before (4) aborts the transaction: the batch is replayed from the same table state and
+yields the same rows again, which the sink absorbs (every row is idempotent). An error in steps
+1-3 that is not a bad message stops the process at once (``os._exit``): a graceful stop would let
+``take_events`` ack the failed batch in its ``finally`` and Faust commit it on the way out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
+
+import faust
+import structlog
+from pulse.avro.codec import EventDecoder
+from pulse.avro.registry import registry_client
+from pulse.avro.schemas import SchemaCatalog
+from pulse.streams.batch import BatchHandler, BatchTables, Incoming
+from pulse.streams.dedup import expired
+from pulse.streams.errors import StreamError
+from pulse.streams.handoff import RowsHandoff
+from pulse.streams.source import SourceRecord
+from pulse.streams.state import FaustPartitionTable, delete
+
+from pulse.errors import PulseError
+from pulse.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+DOMAIN_TOPICS = ("events.conversations", "events.outreach", "events.web", "events.contacts")
+PURGE_INTERVAL_SECONDS = 3600.0
+# Start-up waits for a session timeout before the first assignment: ~5.5 s at 6 s vs ~33 s at
+# the 60 s default (FIELD-NOTES.md).
+SESSION_TIMEOUT_SECONDS = 6.0
+EXIT_INFRASTRUCTURE = 70
+
+
+def create_app(
+    settings: Settings,
+    tz_of: Callable[[str], str],
+    handoff: RowsHandoff | None = None,
+) -> faust.App:
+    """The worker app of ``settings``; ``tz_of`` gives a tenant's IANA zone."""
+    app = faust.App(
+        settings.stream.app_id,
+        broker=f"kafka://{settings.kafka.bootstrap_servers}",
+        processing_guarantee="exactly_once",
+        store="memory://",
+        topic_replication_factor=settings.kafka.replication_factor,
+        topic_partitions=settings.kafka.partitions,
+        table_standby_replicas=0,
+        broker_session_timeout=SESSION_TIMEOUT_SECONDS,
+        datadir=str(settings.stream.data_dir),
+        web_bind="127.0.0.1",
+        web_port=settings.stream.web_port,
+        autodiscover=False,
+    )
+    source = app.topic(
+        *(settings.topic(name) for name in DOMAIN_TOPICS),
+        value_serializer="raw",
+        key_serializer="raw",
+    )
+    partitions = settings.kafka.partitions
+    seen = app.Table("seen", partitions=partitions)
+    counters = app.Table("counters", partitions=partitions)
+    conversations = app.Table("conversations", partitions=partitions)
+
+    out = handoff or RowsHandoff(settings.kafka, settings.topic("rows"))
+    decoder = EventDecoder(SchemaCatalog(), registry_client(settings.kafka.schema_registry_url))
+    handler = BatchHandler(decoder, tz_of, settings.stream, out)
+
+    @app.agent(source, isolated_partitions=True)
+    async def process(stream: Any) -> None:
+        batches = stream.take_events(
+            settings.stream.batch_size, within=settings.stream.batch_within_seconds
+        )
+        async for events in batches:
+            try:
+                batch = _incoming(events)
+                partition = batch[0].source.partition
+                tables = BatchTables(
+                    FaustPartitionTable(seen, partition),
+                    FaustPartitionTable(counters, partition),
+                    FaustPartitionTable(conversations, partition),
+                )
+                summary = handler.handle(batch, tables, now_ms=int(time.time() * 1000))
+                await _flush(out)
+            except Exception as exc:  # noqa: BLE001 - any failure here is infrastructure
+                _stop_loudly(exc)
+            log.debug(
+                "batch",
+                slice=batch[0].source.slice,
+                offset=batch[-1].source.offset,
+                accepted=summary.accepted,
+                duplicates=summary.duplicates,
+                dead_letters=summary.dead_letters,
+                rows=summary.rows,
+            )
+
+    @app.timer(interval=PURGE_INTERVAL_SECONDS)  # type: ignore[untyped-decorator]
+    async def purge_seen() -> None:
+        owned = {tp.partition for tp in app.assignor.assigned_actives()}
+        horizon_ms = settings.stream.dedup_horizon_seconds * 1000
+        stale = expired(list(seen.data.items()), int(time.time() * 1000), horizon_ms, owned)
+        for key, partition in stale:
+            delete(seen, partition, key)
+        if stale:
+            log.info("dedup_purged", entries=len(stale))
+
+    return app
+
+
+def _incoming(events: Sequence[Any]) -> list[Incoming]:
+    batch = [
+        Incoming(
+            e.message.key,
+            e.message.value,
+            SourceRecord(
+                e.message.topic,
+                e.message.partition,
+                e.message.offset,
+                round(e.message.timestamp * 1000),
+            ),
+        )
+        for e in events
+    ]
+    first = batch[0].source
+    if any(m.source.slice != first.slice for m in batch):
+        # Table writes go to the batch's one partition; a mixed batch would misplace state.
+        raise StreamError("a batch spans several topic-partitions", slice=first.slice)
+    return batch
+
+
+async def _flush(handoff: RowsHandoff) -> None:
+    pending = asyncio.ensure_future(asyncio.to_thread(handoff.flush))
+    try:
+        await asyncio.shield(pending)
+    except asyncio.CancelledError:
+        # Stopping or revoked mid-batch: take_events acks the batch as we unwind and Faust may
+        # commit it, so the rows must be durable first.
+        handoff.flush()
+        raise
+
+
+def _stop_loudly(exc: Exception) -> NoReturn:
+    fields = exc.as_dict() if isinstance(exc, PulseError) else {"error": repr(exc)}
+    log.critical("worker_stopping", **fields, exc_info=exc)
+    os._exit(EXIT_INFRASTRUCTURE)

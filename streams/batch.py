@@ -1,0 +1,117 @@
+"""One batch from one source partition: decode → validate → dedup → process → queue hand-off.
+
+The agent wires Faust to this; everything here is synchronous and free of Faust, so the order
+of the stages lives in one place. Each changed table key is written once per batch (every
+write is a changelog record). The caller flushes the hand-off before the batch is committed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from pulse.avro.contract import check_decoded
+from pulse.avro.errors import AvroError
+from pulse.streams.deadletter import TOO_LATE, DeadLetter, send_dead_letters
+from pulse.streams.dedup import BatchDedup
+from pulse.streams.handoff import RowsHandoff
+from pulse.streams.processors import Accepted, process_batch
+from pulse.streams.source import SourceRecord
+from pulse.streams.state import PartitionState
+
+from pulse.settings import StreamSettings
+
+
+class Decoder(Protocol):
+    def decode(self, data: bytes | None) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    key: bytes | None
+    value: bytes | None
+    source: SourceRecord
+
+
+@dataclass(frozen=True, slots=True)
+class BatchTables:
+    seen: PartitionState
+    counters: PartitionState
+    conversations: PartitionState
+
+
+@dataclass(frozen=True, slots=True)
+class BatchSummary:
+    accepted: int
+    duplicates: int
+    dead_letters: int
+    rows: int
+
+
+class BatchHandler:
+    def __init__(
+        self,
+        decoder: Decoder,
+        tz_of: Callable[[str], str],
+        stream: StreamSettings,
+        handoff: RowsHandoff,
+    ) -> None:
+        self._decoder = decoder
+        self._tz_of = tz_of
+        self._late_ms = stream.late_horizon_seconds * 1000
+        self._handoff = handoff
+
+    def _admit(self, message: Incoming) -> dict[str, Any] | DeadLetter:
+        tenant = ""
+        try:
+            event = self._decoder.decode(message.value)
+            tenant = str(event.get("tenant_id") or "")
+            event = check_decoded(event)
+        except AvroError as exc:
+            field = str(exc.fields.get("field", ""))
+            reason = str(exc.fields.get("reason", exc.message))
+            return self._letter(message, exc.code, field, f"{reason}: {exc.message}", tenant)
+        # Judged against the broker timestamp, not the wall clock, so a replay decides alike.
+        if event["occurred_at"] < message.source.timestamp_ms - self._late_ms:
+            return self._letter(
+                message, TOO_LATE, "occurred_at", "older than the late horizon", event["tenant_id"]
+            )
+        return event
+
+    @staticmethod
+    def _letter(message: Incoming, code: str, field: str, reason: str, tenant: str) -> DeadLetter:
+        return DeadLetter(
+            message.source, message.key, message.value or b"", code, field, reason, tenant
+        )
+
+    def handle(self, batch: Sequence[Incoming], tables: BatchTables, now_ms: int) -> BatchSummary:
+        """Processes ``batch`` (one partition, offset order), writes state, queues rows."""
+        partition = batch[0].source.partition
+        dedup = BatchDedup(tables.seen, now_ms, partition)
+        accepted: list[Accepted] = []
+        letters: list[DeadLetter] = []
+        duplicates = 0
+        for message in batch:
+            outcome = self._admit(message)
+            if isinstance(outcome, DeadLetter):
+                letters.append(outcome)
+            elif dedup.first_time(outcome["tenant_id"], outcome["event_id"]):
+                accepted.append((outcome, message.source))
+            else:
+                duplicates += 1
+
+        out = process_batch(accepted, self._tz_of, tables.counters, tables.conversations)
+        for key, value in dedup.new.items():
+            tables.seen.put(key, value)
+        for key, counter in out.counters.items():
+            tables.counters.put(key, counter)
+        for key, state in out.conversations.items():
+            tables.conversations.put(key, state)
+
+        rows = 0
+        for table, table_rows in out.rows.items():
+            self._handoff.send_rows(table, table_rows)
+            rows += len(table_rows)
+        send_dead_letters(self._handoff, letters)
+        return BatchSummary(len(accepted), duplicates, len(letters), rows)

@@ -1,0 +1,42 @@
+"""``pulse worker``: run the stream worker until SIGTERM/SIGINT.
+
+The tenant directory is followed in a background thread and the worker starts only once it has
+caught up, so the first events are bucketed in their tenants' zones, not in UTC by default.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import faust
+from pulse.streams.app import create_app
+from pulse.streams.handoff import RowsHandoff
+from pulse.topics.tenants import TenantDirectory
+
+from pulse.settings import Settings
+
+TENANTS_CATCH_UP_SECONDS = 60.0
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--faust-loglevel",
+        default="warning",
+        help="log level of Faust's own messages (default: %(default)s)",
+    )
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    tenants = TenantDirectory.from_settings(settings)
+    tenants.start()
+    handoff = RowsHandoff(settings.kafka, settings.topic("rows"))
+    try:
+        tenants.wait_until_caught_up(TENANTS_CATCH_UP_SECONDS)
+        app = create_app(settings, tenants.timezone, handoff)
+        worker = faust.Worker(app, loglevel=args.faust_loglevel, redirect_stdouts=False)
+        # Installs the SIGTERM/SIGINT handlers, runs until stopped, then exits the process.
+        worker.execute_from_commandline()
+    finally:
+        handoff.close()
+        tenants.close()
+    return 0

@@ -1,0 +1,314 @@
+"""Helpers for the real-broker worker tests: topics, a workload, the worker subprocess, rows."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from confluent_kafka import Consumer, Producer
+from pulse.avro.codec import EventEncoder
+from pulse.avro.schemas import SchemaCatalog
+from pulse.streams.buckets import all_bucket_bounds
+from pulse.topics.routing import key_for, topic_for
+from pulse.topics.tenants import TenantSettings, publish_tenant
+
+from pulse.settings import Settings
+
+REPO = Path(__file__).resolve().parents[2]
+T0 = 1_730_592_000_000  # 2024-11-03T00:00:00Z, New York's fall-back day
+MIN = 60_000
+ZONES = {"t1": "America/New_York", "t2": "UTC"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+LATE_HORIZON_SECONDS = 10 * 365 * 24 * 3600  # the workload is from 2024
+
+
+def worker_settings(settings: Settings, **stream: Any) -> Settings:
+    stream = {"late_horizon_seconds": LATE_HORIZON_SECONDS, **stream}
+    return replace(settings, stream=replace(settings.stream, web_port=free_port(), **stream))
+
+
+def rejected() -> list[dict[str, Any]]:
+    """Events that encode but must dead-letter: out of contract, and older than the horizon."""
+    return [
+        ev("t1", "csat.submitted", T0, conversation_id="c0", score=9),
+        ev(
+            "t1",
+            "contact.created",
+            T0 - (LATE_HORIZON_SECONDS + 86400) * 1000,
+            contact_id="ancient",
+        ),
+    ]
+
+
+def env_for(settings: Settings) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        PULSE_KAFKA_BOOTSTRAP_SERVERS=settings.kafka.bootstrap_servers,
+        PULSE_KAFKA_TOPIC_PREFIX=settings.kafka.topic_prefix,
+        PULSE_KAFKA_PARTITIONS=str(settings.kafka.partitions),
+        PULSE_STREAM_APP_ID=settings.stream.app_id,
+        PULSE_STREAM_DATA_DIR=str(settings.stream.data_dir),
+        PULSE_STREAM_WEB_PORT=str(settings.stream.web_port),
+        PULSE_STREAM_BATCH_SIZE=str(settings.stream.batch_size),
+        PULSE_STREAM_LATE_HORIZON_SECONDS=str(settings.stream.late_horizon_seconds),
+        PULSE_LOG_LEVEL="INFO",
+    )
+    return env
+
+
+def prepare_topics(settings: Settings) -> None:
+    """`pulse topics apply`, as an operator would, then the tenants' zones."""
+    subprocess.run(
+        [sys.executable, "-m", "pulse", "topics", "apply"],
+        cwd=REPO,
+        env=env_for(settings),
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    for tenant, tz in ZONES.items():
+        publish_tenant(settings.kafka, settings.topic("tenants"), tenant, TenantSettings(tz))
+
+
+def ev(tenant: str, event_type: str, at: int, **fields: Any) -> dict[str, Any]:
+    return {
+        "event_id": str(uuid.uuid4()),
+        "tenant_id": tenant,
+        "event_type": event_type,
+        "occurred_at": at,
+        **fields,
+    }
+
+
+def workload(conversations: int) -> list[dict[str, Any]]:
+    """Conversations with bot and agent replies, receipts, web and contact events."""
+    events: list[dict[str, Any]] = []
+    for i in range(conversations):
+        tenant = "t1" if i % 3 else "t2"
+        conv, created = f"c{i}", T0 + i * 7 * MIN
+        channel = ("sms", "email", "whatsapp")[i % 3]
+        events.append(
+            ev(
+                tenant,
+                "conversation.created",
+                created,
+                conversation_id=conv,
+                channel=channel,
+                priority="high",
+            )
+        )
+        for j, sender in enumerate(("contact", "bot", "agent", "agent")):
+            kind = "message.received" if sender == "contact" else "message.sent"
+            direction = "inbound" if sender == "contact" else "outbound"
+            events.append(
+                ev(
+                    tenant,
+                    kind,
+                    created + (j + 1) * (i % 5 + 1) * MIN,
+                    conversation_id=conv,
+                    message_id=f"m{i}-{j}",
+                    channel=channel,
+                    direction=direction,
+                    sender_type=sender,
+                )
+            )
+        events.append(
+            ev(
+                tenant,
+                "message.delivered",
+                created + 90 * MIN,
+                message_id=f"m{i}-2",
+                conversation_id=conv,
+                channel=channel,
+                direction="outbound",
+                sender_type="agent",
+            )
+        )
+        events.append(
+            ev(
+                tenant,
+                "web.page_view",
+                created,
+                visitor_id=f"v{i}",
+                ip="198.51.100.9",
+                dnt=i % 2 == 0,
+                url="/pricing",
+            )
+        )
+        events.append(ev(tenant, "contact.created", created, contact_id=f"k{i}"))
+    return events
+
+
+def produce(settings: Settings, events: list[dict[str, Any]], garbage: list[bytes]) -> None:
+    encoder = EventEncoder(SchemaCatalog())
+    producer = Producer(
+        {
+            "bootstrap.servers": settings.kafka.bootstrap_servers,
+            "partitioner": "murmur2_random",
+            "enable.idempotence": True,
+        }
+    )
+    for event in events:
+        topic = settings.topic(topic_for(event["event_type"]))
+        producer.produce(topic, key=key_for(event), value=encoder.encode(event))
+    for raw in garbage:
+        producer.produce(settings.topic("events.conversations"), key=b"t1:bad", value=raw)
+    assert producer.flush(30) == 0
+
+
+@dataclass
+class Worker:
+    settings: Settings
+    log: Path
+    popen: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with self.log.open("ab") as out:
+            self.popen = subprocess.Popen(
+                [sys.executable, "-m", "pulse", "worker"],
+                cwd=REPO,
+                env=env_for(self.settings),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+
+    def assert_alive(self) -> None:
+        assert self.popen is not None
+        if self.popen.poll() is not None:
+            raise AssertionError(
+                f"worker exited {self.popen.returncode}:\n"
+                + self.log.read_text(errors="replace")[-4000:]
+            )
+
+    def signal(self, sig: signal.Signals) -> int:
+        assert self.popen is not None
+        self.popen.send_signal(sig)
+        return self.popen.wait(timeout=60)
+
+
+@dataclass
+class RowsReader:
+    """Reads the hand-off topic (and the DLQ) from the beginning, accumulating everything."""
+
+    settings: Settings
+    rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    dlq: list[Any] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._consumer = Consumer(
+            {
+                "bootstrap.servers": self.settings.kafka.bootstrap_servers,
+                "group.id": f"reader-{uuid.uuid4().hex}",
+                "auto.offset.reset": "earliest",
+                "enable.auto.commit": False,
+            }
+        )
+        self._consumer.subscribe(
+            [self.settings.topic("rows"), self.settings.topic("events.conversations.dlq")]
+        )
+
+    def poll(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            msg = self._consumer.poll(0.2)
+            if msg is None or msg.error():
+                continue
+            if msg.topic().endswith(".dlq"):
+                self.dlq.append(msg)
+                continue
+            batch = json.loads(msg.value())
+            assert dict(msg.headers() or [])["rows"] == str(len(batch)).encode()
+            self.rows.setdefault(msg.key().decode(), []).extend(batch)
+
+    def wait_for(self, worker: Worker, done: Any, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        while not done(self):
+            worker.assert_alive()
+            assert time.monotonic() < deadline, (
+                f"rows so far: { {k: len(v) for k, v in self.rows.items()} }"
+            )
+            self.poll(1.0)
+
+    def close(self) -> None:
+        self._consumer.close()
+
+
+def latest(
+    rows: list[dict[str, Any]], key_fields: tuple[str, ...]
+) -> dict[tuple[Any, ...], dict[str, Any]]:
+    """The highest-version row per key, as ReplacingMergeTree(version) keeps."""
+    out: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in rows:
+        key = tuple(row[f] for f in key_fields)
+        if key not in out or row["version"] >= out[key]["version"]:
+            out[key] = row
+    return out
+
+
+def recount(events: list[dict[str, Any]]) -> Counter[tuple[str, str, int, str, str]]:
+    expected: Counter[tuple[str, str, int, str, str]] = Counter()
+    for e in events:
+        if e["event_type"].startswith("message."):
+            for g, (start, _) in all_bucket_bounds(e["occurred_at"], ZONES[e["tenant_id"]]).items():
+                expected[(e["tenant_id"], g, start, e["channel"], e["event_type"][8:])] += 1
+    return expected
+
+
+def counted(rows: list[dict[str, Any]]) -> Counter[tuple[str, str, int, str, str]]:
+    slices = latest(rows, ("tenant_id", "granularity", "bucket_start", "channel", "slice"))
+    got: Counter[tuple[str, str, int, str, str]] = Counter()
+    for row in slices.values():
+        for name in (
+            "sent",
+            "delivered",
+            "read",
+            "clicked",
+            "failed",
+            "complained",
+            "unsubscribed",
+            "received",
+        ):
+            if row[name]:
+                got[
+                    (
+                        row["tenant_id"],
+                        row["granularity"],
+                        row["bucket_start"],
+                        row["channel"],
+                        name,
+                    )
+                ] += row[name]
+    return got
+
+
+def expected_frt(events: list[dict[str, Any]]) -> dict[tuple[str, str], int]:
+    created: dict[tuple[str, str], int] = {}
+    replies: dict[tuple[str, str], list[int]] = {}
+    for e in events:
+        key = (e["tenant_id"], e.get("conversation_id", ""))
+        if e["event_type"] == "conversation.created":
+            created[key] = min(created.get(key, e["occurred_at"]), e["occurred_at"])
+        elif e["event_type"] == "message.sent" and e.get("sender_type") == "agent":
+            replies.setdefault(key, []).append(e["occurred_at"])
+    return {
+        k: min(r for r in replies[k] if r >= c) - c
+        for k, c in created.items()
+        if any(r >= c for r in replies.get(k, []))
+    }
