@@ -205,7 +205,7 @@ JSON = st.recursive(
 FIELD_NAMES = sorted({f["name"] for v in ALL_VERSIONS for f in v.raw["fields"]})
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(
     st.sampled_from(ALL_VERSIONS).flatmap(events),
     st.dictionaries(st.sampled_from(FIELD_NAMES) | st.text(), JSON, max_size=4),
