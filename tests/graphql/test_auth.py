@@ -125,3 +125,17 @@ def test_scoped_tenant_defaults_to_the_token_and_refuses_others() -> None:
     with pytest.raises(ForbiddenError) as refused:
         scoped_tenant(claims, "globex")
     assert refused.value.extensions["code"] == "FORBIDDEN"
+
+
+@pytest.mark.clickhouse
+def test_get_requests_are_authenticated_too(client: TestClient, settings: Settings) -> None:
+    """A query sent by GET is answered with a token and refused without one."""
+    params = {
+        "query": '{ messagingMetrics(from: "2025-03-10T09:00:00Z", '
+        'to: "2025-03-10T10:00:00Z", granularity: HOUR) { buckets { sent } } }'
+    }
+    headers = {"Authorization": f"Bearer {token(settings)}"}
+    answered = client.get("/graphql", params=params, headers=headers).json()
+    assert answered["data"]["messagingMetrics"]["buckets"] == [{"sent": 15}]
+    refused = client.get("/graphql", params=params).json()
+    assert refused["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"

@@ -5,27 +5,14 @@ from __future__ import annotations
 import socket
 
 import pytest
-import redis
 from starlette.testclient import TestClient
 
 from pulse.graphql.app import create_app
 from pulse.graphql.health import kafka_check
 from pulse.settings import Settings
 from pulse.sinks.clickhouse import ClickHouse
+from pulse.sinks.realtime import RealtimeCache
 from tests.graphql.conftest import MemoryStore, kafka_up
-
-
-class RedisPing:
-    """A realtime store that only answers PING, from the real Redis."""
-
-    def __init__(self, url: str) -> None:
-        self._client = redis.Redis.from_url(url, socket_timeout=2)
-
-    def read_current_hour(self, tenant_id: str, now_ms: int) -> dict[str, dict[str, int]]:
-        return {}
-
-    def ping(self) -> bool:
-        return bool(self._client.ping())
 
 
 def closed_port() -> int:
@@ -41,7 +28,7 @@ def test_all_services_up_is_200(
     settings: Settings, clickhouse: ClickHouse, kafka: str, redis_url: str
 ) -> None:
     """With the real Kafka, chdb and Redis reachable, /health says ok for each."""
-    app = create_app(settings, clickhouse, RedisPing(redis_url), kafka_check(kafka))
+    app = create_app(settings, clickhouse, RealtimeCache(redis_url, 60), kafka_check(kafka))
     with TestClient(app) as client:
         response = client.get("/health")
     assert response.status_code == 200, response.text
@@ -62,7 +49,7 @@ def test_kafka_on_a_closed_port_is_503_with_a_reason(
 ) -> None:
     """Kafka unreachable within the 2 s probe: degraded, 503, Kafka down with why; others up."""
     check = kafka_check(f"127.0.0.1:{closed_port()}")
-    app = create_app(settings, clickhouse, RedisPing(redis_url), check)
+    app = create_app(settings, clickhouse, RealtimeCache(redis_url, 60), check)
     with TestClient(app) as client:
         response = client.get("/health")
     assert response.status_code == 503

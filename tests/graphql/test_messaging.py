@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
+from pulse.graphql.messaging import nominal_end
 from pulse.settings import Settings
 from tests.graphql.conftest import DAY, H0, H1, H2, H3, NEXT_DAY, graphql, token
-
-pytestmark = pytest.mark.clickhouse
 
 QUERY = """
 query M($from: DateTime!, $to: DateTime!, $g: Granularity!, $channel: String, $tenant: String) {
@@ -46,6 +46,7 @@ def by_start(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {b["start"]: b for b in result["buckets"]}
 
 
+@pytest.mark.clickhouse
 def test_hour_buckets_sum_slices_and_channels_with_rates(
     client: TestClient, settings: Settings
 ) -> None:
@@ -71,6 +72,7 @@ def test_hour_buckets_sum_slices_and_channels_with_rates(
     )
 
 
+@pytest.mark.clickhouse
 def test_rates_are_null_without_denominator_and_zero_without_numerator(
     client: TestClient, settings: Settings
 ) -> None:
@@ -86,6 +88,7 @@ def test_rates_are_null_without_denominator_and_zero_without_numerator(
     assert h1["firstResponse"] == NO_FRT
 
 
+@pytest.mark.clickhouse
 def test_first_response_is_exact_per_bucket(client: TestClient, settings: Settings) -> None:
     """FRT mean rounds to milliseconds, p50/p90 are exact nearest ranks, stale versions drop."""
     buckets = by_start(ask(client, settings))
@@ -104,6 +107,7 @@ def test_first_response_is_exact_per_bucket(client: TestClient, settings: Settin
     }
 
 
+@pytest.mark.clickhouse
 def test_day_buckets_read_the_day_rows_and_day_start_of_facts(
     client: TestClient, settings: Settings
 ) -> None:
@@ -120,6 +124,7 @@ def test_day_buckets_read_the_day_rows_and_day_start_of_facts(
     }
 
 
+@pytest.mark.clickhouse
 def test_channel_filter_restricts_counts_and_first_responses(
     client: TestClient, settings: Settings
 ) -> None:
@@ -137,6 +142,7 @@ def test_channel_filter_restricts_counts_and_first_responses(
     assert email[H2.isoformat()]["firstResponse"] == NO_FRT
 
 
+@pytest.mark.clickhouse
 def test_bucket_with_only_first_responses_is_returned_with_zero_counts(
     client: TestClient, settings: Settings
 ) -> None:
@@ -150,12 +156,14 @@ def test_bucket_with_only_first_responses_is_returned_with_zero_counts(
     assert h2["firstResponse"]["frtP90Seconds"] == 3.0
 
 
+@pytest.mark.clickhouse
 def test_window_selects_buckets_starting_in_from_to(client: TestClient, settings: Settings) -> None:
     """Buckets are chosen by start in [from, to): from is inclusive, to exclusive."""
     result = ask(client, settings, **{"from": H1.isoformat(), "to": H2.isoformat()})
     assert [b["start"] for b in result["buckets"]] == [H1.isoformat()]
 
 
+@pytest.mark.clickhouse
 def test_offsets_in_arguments_name_instants(client: TestClient, settings: Settings) -> None:
     """from/to with a non-UTC offset select by instant: 05:00-05:00 is 10:00Z."""
     result = ask(
@@ -164,6 +172,7 @@ def test_offsets_in_arguments_name_instants(client: TestClient, settings: Settin
     assert [b["start"] for b in result["buckets"]] == [H1.isoformat()]
 
 
+@pytest.mark.clickhouse
 def test_each_tenant_sees_only_its_rows(client: TestClient, settings: Settings) -> None:
     """globex's token reads globex's rows only, and acme's answer holds none of them."""
     globex = ask(client, settings, tenant="globex")
@@ -172,3 +181,20 @@ def test_each_tenant_sees_only_its_rows(client: TestClient, settings: Settings) 
     ]
     acme = ask(client, settings)
     assert all(b["sent"] != 100 for b in acme["buckets"])
+
+
+@pytest.mark.parametrize(
+    ("start", "granularity", "end"),
+    [
+        ("2025-03-30T00:00:00+00:00", "hour", "2025-03-30T01:00:00+00:00"),
+        ("2025-03-10T04:00:00+00:00", "day", "2025-03-11T04:00:00+00:00"),
+        ("2025-03-10T00:00:00+00:00", "week", "2025-03-17T00:00:00+00:00"),
+        # Local midnight of 1 Feb at UTC+01:00 and at UTC-05:00.
+        ("2025-01-31T23:00:00+00:00", "month", "2025-02-28T23:00:00+00:00"),
+        ("2024-12-01T05:00:00+00:00", "month", "2025-01-01T05:00:00+00:00"),
+    ],
+)
+def test_nominal_end_of_a_bucket_without_counters(start: str, granularity: str, end: str) -> None:
+    """Without a counter row, a bucket lasts its nominal hour, day, week or local calendar month."""
+    got = nominal_end(datetime.fromisoformat(start), granularity)
+    assert got.astimezone(UTC) == datetime.fromisoformat(end)

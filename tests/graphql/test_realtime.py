@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -10,10 +11,12 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from pulse.graphql.app import create_app
 from pulse.graphql.realtime import RealtimeReader
 from pulse.settings import Settings
 from pulse.sinks.clickhouse import ClickHouse
-from tests.graphql.conftest import COUNTERS, MemoryStore, counter, graphql, token
+from pulse.sinks.realtime import RealtimeCache
+from tests.graphql.conftest import COUNTERS, MemoryStore, counter, graphql, kafka_up, token
 
 QUERY = """
 { realtimeMessaging {
@@ -22,6 +25,17 @@ QUERY = """
     total { sent delivered received deliveryRate }
 } }
 """
+
+
+def current_hour() -> tuple[datetime, datetime]:
+    """Now and the start of its UTC hour, waiting out the last seconds of an hour so the API's
+    own clock is still in the same hour when it answers."""
+    now = datetime.now(UTC)
+    end = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    if end - now < timedelta(seconds=10):
+        time.sleep((end - now).total_seconds() + 0.1)
+        now = datetime.now(UTC)
+    return now, now.replace(minute=0, second=0, microsecond=0)
 
 
 @pytest.mark.clickhouse
@@ -51,7 +65,7 @@ def test_empty_redis_falls_back_to_the_clickhouse_hour_row(
     client: TestClient, settings: Settings, clickhouse: ClickHouse
 ) -> None:
     """With nothing in Redis the current hour's counter rows answer, marked CLICKHOUSE."""
-    hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    _, hour = current_hour()
     rows = [
         counter("acme", "hour", hour, hour + timedelta(hours=1), "email", "s:0", 1, sent=5),
         counter("acme", "hour", hour, hour + timedelta(hours=1), "email", "s:1", 1, sent=2),
@@ -64,6 +78,32 @@ def test_empty_redis_falls_back_to_the_clickhouse_hour_row(
     assert result["source"] == "CLICKHOUSE"
     assert result["channels"] == [
         {"channel": "email", "sent": 7, "delivered": 0, "deliveryRate": 0.0, "readRate": None}
+    ]
+
+
+@pytest.mark.redis
+@pytest.mark.clickhouse
+def test_figures_written_by_the_sink_to_redis_are_served(
+    settings: Settings, clickhouse: ClickHouse, redis_url: str
+) -> None:
+    """Hour slices the sink cached in the real Redis come back summed by channel."""
+    tenant = f"rt-{uuid.uuid4().hex[:8]}"
+    now, hour = current_hour()
+    end = hour + timedelta(hours=1)
+    cache = RealtimeCache(redis_url, 60)
+    rows = [
+        counter(tenant, "hour", hour, end, "sms", "s:0", 3, sent=2, delivered=2),
+        counter(tenant, "hour", hour, end, "sms", "s:1", 5, sent=1, delivered=0),
+    ]
+    assert cache.write_counters(rows, int(now.timestamp() * 1000)) == 2
+    app = create_app(settings, clickhouse, cache, kafka_up)
+    with TestClient(app) as client:
+        body = graphql(client, QUERY, bearer=token(settings, tenant))
+    cache.close()
+    result = body["data"]["realtimeMessaging"]
+    assert result["source"] == "REDIS"
+    assert result["channels"] == [
+        {"channel": "sms", "sent": 3, "delivered": 2, "deliveryRate": 66.67, "readRate": 0.0}
     ]
 
 
