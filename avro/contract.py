@@ -169,6 +169,7 @@ class _DecodedRules:
     """What :meth:`Contract.check_decoded` looks at for one event type (latest schema)."""
 
     every: tuple[FieldRule, ...]
+    names: frozenset[str]
     required: tuple[FieldRule, ...]
     checked: tuple[FieldRule, ...]
 
@@ -177,6 +178,7 @@ class _DecodedRules:
         every = shape.latest
         return cls(
             every=every,
+            names=frozenset(r.name for r in every),
             required=tuple(r for r in every if r.default is _NO_DEFAULT and not r.nullable),
             checked=tuple(r for r in every if r.needs_decoded_check),
         )
@@ -223,7 +225,7 @@ class Contract:
         compiled = self._decoded.get(event_type) if isinstance(event_type, str) else None
         if compiled is None:
             raise _fail("event_type", "unknown_event_type", f"not in the catalogue: {event_type!r}")
-        if len(record) < len(compiled.every):
+        if not compiled.names <= record.keys():
             for rule in compiled.every:
                 if rule.name not in record:
                     record[rule.name] = rule.absent()

@@ -185,6 +185,13 @@ def test_check_decoded_rules() -> None:
         assert (caught.value.field, caught.value.reason) == (field, reason)
 
 
+def test_check_decoded_fills_absent_optionals() -> None:
+    """A record missing optional fields (extra ones or not) gets them as None or defaults."""
+    good = validate(_csat(agent_id="a-1"))
+    partial = {k: v for k, v in good.items() if k not in ("agent_id", "tags")}
+    assert check_decoded({**partial, "extra": 1}) == {**good, "agent_id": None, "extra": 1}
+
+
 @settings(max_examples=200, deadline=None)
 @given(
     st.sampled_from(ALL_VERSIONS).flatmap(events),
