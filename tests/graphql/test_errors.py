@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
+import pytest
 from starlette.testclient import TestClient
+from structlog.testing import capture_logs
 
 from pulse.graphql.app import create_app
 from pulse.settings import Settings
@@ -62,3 +65,23 @@ def test_query_errors_are_not_masked(settings: Settings) -> None:
     with TestClient(app) as client:
         body = graphql(client, "{ nope }", bearer=token(settings))
     assert "Cannot query field 'nope'" in body["errors"][0]["message"]
+
+
+def test_masked_errors_are_logged_with_their_cause(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """What the client does not see, the server log keeps: the original exception."""
+    app = create_app(settings, BrokenReader(), MemoryStore(), kafka_up)
+    with caplog.at_level(logging.ERROR, logger="strawberry.execution"), TestClient(app) as client:
+        graphql(client, QUERY, bearer=token(settings))
+    assert any("disk /var/lib/secret is corrupt" in r.getMessage() for r in caplog.records)
+
+
+def test_refusals_are_logged_as_info_without_traceback(settings: Settings) -> None:
+    """A refused request is one structured info event with its code, not an error."""
+    app = create_app(settings, BrokenReader(), MemoryStore(), kafka_up)
+    with capture_logs() as logs, TestClient(app) as client:
+        graphql(client, QUERY)
+    refusals = [e for e in logs if e["event"] == "request refused"]
+    assert len(refusals) == 1
+    assert (refusals[0]["log_level"], refusals[0]["code"]) == ("info", "unauthenticated")
