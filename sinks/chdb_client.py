@@ -53,25 +53,31 @@ class EmbeddedClickHouse:
             return self._rows(sql, params)
 
     def insert(self, table: str, rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> None:
-        if not rows:
-            return
+        try:
+            data = {c: [row[c] for row in rows] for c in columns}
+        except KeyError as exc:
+            raise ClickHouseError(f"a row for {table} lacks column {exc}", table=table) from exc
+        self.insert_columns(table, data)
+
+    def insert_columns(self, table: str, data: Mapping[str, Sequence[Any]]) -> None:
         name = qualified(self.database, table)
-        cols = [identifier(c) for c in columns]
+        cols = [identifier(c) for c in data]
+        if not cols or not data[cols[0]]:
+            return
         with self._lock:
             types = self._column_types(name)
             try:
                 schema = pa.schema([(c, arrow_type(types[c])) for c in cols])
-                arrays = [
-                    pa.array([row[c] for row in rows], type=f.type)
-                    for c, f in zip(cols, schema, strict=True)
-                ]
+                batch = pa.record_batch(
+                    [pa.array(data[f.name], type=f.type) for f in schema], schema=schema
+                )
             except KeyError as exc:
                 raise ClickHouseError(f"{name} has no column {exc}", table=name) from exc
             except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as exc:
                 raise ClickHouseError(f"rows do not fit {name}: {exc}", table=name) from exc
             sink = pa.BufferOutputStream()
             with pa.ipc.new_stream(sink, schema) as writer:
-                writer.write_batch(pa.record_batch(arrays, schema=schema))
+                writer.write_batch(batch)
             try:
                 with self._live().send_insert(
                     f"INSERT INTO {name} ({', '.join(cols)})", "ArrowStream"

@@ -5,10 +5,10 @@
 same SQL and bind user values server-side through ``{name:Type}`` placeholders, so a tenant id or a
 time range from a request never becomes SQL text.
 
-Values crossing :meth:`ClickHouse.insert`: ``DateTime64(3)`` columns take int milliseconds since
-the epoch (UTC) or aware datetimes, ``Map`` columns take dicts, ``Array`` columns lists, nullable
-columns ``None``. :meth:`ClickHouse.query` returns aware datetimes, dicts for maps, lists for
-arrays.
+Values crossing :meth:`ClickHouse.insert` (and its columnar twin): ``DateTime64(3)`` columns
+take int milliseconds since the epoch (UTC) or aware datetimes, ``Map`` columns take dicts,
+``Array`` columns lists, nullable columns ``None``. :meth:`ClickHouse.query` returns aware
+datetimes, dicts for maps, lists for arrays.
 """
 
 from __future__ import annotations
@@ -38,6 +38,9 @@ class ClickHouse(Protocol):
 
     def insert(self, table: str, rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> None:
         """Insert ``rows`` (mappings holding at least ``columns``) into ``table`` as one block."""
+
+    def insert_columns(self, table: str, data: Mapping[str, Sequence[Any]]) -> None:
+        """Insert one block given column by column (equal lengths): the sink's fast path."""
 
     def close(self) -> None:
         """Release the engine or the connection; the object is unusable afterwards."""

@@ -1,29 +1,21 @@
-"""Decodes one ``pulse.rows`` message into its table and storable rows; pure, no I/O.
+"""Decodes one ``pulse.rows`` message into a block of storable rows; pure, no I/O.
 
 A message whose key or value cannot be read is a :class:`BadMessageError` (or
-:class:`UnknownTableError`); a readable message keeps its good rows and reports each bad one, so
-one malformed row does not cost its neighbours.
+:class:`UnknownTableError`); a readable message keeps its good rows and reports each bad one in
+the block's ``bad_rows``, so one malformed row does not cost its neighbours.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 
-from pulse.sinks.errors import BadMessageError, BadRowError, UnknownTableError
+from pulse.sinks.errors import BadMessageError, UnknownTableError
 from pulse.sinks.tables import HANDOFF_TABLES
-from pulse.sinks.writer import Row, prepare_row
+from pulse.sinks.writer import Block, prepare
 
 
-@dataclass
-class Decoded:
-    table: str
-    rows: list[Row] = field(default_factory=list)
-    bad_rows: list[BadRowError] = field(default_factory=list)
-
-
-def decode(key: bytes | None, value: bytes | None) -> Decoded:
-    """The table named by ``key`` and the rows of the JSON array ``value``."""
+def decode(key: bytes | None, value: bytes | None) -> Block:
+    """The rows of the JSON array ``value`` for the table named by ``key``."""
     try:
         table = (key or b"").decode()
     except UnicodeDecodeError:
@@ -36,11 +28,4 @@ def decode(key: bytes | None, value: bytes | None) -> Decoded:
         raise BadMessageError(f"the value is not JSON: {exc}", table=table) from None
     if not isinstance(payload, list):
         raise BadMessageError("the value is not a JSON array", table=table)
-    decoded = Decoded(table)
-    columns = HANDOFF_TABLES[table]
-    for index, row in enumerate(payload):
-        try:
-            decoded.rows.append(prepare_row(table, columns, row, index))
-        except BadRowError as exc:
-            decoded.bad_rows.append(exc)
-    return decoded
+    return prepare(table, payload)

@@ -61,24 +61,35 @@ class ServerClickHouse:
         return [dict(zip(names, row, strict=True)) for row in rows]
 
     def insert(self, table: str, rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> None:
-        if not rows:
-            return
-        name = qualified(self.database, table)
-        cols = [identifier(c) for c in columns]
         try:
-            data = [tuple(row[c] for c in cols) for row in rows]
+            data = {c: [row[c] for row in rows] for c in columns}
         except KeyError as exc:
-            raise ClickHouseError(f"a row for {name} lacks column {exc}", table=name) from exc
+            raise ClickHouseError(f"a row for {table} lacks column {exc}", table=table) from exc
+        self.insert_columns(table, data)
+
+    def insert_columns(self, table: str, data: Mapping[str, Sequence[Any]]) -> None:
+        name = qualified(self.database, table)
+        cols = [identifier(c) for c in data]
+        if not cols or not data[cols[0]]:
+            return
         with self._lock:
-            self._call(f"INSERT INTO {name} ({', '.join(cols)}) VALUES", data)
+            self._call(
+                f"INSERT INTO {name} ({', '.join(cols)}) VALUES",
+                [list(data[c]) for c in cols],
+                columnar=True,
+            )
 
     def close(self) -> None:
         with self._lock:
             self._client.disconnect()
 
-    def _call(self, sql: str, params: Any = None, with_column_types: bool = False) -> Any:
+    def _call(
+        self, sql: str, params: Any = None, with_column_types: bool = False, columnar: bool = False
+    ) -> Any:
         try:
-            return self._client.execute(sql, params, with_column_types=with_column_types)
+            return self._client.execute(
+                sql, params, with_column_types=with_column_types, columnar=columnar
+            )
         except _FAILURES as exc:
             raise ClickHouseError(
                 f"ClickHouse at {self._address} failed: {exc}", sql=sql[:500]

@@ -31,7 +31,7 @@ from pulse.sinks.errors import BadMessageError, KafkaError, UnknownTableError
 from pulse.sinks.handoff import decode
 from pulse.sinks.offsets import SinkOffsets
 from pulse.sinks.realtime import RealtimeCache
-from pulse.sinks.writer import Row, RowsWriter
+from pulse.sinks.writer import Block, RowsWriter
 
 from pulse.settings import Settings
 
@@ -50,7 +50,7 @@ class SinkStats:
 
 @dataclass
 class _Batch:
-    tables: dict[str, list[Row]] = field(default_factory=dict)
+    tables: dict[str, Block] = field(default_factory=dict)
     last: dict[tuple[str, int], int] = field(default_factory=dict)
     rows: int = 0
     started: float = 0.0
@@ -183,16 +183,20 @@ class SinkRunner:
         self.stats.messages += 1
         where = {"topic": topic, "partition": partition, "offset": offset}
         try:
-            decoded = decode(message.key(), message.value())
+            block = decode(message.key(), message.value())
         except (BadMessageError, UnknownTableError) as exc:
             self.stats.bad_messages += 1
             self._log.error("bad hand-off message skipped", **where, **exc.as_dict())
             return
-        for bad in decoded.bad_rows:
+        for bad in block.bad_rows:
             self.stats.bad_rows += 1
             self._log.error("bad row skipped", **where, **bad.as_dict())
-        batch.tables.setdefault(decoded.table, []).extend(decoded.rows)
-        batch.rows += len(decoded.rows)
+        block.bad_rows = []
+        if block.table in batch.tables:
+            batch.tables[block.table].extend(block)
+        else:
+            batch.tables[block.table] = block
+        batch.rows += block.rows
 
     def _kafka_error(self, error: ConfluentError) -> None:
         if error.code() == ConfluentError._PARTITION_EOF:
@@ -208,9 +212,9 @@ class SinkRunner:
         batch, self._batch = self._batch, _Batch()
         if not batch.last:
             return
-        for table, rows in batch.tables.items():
-            self._writer.write_prepared(table, rows)
-        self._cache(batch.tables.get("messaging_counters", []))
+        for block in batch.tables.values():
+            self._writer.write_block(block)
+        self._cache(batch.tables.get("messaging_counters"))
         self._offsets.save(self.group_id, batch.last, int(self._clock() * 1000))
         commits = [TopicPartition(t, p, offset + 1) for (t, p), offset in batch.last.items()]
         try:
@@ -220,11 +224,11 @@ class SinkRunner:
         self.stats.rows += batch.rows
         self.stats.batches += 1
 
-    def _cache(self, counters: list[Row]) -> None:
-        if self._realtime is None or not counters:
+    def _cache(self, counters: Block | None) -> None:
+        if self._realtime is None or counters is None:
             return
         try:
-            self._realtime.write_counters(counters, int(self._clock() * 1000))
+            self._realtime.write_counters(counters.records(), int(self._clock() * 1000))
         except redis.RedisError as exc:
             # The cache expires in seconds and readers fall back to ClickHouse; stopping the
             # sink for it would stall the source of truth to protect a copy.

@@ -18,7 +18,7 @@ def test_a_message_yields_its_table_and_prepared_rows() -> None:
     """The key names the table; each object of the array becomes one full row."""
     decoded = decode(b"messaging_counters", json.dumps([counter(1, 2), counter(2, 3)]).encode())
     assert decoded.table == "messaging_counters"
-    assert [r["sent"] for r in decoded.rows] == [2, 3]
+    assert decoded.columns["sent"] == [2, 3]
     assert decoded.bad_rows == []
 
 
@@ -26,7 +26,7 @@ def test_bad_rows_are_reported_and_their_neighbours_kept() -> None:
     """A row with a bad value is reported by index; the other rows of the message survive."""
     value = json.dumps([event(event_id="a"), event(score="5"), event(event_id="c")]).encode()
     decoded = decode(b"events_raw", value)
-    assert [r["event_id"] for r in decoded.rows] == ["a", "c"]
+    assert decoded.columns["event_id"] == ["a", "c"]
     assert [e.fields["row"] for e in decoded.bad_rows] == [1]
 
 
@@ -60,4 +60,5 @@ def test_arbitrary_bytes_never_escape_as_another_exception(key: bytes, value: by
 def test_good_and_bad_rows_add_up_to_the_array(rows: list[dict[str, int]]) -> None:
     """Every array element is either a prepared row or a reported bad row."""
     decoded = decode(b"dead_letters", json.dumps(rows).encode())
-    assert len(decoded.rows) + len(decoded.bad_rows) == len(rows)
+    assert decoded.rows + len(decoded.bad_rows) == len(rows)
+    assert all(len(values) == decoded.rows for values in decoded.columns.values())

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from pulse.sinks.clickhouse import ClickHouse
 from pulse.sinks.errors import BadRowError, UnknownTableError
 from pulse.sinks.tables import EVENTS_RAW
-from pulse.sinks.writer import RowsWriter, prepare
+from pulse.sinks.writer import RowsWriter, prepare, prepare_row
 
 from tests.sinks.rows import T0, counter, dead_letter, event, frt
 
@@ -19,7 +19,7 @@ from tests.sinks.rows import T0, counter, dead_letter, event, frt
 def test_missing_optional_columns_take_their_defaults() -> None:
     """A row with only required columns gets "", NULL, empty map and list, schema version 1."""
     row = {"tenant_id": "t", "event_id": "e", "event_type": "web.page_view", "occurred_at": T0}
-    [out] = prepare("events_raw", [row])
+    [out] = prepare("events_raw", [row]).records()
     assert set(out) == {c.name for c in EVENTS_RAW}
     assert out["url"] == "" and out["score"] is None and out["dnt"] is None
     assert out["attributes"] == {} and out["tags"] == [] and out["schema_version"] == 1
@@ -49,32 +49,65 @@ def test_an_unknown_table_is_refused_before_any_insert() -> None:
     ],
 )
 def test_values_that_do_not_fit_their_column_are_bad_rows(field: str, value: Any) -> None:
-    """Wrong types, out-of-range numbers and absent required columns raise BadRowError."""
-    with pytest.raises(BadRowError) as info:
-        prepare("events_raw", [event(**{field: value})])
-    assert info.value.fields["column"] == field
+    """Wrong types, out-of-range numbers and absent required columns are refused by column."""
+    block = prepare("events_raw", [event(event_id="good"), event(**{field: value})])
+    assert block.columns["event_id"] == ["good"]
+    [bad] = block.bad_rows
+    assert bad.fields == {"table": "events_raw", "row": 1, "column": field}
 
 
 def test_a_row_that_is_not_an_object_is_a_bad_row() -> None:
     """A JSON array element that is not an object names its index."""
-    with pytest.raises(BadRowError) as info:
-        prepare("events_raw", [event(), ["not", "a", "row"]])
-    assert info.value.fields["row"] == 1
+    block = prepare("events_raw", [event(), ["not", "a", "row"]])
+    assert block.rows == 1
+    assert [e.fields["row"] for e in block.bad_rows] == [1]
 
 
-@given(
-    st.dictionaries(
-        st.sampled_from([c.name for c in EVENTS_RAW] + ["extra"]),
-        st.one_of(st.none(), st.booleans(), st.integers(), st.text(), st.lists(st.text())),
-    )
+@pytest.mark.clickhouse
+def test_write_refuses_a_batch_with_a_bad_row(migrated: ClickHouse) -> None:
+    """RowsWriter.write inserts all rows or none: one bad row raises before any insert."""
+    with pytest.raises(BadRowError):
+        RowsWriter(migrated).write("events_raw", [event(), event(source_offset=-1)])
+    assert migrated.query("SELECT count() AS n FROM events_raw") == [{"n": 0}]
+
+
+values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**65), max_value=2**65),
+    st.text(max_size=3),
+    st.lists(st.text(max_size=2), max_size=2),
+    st.dictionaries(st.text(max_size=2), st.one_of(st.text(max_size=2), st.integers()), max_size=2),
 )
-def test_prepare_either_returns_every_column_or_raises_bad_row(row: dict[str, Any]) -> None:
-    """Whatever a row holds, prepare yields exactly the table's columns or a BadRowError."""
+names = st.sampled_from([c.name for c in EVENTS_RAW] + ["extra"])
+
+
+@given(st.lists(st.one_of(st.dictionaries(names, values), values), max_size=4))
+def test_column_checks_agree_with_the_row_by_row_reference(rows: list[Any]) -> None:
+    """The fast column-wise path keeps exactly the rows the per-row reference accepts."""
+    block = prepare("events_raw", rows)
+    expected = []
+    for index, row in enumerate(rows):
+        try:
+            expected.append(prepare_row("events_raw", EVENTS_RAW, row, index))
+        except BadRowError:
+            continue
+    assert block.records() == expected
+    assert block.rows + len(block.bad_rows) == len(rows)
+
+
+@given(st.lists(st.just(event()), min_size=1, max_size=3), st.sampled_from(EVENTS_RAW), values)
+def test_one_odd_value_in_a_column_is_judged_like_the_reference(
+    rows: list[dict[str, Any]], column: Any, value: Any
+) -> None:
+    """A single unusual value among good rows is kept or refused exactly as prepare_row does."""
+    rows = [*rows, {**event(), column.name: value}]
+    block = prepare("events_raw", rows)
     try:
-        [out] = prepare("events_raw", [row])
+        prepare_row("events_raw", EVENTS_RAW, rows[-1])
+        assert block.rows == len(rows)
     except BadRowError:
-        return
-    assert list(out) == [c.name for c in EVENTS_RAW]
+        assert block.rows == len(rows) - 1
 
 
 @pytest.mark.clickhouse
