@@ -10,7 +10,8 @@ Commit order of one batch (one source topic-partition, ``isolated_partitions=Tru
 
 1. decode → validate → dedup → process (pure), in :class:`pulse.streams.batch.BatchHandler`;
 2. each changed table key is written once, to the changelog partition of the batch's source
-   partition — these records join the open Kafka transaction of that partition;
+   partition; these records join the open Kafka transaction of that partition, and the agent
+   waits until they are acknowledged (Faust's EOS commit does not drain its send buffer);
 3. rows and dead letters go to ``pulse.rows`` / ``*.dlq`` through a separate idempotent producer
    and are *flushed and acknowledged* before the batch body returns;
 4. only then does ``take_events`` ack the batch, and Faust's next commit puts the input offsets
@@ -98,12 +99,13 @@ def create_app(
             try:
                 batch = _incoming(events)
                 partition = batch[0].source.partition
-                tables = BatchTables(
-                    FaustPartitionTable(seen, partition),
-                    FaustPartitionTable(counters, partition),
-                    FaustPartitionTable(conversations, partition),
+                writers = [
+                    FaustPartitionTable(t, partition) for t in (seen, counters, conversations)
+                ]
+                summary = handler.handle(
+                    batch, BatchTables(*writers), now_ms=int(time.time() * 1000)
                 )
-                summary = handler.handle(batch, tables, now_ms=int(time.time() * 1000))
+                await asyncio.gather(*(sent for w in writers for sent in w.sent))
                 await _flush(out)
             except Exception as exc:  # noqa: BLE001 - any failure here is infrastructure
                 _stop_loudly(exc)

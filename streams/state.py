@@ -28,18 +28,24 @@ class PartitionState(Protocol):
 
 
 class FaustPartitionTable:
-    """A Faust table written to one changelog partition (the batch's source partition)."""
+    """A Faust table written to one changelog partition (the batch's source partition).
+
+    ``sent`` collects the changelog sends: Faust queues them in its own producer buffer, and
+    under exactly-once its commit does not drain that buffer first, so a record still queued
+    would fall into the *next* transaction. The agent awaits them before acking the batch.
+    """
 
     def __init__(self, table: Any, partition: int) -> None:
         self._table = table
         self._partition = partition
+        self.sent: list[Any] = []
 
     def get(self, key: str, /) -> Any:
         return self._table.data.get(key)
 
     def put(self, key: str, value: Any) -> None:
         self._table.data[key] = value
-        self._table.send_changelog(self._partition, key, value)
+        self.sent.append(self._table.send_changelog(self._partition, key, value))
 
 
 def delete(table: Any, partition: int, key: str) -> None:
