@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -11,14 +12,26 @@ import threading
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 import uvicorn
+from confluent_kafka import Producer
+from confluent_kafka.admin import AdminClient, NewTopic
 from starlette.applications import Starlette
 
 from pulse.graphql.serve_cli import serve_with_sink
 from pulse.settings import ROOT, Settings
+from tests.graphql.conftest import COUNTER_ROWS, FRT_ROWS, token
+
+QUERY = """
+query($from: DateTime!) {
+  messagingMetrics(from: $from, to: "2025-03-10T10:00:00Z", granularity: HOUR) {
+    buckets { sent firstResponse { conversations } }
+  }
+}
+"""
 
 
 def free_port() -> int:
@@ -98,13 +111,39 @@ def test_sigterm_stops_the_sink_and_the_api_cleanly() -> None:
     assert signal.getsignal(signal.SIGTERM) == before
 
 
+def create_rows_topic(settings: Settings) -> None:
+    admin = AdminClient({"bootstrap.servers": settings.kafka.bootstrap_servers})
+    futures = admin.create_topics([NewTopic(settings.topic("rows"), 1, 1)])
+    for future in futures.values():
+        future.result(timeout=30)
+
+
+def publish_rows(settings: Settings, table: str, rows: list[dict[str, Any]]) -> None:
+    """One hand-off message, as the worker writes it (docs/ARCHITECTURE.md, row contract)."""
+    producer = Producer({"bootstrap.servers": settings.kafka.bootstrap_servers})
+    value = json.dumps(rows).encode()
+    producer.produce(settings.topic("rows"), key=table.encode(), value=value)
+    assert producer.flush(30) == 0
+
+
+def wait_for_health(url: str, process: subprocess.Popen[bytes], log: Path) -> httpx.Response:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert process.poll() is None, log.read_text(errors="replace")
+        try:
+            return httpx.get(url, timeout=5)
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    raise AssertionError(f"no answer from {url}:\n{log.read_text(errors='replace')}")
+
+
 @pytest.mark.kafka
 @pytest.mark.redis
 @pytest.mark.clickhouse
-def test_pulse_serve_process_answers_health_and_stops_on_sigterm(
+def test_pulse_serve_stores_handed_off_rows_serves_them_and_stops_on_sigterm(
     settings: Settings, kafka: str, redis_url: str, tmp_path: Path
 ) -> None:
-    """The real command migrates, serves /health with 200, and exits 0 on SIGTERM."""
+    """The real command migrates, stores hand-off rows, serves them, and exits 0 on SIGTERM."""
     settings = replace(settings, api=replace(settings.api, port=free_port()))
     env = {
         **os.environ,
@@ -113,28 +152,33 @@ def test_pulse_serve_process_answers_health_and_stops_on_sigterm(
         "PULSE_CLICKHOUSE_URL": settings.clickhouse.url,
         "PULSE_SINK_GROUP_ID": settings.sink.group_id,
         "PULSE_API_PORT": str(settings.api.port),
+        "PULSE_API_JWT_SECRET": settings.api.jwt_secret,
         "PULSE_REDIS_URL": redis_url,
     }
-    log = (tmp_path / "serve.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pulse", "serve"], cwd=ROOT, env=env, stdout=log, stderr=log
-    )
+    create_rows_topic(settings)
+    log_path = tmp_path / "serve.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "pulse", "serve"], cwd=ROOT, env=env, stdout=log, stderr=log
+        )
     try:
-        url = f"http://127.0.0.1:{settings.api.port}/health"
+        base = f"http://127.0.0.1:{settings.api.port}"
+        health = wait_for_health(f"{base}/health", process, log_path)
+        assert health.status_code == 200, health.text
+        publish_rows(settings, "messaging_counters", COUNTER_ROWS)
+        publish_rows(settings, "conversation_frt", FRT_ROWS)
+        query = {"query": QUERY, "variables": {"from": "2025-03-10T09:00:00Z"}}
+        headers = {"Authorization": f"Bearer {token(settings)}"}
         deadline = time.monotonic() + 60
-        response = None
-        while time.monotonic() < deadline and process.poll() is None:
-            try:
-                response = httpx.get(url, timeout=5)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.3)
-        output = (tmp_path / "serve.log").read_text(errors="replace")
-        assert response is not None, output
-        assert response.status_code == 200, response.text
+        buckets: list[dict[str, Any]] = []
+        while not buckets and time.monotonic() < deadline:
+            body = httpx.post(f"{base}/graphql", json=query, headers=headers, timeout=30).json()
+            assert "errors" not in body, body
+            buckets = body["data"]["messagingMetrics"]["buckets"]
+            time.sleep(0.3)
+        assert buckets == [{"sent": 15, "firstResponse": {"conversations": 5}}]
         process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=60) == 0, (tmp_path / "serve.log").read_text()
+        assert process.wait(timeout=60) == 0, log_path.read_text(errors="replace")
     finally:
         if process.poll() is None:
             process.kill()
-        log.close()
