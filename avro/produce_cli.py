@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from pulse.avro.errors import AvroError
 from pulse.avro.producer import EventProducer
@@ -23,6 +23,10 @@ from pulse.settings import Settings
 
 # Progress-bar updates are batched: a tqdm call per line would cost more than encoding it.
 PROGRESS_EVERY = 2000
+
+
+class Publisher(Protocol):
+    def publish(self, event: Mapping[str, Any]) -> None: ...
 
 
 @dataclass
@@ -42,18 +46,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def rejection(line: int, error: Exception) -> str:
-    """``line N: field F: reason`` for a contract breach; ``line N: reason`` otherwise."""
-    if isinstance(error, AvroError | RoutingError):
-        field = str(error.fields.get("field") or "")
-        reason = str(error.fields.get("reason") or error.message)
-        return f"line {line}: field {field}: {reason}" if field else f"line {line}: {reason}"
-    return f"line {line}: {error}"
+    """``line N: field F: reason (detail)`` for a refused event; ``line N: detail`` otherwise."""
+    if not isinstance(error, AvroError | RoutingError):
+        return f"line {line}: {error}"
+    field = str(error.fields.get("field") or "")
+    reason = str(error.fields.get("reason") or "")
+    detail = error.message.removeprefix(f"{field}: ") if field else error.message
+    head = f"line {line}: field {field}: " if field else f"line {line}: "
+    if reason and detail and reason != detail:
+        return f"{head}{reason} ({detail})"
+    return head + (reason or detail)
 
 
 def publish_lines(
     lines: Iterable[bytes],
     validate: Callable[[Mapping[str, Any]], dict[str, Any]],
-    producer: EventProducer,
+    producer: Publisher,
     reject: Callable[[str], None],
     progress: Callable[[int], None] = lambda _: None,
 ) -> Summary:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from concurrent.futures import Future
 from typing import Any
 
-from confluent_kafka import KafkaError, KafkaException
+from confluent_kafka import KafkaError, KafkaException, TopicPartition
 
 # The admin types are re-exported without __all__, which strict mypy rejects.
 from confluent_kafka.admin import (  # type: ignore[attr-defined]
@@ -17,12 +17,14 @@ from confluent_kafka.admin import (  # type: ignore[attr-defined]
     ConfigResource,
     NewPartitions,
     NewTopic,
+    OffsetSpec,
     ResourceType,
 )
 from pulse.topics.errors import AdminError
 from pulse.topics.planner import AddPartitions, AlterConfig, CreateTopic, LiveTopic, Plan
 
 TIMEOUT = 30.0
+_LATEST = OffsetSpec.latest()  # type: ignore[no-untyped-call]  # unannotated upstream
 
 
 def admin_client(bootstrap_servers: str) -> AdminClient:
@@ -95,7 +97,11 @@ def apply(admin: AdminClient, plan: Plan, timeout: float = TIMEOUT) -> None:
         ]
         for resource, future in admin.incremental_alter_configs(resources).items():
             _result(future, "incremental_alter_configs", resource.name)
-    _wait_visible(admin, creates_and_raises(plan), timeout)
+    deadline = time.monotonic() + timeout
+    _wait_serving(admin, creates_and_raises(plan), deadline)
+    _wait_configs(
+        admin, {a.name: {k: new for k, (_, new) in a.changes.items()} for a in alters}, deadline
+    )
 
 
 def creates_and_raises(plan: Plan) -> dict[str, int]:
@@ -109,25 +115,53 @@ def creates_and_raises(plan: Plan) -> dict[str, int]:
     return want
 
 
-def _wait_visible(admin: AdminClient, want: dict[str, int], timeout: float) -> None:
-    # The controller acknowledges before every broker's metadata cache has caught up; waiting
-    # here makes a second `plan` right after `apply` see the new state.
-    deadline = time.monotonic() + timeout
+def _wait_serving(admin: AdminClient, want: dict[str, int], deadline: float) -> None:
+    # The controller acknowledges before the broker's metadata cache has caught up and before
+    # the partitions' leaders serve requests; waiting here makes whatever runs right after
+    # `apply` (a second plan, a consumer asking for watermarks) see working topics.
     while want:
         topics = admin.list_topics(timeout=TIMEOUT).topics
-        want = {
-            name: n
-            for name, n in want.items()
-            if name not in topics or topics[name].error or len(topics[name].partitions) < n
-        }
-        if not want:
-            return
-        if time.monotonic() > deadline:
-            raise AdminError(
-                f"topics not visible after {timeout:.0f} s: {', '.join(sorted(want))}",
-                operation="wait_visible",
-            )
-        time.sleep(0.1)
+        want = {name: n for name, n in want.items() if not _serving(admin, topics.get(name), n)}
+        _check_deadline(want, deadline)
+
+
+def _wait_configs(admin: AdminClient, want: dict[str, dict[str, str]], deadline: float) -> None:
+    # Config changes, too, reach the broker that answers describe_configs a moment later.
+    while want:
+        resources = [ConfigResource(ResourceType.TOPIC, name) for name in want]
+        described = admin.describe_configs(resources, request_timeout=TIMEOUT)
+        for resource, future in described.items():
+            entries = _result(future, "describe_configs", resource.name)
+            expected = want[resource.name]
+            if all(k in entries and entries[k].value == v for k, v in expected.items()):
+                del want[resource.name]
+        _check_deadline(want, deadline)
+
+
+def _check_deadline(pending: Mapping[str, object], deadline: float) -> None:
+    if not pending:
+        return
+    if time.monotonic() > deadline:
+        raise AdminError(
+            f"changes not visible in time on: {', '.join(sorted(pending))}",
+            operation="wait_applied",
+        )
+    time.sleep(0.1)
+
+
+def _serving(admin: AdminClient, meta: Any, partitions: int) -> bool:
+    """The topic has ``partitions`` partitions whose leaders answer a list-offsets request."""
+    if meta is None or meta.error is not None or len(meta.partitions) < partitions:
+        return False
+    if any(p.leader < 0 or p.error is not None for p in meta.partitions.values()):
+        return False
+    requests = {TopicPartition(meta.topic, p): _LATEST for p in meta.partitions}
+    try:
+        for future in admin.list_offsets(requests, request_timeout=5).values():
+            future.result()
+    except KafkaException:
+        return False
+    return True
 
 
 def _result(future: Future[Any], operation: str, name: str, ok: int | None = None) -> Any:
