@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import pytest
 from pulse.sinks.clickhouse import ClickHouse
+from pulse.sinks.errors import ClickHouseError
 from pulse.sinks.offsets import SinkOffsets
 from pulse.sinks.realtime import RealtimeCache
 from pulse.sinks.sink import SinkRunner
@@ -148,3 +149,14 @@ def test_current_hour_counters_reach_the_realtime_cache(
     now = (T0 + 60_000) / 1000
     SinkRunner(settings, migrated, cache, clock=lambda: now).run_until_idle(IDLE)
     assert cache.read_current_hour(tenant, T0 + 60_000)["whatsapp"]["sent"] == 4
+
+
+def test_a_clickhouse_failure_stops_the_runner_loudly(
+    settings: Settings, kafka: str, clickhouse: ClickHouse
+) -> None:
+    """Without its tables the sink raises ClickHouseError instead of consuming past the failure."""
+    create_rows_topic(settings)
+    produce(settings, [("events_raw", [event()])], partition=0)
+    with pytest.raises(ClickHouseError):
+        SinkRunner(settings, clickhouse).run_until_idle(IDLE, max_seconds=30)
+    assert committed(settings)[0] < 0
