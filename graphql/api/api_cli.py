@@ -6,7 +6,7 @@ import argparse
 
 import structlog
 
-from pulse.graphql.services import build_app, open_realtime, server
+from pulse.graphql.services import build_app, open_realtime, run_server, server
 from pulse.settings import Settings
 from pulse.sinks.clickhouse import connect
 
@@ -25,7 +25,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     clickhouse = connect(settings.clickhouse)
     realtime = open_realtime(settings)
     try:
-        server(settings, build_app(settings, clickhouse, realtime), args.host, args.port).run()
+        run_server(
+            server(settings, build_app(settings, clickhouse, realtime), args.host, args.port)
+        )
     finally:
         realtime.close()
         clickhouse.close()

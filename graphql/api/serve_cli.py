@@ -9,15 +9,13 @@ over a stalled sink would serve silently stale figures.
 from __future__ import annotations
 
 import argparse
-import signal
 import threading
-from types import FrameType
 from typing import Protocol
 
 import structlog
 import uvicorn
 
-from pulse.graphql.services import build_app, open_realtime, server
+from pulse.graphql.services import build_app, open_realtime, run_server, server
 from pulse.settings import Settings
 from pulse.sinks.clickhouse import connect
 from pulse.sinks.migrator import Migrator
@@ -69,23 +67,14 @@ def serve_with_sink(api: uvicorn.Server, sink: Sink) -> int:
         finally:
             api.should_exit = True
 
-    def request_stop(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-        api.should_exit = True
-
-    # uvicorn handles SIGINT/SIGTERM while it runs, then re-raises the signal into the handler
-    # it found; this one makes that a clean stop instead of an abrupt death or KeyboardInterrupt.
-    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     # A daemon, so a sink stuck past the timeout cannot keep the process alive.
     thread = threading.Thread(target=consume, name="pulse-sink", daemon=True)
     thread.start()
     try:
-        api.run()
+        run_server(api)
     finally:
         stop.set()
         thread.join(SINK_STOP_TIMEOUT_SECONDS)
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
     if thread.is_alive():
         log.error("sink did not stop in time", timeout_seconds=SINK_STOP_TIMEOUT_SECONDS)
         return 1

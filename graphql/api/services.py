@@ -1,6 +1,9 @@
-"""Opens what the API reads from, for the ``api`` and ``serve`` commands."""
+"""What the ``api`` and ``serve`` commands share: opening the services, serving until a signal."""
 
 from __future__ import annotations
+
+import signal
+from types import FrameType
 
 import uvicorn
 from starlette.applications import Starlette
@@ -32,3 +35,22 @@ def server(
         lifespan="off",
     )
     return uvicorn.Server(config)
+
+
+def run_server(api: uvicorn.Server) -> None:
+    """Serves until SIGINT/SIGTERM or ``api.should_exit``; either signal is a clean stop.
+
+    uvicorn handles both signals while it runs, then re-raises the one it caught into the
+    handler it found; with this one in place that is a no-op, instead of an abrupt death
+    (SIGTERM) or a KeyboardInterrupt (SIGINT) that would skip the caller's clean-up.
+    """
+
+    def request_exit(signum: int, frame: FrameType | None) -> None:
+        api.should_exit = True
+
+    previous = {sig: signal.signal(sig, request_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        api.run()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

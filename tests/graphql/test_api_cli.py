@@ -1,0 +1,46 @@
+"""``pulse api`` serves GraphQL and /health over its ClickHouse, and stops cleanly on SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from pulse.settings import ROOT, Settings
+from tests.graphql.test_serve_cli import free_port, wait_for_health
+
+
+@pytest.mark.kafka
+@pytest.mark.redis
+@pytest.mark.clickhouse
+def test_pulse_api_answers_health_and_exits_0_on_sigterm(
+    settings: Settings, kafka: str, redis_url: str, tmp_path: Path
+) -> None:
+    """The API process reports every service up, then SIGTERM ends it with exit code 0."""
+    port = free_port()
+    settings = replace(settings, api=replace(settings.api, port=port))
+    env = {
+        **os.environ,
+        "PULSE_KAFKA_BOOTSTRAP_SERVERS": kafka,
+        "PULSE_CLICKHOUSE_URL": settings.clickhouse.url,
+        "PULSE_API_PORT": str(port),
+        "PULSE_REDIS_URL": redis_url,
+    }
+    log_path = tmp_path / "api.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "pulse", "api"], cwd=ROOT, env=env, stdout=log, stderr=log
+        )
+    try:
+        health = wait_for_health(f"http://127.0.0.1:{port}/health", process, log_path)
+        assert health.status_code == 200, health.text
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0, log_path.read_text(errors="replace")
+    finally:
+        if process.poll() is None:
+            process.kill()
