@@ -118,6 +118,7 @@ class TenantDirectory:
         self._progress = threading.Condition()
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
+        self._failure: Exception | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TenantDirectory:
@@ -139,6 +140,7 @@ class TenantDirectory:
 
     def timezone(self, tenant_id: str) -> str:
         """The tenant's IANA zone; ``"UTC"`` for a tenant never configured."""
+        self._raise_failure()
         return self.settings_for(tenant_id).timezone
 
     def settings_for(self, tenant_id: str) -> TenantSettings:
@@ -197,6 +199,7 @@ class TenantDirectory:
         deadline = time.monotonic() + timeout
         targets = self._end_offsets(deadline)
         while not self._caught_up(targets):
+            self._raise_failure()
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise TenantDirectoryTimeoutError(
@@ -242,8 +245,20 @@ class TenantDirectory:
             self._thread.start()
 
     def _follow(self) -> None:
-        while not self._stop.is_set():
-            self.poll_updates(timeout=0.2)
+        try:
+            while not self._stop.is_set():
+                self.poll_updates(timeout=0.2)
+        except Exception as exc:  # noqa: BLE001 - kept and re-raised in the caller's thread
+            self._failure = exc
+            with self._progress:
+                self._progress.notify_all()
+
+    def _raise_failure(self) -> None:
+        if self._failure is not None:
+            raise TopicsError(
+                f"tenant directory stopped following {self._topic}: {self._failure}",
+                topic=self._topic,
+            ) from self._failure
 
     def close(self) -> None:
         self._stop.set()

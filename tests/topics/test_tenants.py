@@ -125,3 +125,22 @@ def test_directory_of_a_missing_topic_fails(settings: Settings, kafka: str) -> N
     """Reading tenants before the topics exist is a clear TopicsError, not an empty directory."""
     with pytest.raises(TopicsError):
         TenantDirectory.from_settings(settings)
+
+
+@pytest.mark.kafka
+def test_a_dead_follower_thread_is_raised_not_hidden(
+    settings: Settings, topics: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If the background thread fails, readers get a TopicsError instead of stale zones."""
+    publish_tenant(settings.kafka, topics, "acme", TenantSettings("Europe/Lisbon"))
+    with TenantDirectory.from_settings(settings) as directory:
+
+        def broken(timeout: float = 0.0) -> int:
+            raise RuntimeError("consumer gone")
+
+        monkeypatch.setattr(directory, "poll_updates", broken)
+        directory.start()
+        with pytest.raises(TopicsError, match="consumer gone"):
+            directory.wait_until_caught_up(timeout=5)
+        with pytest.raises(TopicsError):
+            directory.timezone("acme")
