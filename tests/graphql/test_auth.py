@@ -112,7 +112,7 @@ def test_token_without_tenant_or_expiry_is_refused() -> None:
 
 def test_token_signed_with_another_algorithm_is_refused() -> None:
     """Only HS256 is accepted, so an unsigned ('none') token cannot pass."""
-    unsigned = jwt.encode({"tenant_id": "acme", "exp": int(time.time()) + 60}, None, "none")
+    unsigned = jwt.encode({"tenant_id": "acme", "exp": int(time.time()) + 60}, "", "none")
     with pytest.raises(UnauthenticatedError, match="invalid"):
         verify_token(unsigned, SECRET)
 

@@ -18,7 +18,9 @@ import httpx
 import pytest
 import uvicorn
 from confluent_kafka import Producer
-from confluent_kafka.admin import AdminClient, NewTopic
+
+# NewTopic is re-exported without __all__, which strict mypy rejects.
+from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
 from starlette.applications import Starlette
 
 from pulse.graphql.serve_cli import serve_with_sink
