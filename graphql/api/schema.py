@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import strawberry
 import structlog
-from graphql import GraphQLError
+from pulse.graphql.errors import ApiError
+from pulse.graphql.resolvers import Query
 from strawberry.extensions import MaskErrors
 from strawberry.types import ExecutionContext
 
-from pulse.graphql.errors import ApiError
-from pulse.graphql.resolvers import Query
+from graphql import GraphQLError
 
 log = structlog.get_logger(__name__)
 

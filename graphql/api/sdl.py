@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pulse.graphql.schema import sdl
+
 from pulse.settings import ROOT
 
 SDL_PATH = ROOT / "graphql" / "schema.graphql"

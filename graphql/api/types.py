@@ -6,7 +6,6 @@ from datetime import datetime
 from enum import Enum
 
 import strawberry
-
 from pulse.graphql.numbers import rate
 
 

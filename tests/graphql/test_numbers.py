@@ -9,7 +9,6 @@ from fractions import Fraction
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
 from pulse.graphql.numbers import (
     mean_seconds,
     ms_to_seconds,
