@@ -22,6 +22,7 @@ from typing import Any
 
 from fastavro import schemaless_reader, schemaless_writer
 from fastavro.read import SchemaResolutionError
+
 from pulse.avro.errors import DecodeError, EncodeError
 from pulse.avro.registry import ReadPlan, RegistrySchemas
 from pulse.avro.schemas import SchemaCatalog, SchemaVersion

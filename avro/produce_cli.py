@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from pulse.avro.errors import AvroError
-from pulse.avro.producer import EventProducer
-from pulse.topics.errors import RoutingError
 from tqdm import tqdm
 
+from pulse.avro.errors import AvroError
+from pulse.avro.producer import EventProducer
 from pulse.settings import Settings
+from pulse.topics.errors import RoutingError
 
 # Progress-bar updates are batched: a tqdm call per line would cost more than encoding it.
 PROGRESS_EVERY = 2000

@@ -11,10 +11,10 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from confluent_kafka import KafkaError, Message, Producer
-from pulse.avro.errors import AvroError
-from pulse.topics.routing import Router, default_router
 
+from pulse.avro.errors import AvroError
 from pulse.settings import KafkaSettings
+from pulse.topics.routing import Router, default_router
 
 # Serving the delivery callbacks every this many events keeps the client's queue draining
 # without paying a poll() call per event.

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 from fastavro import parse_schema
 from fastavro.schema import SchemaParseException
+
 from pulse.avro.errors import DecodeError, EncodeError
 from pulse.avro.schemas import (
     SchemaCatalog,
@@ -23,8 +24,7 @@ from pulse.avro.schemas import (
     crc64_fingerprint,
     without_logical_types,
 )
-
-from pulse.errors import ServiceUnavailable
+from pulse.errors import ServiceUnavailableError
 
 
 def registry_client(url: str) -> Any | None:
@@ -114,7 +114,7 @@ class RegistrySchemas:
                     status=exc.http_status_code,
                 ) from exc
             except (httpx.HTTPError, OSError) as exc:
-                raise ServiceUnavailable(f"schema registry unreachable: {exc}") from exc
+                raise ServiceUnavailableError(f"schema registry unreachable: {exc}") from exc
             self._ids[key] = found
         return found
 
@@ -135,9 +135,9 @@ class RegistrySchemas:
             if exc.http_status_code == 404:
                 message = f"unknown schema id {schema_id}"
                 raise DecodeError(message, reason="unknown_schema_id", schema_id=schema_id) from exc
-            raise ServiceUnavailable(f"schema registry error: {exc}") from exc
+            raise ServiceUnavailableError(f"schema registry error: {exc}") from exc
         except (httpx.HTTPError, OSError) as exc:
-            raise ServiceUnavailable(f"schema registry unreachable: {exc}") from exc
+            raise ServiceUnavailableError(f"schema registry unreachable: {exc}") from exc
         try:
             raw = json.loads(text)
             _, fingerprint = crc64_fingerprint(raw)

@@ -19,6 +19,7 @@ from typing import Any
 from fastavro import parse_schema
 from fastavro.schema import fingerprint as _fingerprint
 from fastavro.schema import to_parsing_canonical_form
+
 from pulse.avro.errors import UnknownSchemaError
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"

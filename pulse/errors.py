@@ -29,7 +29,7 @@ class ConfigError(PulseError):
     code = "config_error"
 
 
-class ServiceUnavailable(PulseError):
+class ServiceUnavailableError(PulseError):
     """Kafka, ClickHouse or Redis cannot be reached; workers stop loudly on it."""
 
     code = "service_unavailable"

@@ -59,7 +59,8 @@ class RedisSettings:
 class ApiSettings:
     host: str = "127.0.0.1"
     port: int = 8000
-    jwt_secret: str = "dev-only-secret-change-me"
+    # Local development only; every deployment sets PULSE_API_JWT_SECRET (≥ 32 bytes for HS256).
+    jwt_secret: str = "dev-only-secret-change-me-0123456789abcdef"
     jwt_algorithm: str = "HS256"
 
 
@@ -126,5 +127,7 @@ def _parse(raw: str, current: Any, var: str) -> Any:
         if isinstance(current, Path):
             return Path(raw)
     except ValueError as exc:
-        raise ConfigError(f"{var}={raw!r} is not a valid {type(current).__name__}", var=var) from exc
+        raise ConfigError(
+            f"{var}={raw!r} is not a valid {type(current).__name__}", var=var
+        ) from exc
     return raw

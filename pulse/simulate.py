@@ -63,7 +63,9 @@ class Simulation:
         stream.sort(key=lambda e: str(e["occurred_at_sort"]))
         is_late = [rng.random() < self.late_rate for _ in stream]
         late = [e for e, flag in zip(stream, is_late, strict=True) if flag]
-        on_time = self._shuffle_locally([e for e, flag in zip(stream, is_late, strict=True) if not flag])
+        on_time = self._shuffle_locally(
+            [e for e, flag in zip(stream, is_late, strict=True) if not flag]
+        )
         ordered = on_time + late  # late events reach Kafka after everything newer than them
         for event in list(ordered):
             if rng.random() < self.duplicate_rate:
@@ -102,7 +104,9 @@ class Simulation:
         digits = self._rng.choice((0, 3, 6))
         if digits == 0:
             local = local.replace(microsecond=0)
-        text = local.isoformat(timespec={0: "seconds", 3: "milliseconds", 6: "microseconds"}[digits])
+        text = local.isoformat(
+            timespec={0: "seconds", 3: "milliseconds", 6: "microseconds"}[digits]
+        )
         return text.replace("+00:00", "Z") if self._rng.random() < 0.5 else text
 
     def _conversation(self, tenant: TenantPlan) -> Iterator[dict[str, object]]:
@@ -180,7 +184,9 @@ class Simulation:
     def _other_events(self, tenant: TenantPlan) -> Iterator[dict[str, object]]:
         rng = self._rng
         for _ in range(20):
-            yield self._event(tenant, "contact.created", self._instant(), contact_id=f"c-{rng.getrandbits(32)}")
+            yield self._event(
+                tenant, "contact.created", self._instant(), contact_id=f"c-{rng.getrandbits(32)}"
+            )
             yield self._event(
                 tenant,
                 "web.page_view",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 import pyarrow as pa
+
 from pulse.sinks.errors import ClickHouseError
 
 _SCALARS: dict[str, pa.DataType] = {

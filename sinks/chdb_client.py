@@ -18,6 +18,7 @@ from typing import Any
 
 import pyarrow as pa
 from chdb.session import Session
+
 from pulse.sinks.arrow_types import arrow_type
 from pulse.sinks.clickhouse import identifier, qualified
 from pulse.sinks.errors import ClickHouseError

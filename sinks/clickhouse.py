@@ -17,9 +17,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from pulse.sinks.errors import ClickHouseError
-
 from pulse.settings import ClickHouseSettings
+from pulse.sinks.errors import ClickHouseError
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import argparse
 
+from pulse.settings import Settings
 from pulse.sinks.clickhouse import connect
 from pulse.sinks.migrator import Migrator
-
-from pulse.settings import Settings
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, cast
 
 import redis
+
 from pulse.sinks.tables import COUNTS
 
 _SET_IF_NEWER = """

@@ -14,6 +14,7 @@ from urllib.parse import unquote, urlsplit
 
 from clickhouse_driver import Client
 from clickhouse_driver.errors import Error as DriverError
+
 from pulse.sinks.clickhouse import identifier, qualified
 from pulse.sinks.errors import ClickHouseError
 

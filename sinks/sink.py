@@ -26,14 +26,14 @@ import redis
 import structlog
 from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
 from confluent_kafka import KafkaError as ConfluentError
+
+from pulse.settings import Settings
 from pulse.sinks.clickhouse import ClickHouse
 from pulse.sinks.errors import BadMessageError, KafkaError, UnknownTableError
 from pulse.sinks.handoff import decode
 from pulse.sinks.offsets import SinkOffsets
 from pulse.sinks.realtime import RealtimeCache
 from pulse.sinks.writer import Block, RowsWriter
-
-from pulse.settings import Settings
 
 log = structlog.get_logger(__name__)
 

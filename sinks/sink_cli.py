@@ -12,12 +12,12 @@ import threading
 from types import FrameType
 
 import structlog
+
+from pulse.settings import Settings
 from pulse.sinks.clickhouse import connect
 from pulse.sinks.migrator import Migrator
 from pulse.sinks.realtime import RealtimeCache
 from pulse.sinks.sink import SinkRunner
-
-from pulse.settings import Settings
 
 log = structlog.get_logger(__name__)
 

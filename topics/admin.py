@@ -20,6 +20,7 @@ from confluent_kafka.admin import (  # type: ignore[attr-defined]
     OffsetSpec,
     ResourceType,
 )
+
 from pulse.topics.errors import AdminError
 from pulse.topics.planner import AddPartitions, AlterConfig, CreateTopic, LiveTopic, Plan
 

@@ -6,11 +6,11 @@ import argparse
 from pathlib import Path
 
 from confluent_kafka.admin import AdminClient
+
+from pulse.settings import Settings
 from pulse.topics import admin
 from pulse.topics.declarations import DEFAULT_PATH, load
 from pulse.topics.planner import Plan, desired_topics, plan
-
-from pulse.settings import Settings
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

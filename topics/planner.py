@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from pulse.topics.declarations import Declarations
-
 from pulse.settings import Settings
+from pulse.topics.declarations import Declarations
 
 
 @dataclass(frozen=True)

@@ -25,14 +25,14 @@ from confluent_kafka import (
     Producer,
     TopicPartition,
 )
+
+from pulse.settings import KafkaSettings, Settings
 from pulse.topics.errors import (
     PublishError,
     TenantDirectoryTimeoutError,
     TenantSettingsError,
     TopicsError,
 )
-
-from pulse.settings import KafkaSettings, Settings
 
 log = structlog.get_logger(__name__)
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from pulse.topics.tenants import TenantDirectory, TenantSettings, publish_tenant
-
 from pulse.settings import Settings
+from pulse.topics.tenants import TenantDirectory, TenantSettings, publish_tenant
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 
 import structlog
-from pulse.graphql.services import build_app, open_realtime, run_server, server
-from pulse.sinks.clickhouse import connect
 
+from pulse.graphql.services import build_app, open_realtime, run_server, server
 from pulse.settings import Settings
+from pulse.sinks.clickhouse import connect
 
 log = structlog.get_logger(__name__)
 

@@ -4,13 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from pulse.graphql.auth import verify_header
-from pulse.graphql.context import ApiContext, Services
-from pulse.graphql.errors import UnauthenticatedError
-from pulse.graphql.health import Check, clickhouse_check, health_endpoint, redis_check
-from pulse.graphql.queries import Reader
-from pulse.graphql.realtime import RealtimeReader, RealtimeStore
-from pulse.graphql.schema import build_schema
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -18,6 +11,13 @@ from starlette.routing import Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
+from pulse.graphql.auth import verify_header
+from pulse.graphql.context import ApiContext, Services
+from pulse.graphql.errors import UnauthenticatedError
+from pulse.graphql.health import Check, clickhouse_check, health_endpoint, redis_check
+from pulse.graphql.queries import Reader
+from pulse.graphql.realtime import RealtimeReader, RealtimeStore
+from pulse.graphql.schema import build_schema
 from pulse.settings import Settings
 
 

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import jwt
-from pulse.graphql.errors import ForbiddenError, UnauthenticatedError
 from strawberry.permission import BasePermission
 from strawberry.types import Info
+
+from pulse.graphql.errors import ForbiddenError, UnauthenticatedError
 
 _SCHEME = "bearer"
 

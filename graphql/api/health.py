@@ -11,11 +11,12 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from confluent_kafka.admin import AdminClient
-from pulse.graphql.queries import Reader
-from pulse.graphql.realtime import RealtimeStore
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
+
+from pulse.graphql.queries import Reader
+from pulse.graphql.realtime import RealtimeStore
 
 Check = Callable[[], Mapping[str, Any]]
 

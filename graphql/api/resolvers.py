@@ -11,6 +11,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import strawberry
+from starlette.concurrency import run_in_threadpool
+from strawberry.types import Info
+
 from pulse.graphql.auth import IsAuthenticated, scoped_tenant
 from pulse.graphql.context import ApiContext
 from pulse.graphql.errors import InvalidArgumentError
@@ -24,8 +27,6 @@ from pulse.graphql.types import (
     RealtimeSource,
     RealtimeTotal,
 )
-from starlette.concurrency import run_in_threadpool
-from strawberry.types import Info
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _TENANT_HELP = "Defaults to the token's tenant; any other tenant is refused."

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import strawberry
 import structlog
-from pulse.graphql.errors import ApiError
-from pulse.graphql.resolvers import Query
+from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 from strawberry.types import ExecutionContext
 
-from graphql import GraphQLError
+from pulse.graphql.errors import ApiError
+from pulse.graphql.resolvers import Query
 
 log = structlog.get_logger(__name__)
 

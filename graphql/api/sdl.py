@@ -8,7 +8,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from pulse.graphql.schema import sdl
-
 from pulse.settings import ROOT
 
 SDL_PATH = ROOT / "graphql" / "schema.graphql"

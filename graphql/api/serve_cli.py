@@ -14,12 +14,12 @@ from typing import Protocol
 
 import structlog
 import uvicorn
+
 from pulse.graphql.services import build_app, open_realtime, run_server, server
+from pulse.settings import Settings
 from pulse.sinks.clickhouse import connect
 from pulse.sinks.migrator import Migrator
 from pulse.sinks.sink import SinkRunner
-
-from pulse.settings import Settings
 
 log = structlog.get_logger(__name__)
 

@@ -6,13 +6,13 @@ import signal
 from types import FrameType
 
 import uvicorn
-from pulse.graphql.app import create_app
-from pulse.graphql.health import kafka_check
-from pulse.sinks.clickhouse import ClickHouse
-from pulse.sinks.realtime import RealtimeCache
 from starlette.applications import Starlette
 
+from pulse.graphql.app import create_app
+from pulse.graphql.health import kafka_check
 from pulse.settings import Settings
+from pulse.sinks.clickhouse import ClickHouse
+from pulse.sinks.realtime import RealtimeCache
 
 
 def open_realtime(settings: Settings) -> RealtimeCache:

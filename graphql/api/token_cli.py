@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 
 from pulse.graphql.auth import issue_token
-
 from pulse.settings import Settings
 
 

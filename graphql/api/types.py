@@ -6,6 +6,7 @@ from datetime import datetime
 from enum import Enum
 
 import strawberry
+
 from pulse.graphql.numbers import rate
 
 

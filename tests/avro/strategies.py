@@ -6,6 +6,7 @@ import copy
 from typing import Any
 
 from hypothesis import strategies as st
+
 from pulse.avro.schemas import SchemaCatalog, SchemaVersion
 from pulse.avro.timestamps import format_iso_ms
 

@@ -12,13 +12,13 @@ from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from fastavro import parse_schema, schemaless_writer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from pulse.avro.codec import EventDecoder, EventEncoder
 from pulse.avro.contract import check_decoded
 from pulse.avro.errors import ContractError, DecodeError, EncodeError, UnknownSchemaError
 from pulse.avro.registry import registry_client, subject_of
 from pulse.avro.schemas import SchemaVersion
-
-from pulse.errors import ServiceUnavailable
+from pulse.errors import ServiceUnavailableError
 from tests.avro.strategies import ALL_VERSIONS, CATALOG, as_latest, events
 
 REGISTRY = registry_client("mock://codec-tests")
@@ -205,10 +205,10 @@ def test_encoder_leaves_contract_rules_to_the_contract() -> None:
 
 
 def test_unreachable_registry_is_an_infrastructure_error() -> None:
-    """A registry that cannot be reached raises ServiceUnavailable, not DecodeError."""
+    """A registry that cannot be reached raises ServiceUnavailableError, not DecodeError."""
     client = SchemaRegistryClient({"url": "http://127.0.0.1:9", "max.retries": 0})
     decoder = EventDecoder(CATALOG, client)
-    with pytest.raises(ServiceUnavailable):
+    with pytest.raises(ServiceUnavailableError):
         decoder.decode(b"\x00\x00\x00\x00\x01\x02")
 
 

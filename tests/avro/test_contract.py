@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from pulse.avro.contract import check_decoded, validate
 from pulse.avro.errors import AvroError, ContractError
-
 from pulse.errors import PulseError
 from tests.avro.strategies import ALL_VERSIONS, as_json, as_latest, events
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from fastavro import schemaless_reader, schemaless_writer
 from hypothesis import given, settings
-from pulse.avro.schemas import SchemaVersion
 
+from pulse.avro.schemas import SchemaVersion
 from tests.avro.strategies import CATALOG, events
 
 PAIRS = [

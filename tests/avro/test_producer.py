@@ -11,16 +11,16 @@ from typing import Any
 import pytest
 from confluent_kafka import Consumer, Message, TopicPartition
 from confluent_kafka.admin import AdminClient
+
 from pulse.avro.codec import EventDecoder, EventEncoder
 from pulse.avro.contract import validate
 from pulse.avro.errors import AvroError
 from pulse.avro.producer import EventProducer, ProducerError
 from pulse.avro.schemas import SchemaCatalog
+from pulse.settings import Settings
 from pulse.topics import cli
 from pulse.topics.declarations import DEFAULT_PATH
 from pulse.topics.errors import RoutingError
-
-from pulse.settings import Settings
 
 pytestmark = pytest.mark.kafka
 

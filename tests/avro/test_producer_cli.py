@@ -14,14 +14,14 @@ import pytest
 from confluent_kafka.admin import AdminClient
 from hypothesis import given
 from hypothesis import strategies as st
+
 from pulse.avro import produce_cli
 from pulse.avro.codec import EventDecoder
 from pulse.avro.contract import validate
 from pulse.avro.schemas import SchemaCatalog
+from pulse.settings import Settings
 from pulse.topics import cli
 from pulse.topics.declarations import DEFAULT_PATH
-
-from pulse.settings import Settings
 from tests.avro.test_producer import read_all
 
 DOMAINS = ["events.conversations", "events.outreach", "events.web", "events.contacts"]

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 from fastavro.schema import fingerprint, to_parsing_canonical_form
+
 from pulse.avro.errors import UnknownSchemaError
 from pulse.avro.schema_source import rendered_files
 from pulse.avro.schemas import SCHEMA_DIR, SchemaCatalog
-
 from tests.avro.strategies import ALL_VERSIONS, CATALOG
 
 # METRICS.md §1, restated here on purpose: the test is that the schemas cover the user's list.

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from pulse.avro.timestamps import format_iso_ms, parse_iso_ms
 
+from pulse.avro.timestamps import format_iso_ms, parse_iso_ms
 from tests.avro.strategies import MAX_MS, MIN_MS
 
 

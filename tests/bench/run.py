@@ -43,7 +43,10 @@ def bench_settings(workdir: Path) -> Settings:
         base,
         kafka=replace(base.kafka, topic_prefix=f"bench{run}"),
         stream=replace(
-            base.stream, app_id=f"bench{run}-worker", data_dir=workdir / "faust", web_port=free_port()
+            base.stream,
+            app_id=f"bench{run}-worker",
+            data_dir=workdir / "faust",
+            web_port=free_port(),
         ),
         clickhouse=ClickHouseSettings(url=f"chdb://{workdir / 'chdb'}", database="pulse"),
         sink=replace(base.sink, group_id=f"bench{run}-sink"),
@@ -66,7 +69,11 @@ def messaging_events(n: int) -> list[dict[str, object]]:
             duplicate_rate=0.0,
             seed=seed,
         )
-        events += [e for e in sim.events() if str(e["event_type"]).startswith(("message.", "conversation."))]
+        events += [
+            e
+            for e in sim.events()
+            if str(e["event_type"]).startswith(("message.", "conversation."))
+        ]
         seed += 1
     return events[:n]
 
@@ -147,7 +154,11 @@ def pipeline_rate(settings: Settings, total: int, workdir: Path) -> float:
             lag = pipeline.lag(settings.stream.app_id, inputs)
             if not started and lag < total:
                 started = time.perf_counter()
-            if started and lag == 0 and pipeline.lag(settings.sink.group_id, [settings.topic("rows")]) == 0:
+            if (
+                started
+                and lag == 0
+                and pipeline.lag(settings.sink.group_id, [settings.topic("rows")]) == 0
+            ):
                 return total / (time.perf_counter() - started)
             time.sleep(0.2)
     finally:

@@ -134,7 +134,9 @@ class Pipeline:
                 parts += [TopicPartition(topic, p) for p in meta.partitions]
             committed = consumer.committed(parts, timeout=10)
             for tp in committed:
-                _, high = consumer.get_watermark_offsets(TopicPartition(tp.topic, tp.partition), timeout=10)
+                _, high = consumer.get_watermark_offsets(
+                    TopicPartition(tp.topic, tp.partition), timeout=10
+                )
                 total += max(0, high - max(tp.offset, 0))
             return total
         finally:

@@ -81,7 +81,9 @@ class Expected:
         self, tenant: str, granularity: str, channel: str | None = None
     ) -> dict[datetime, dict[str, object]]:
         """Buckets with data → counts, rates and FRT, as the API should answer them."""
-        counts: dict[datetime, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTERS.values(), 0))
+        counts: dict[datetime, dict[str, int]] = defaultdict(
+            lambda: dict.fromkeys(COUNTERS.values(), 0)
+        )
         for (start, ch), values in self.counters[tenant][granularity].items():
             if channel is None or ch == channel:
                 for name, n in values.items():

@@ -1,4 +1,4 @@
-"""The end-to-end scenario shared by the pipeline and crash tests: traffic, invalid input, checks."""
+"""The end-to-end scenario of the pipeline and crash tests: traffic, invalid input, checks."""
 
 from __future__ import annotations
 
@@ -146,7 +146,9 @@ def dead_letters(pipeline: Pipeline) -> list[Any]:
     return out
 
 
-def prepare(pipeline: Pipeline, tmp_path: Path, sim: Simulation) -> tuple[list[dict[str, object]], Expected]:
+def prepare(
+    pipeline: Pipeline, tmp_path: Path, sim: Simulation
+) -> tuple[list[dict[str, object]], Expected]:
     """Topics, tenants' zones, and the input file produced with the CLI; returns the oracle."""
     settings = pipeline.settings
     pulse(settings, "topics", "apply")

@@ -49,8 +49,9 @@ def test_sigkilled_worker_and_sink_lose_nothing_and_count_nothing_twice(
     client = connect(settings.clickhouse)
     try:
         rows = client.query(
-            f"SELECT tenant_id, toString(event_id) AS event_id, toUnixTimestamp64Milli(occurred_at) AS at "
-            f"FROM {settings.clickhouse.database}.events_raw FINAL"
+            "SELECT tenant_id, toString(event_id) AS event_id,"
+            " toUnixTimestamp64Milli(occurred_at) AS at"
+            f" FROM {settings.clickhouse.database}.events_raw FINAL"
         )
     finally:
         client.close()

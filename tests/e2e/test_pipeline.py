@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.kafka, pytest.mark.clickhouse, pytest.mark.redis, pyte
 def e2e_settings(settings: Settings) -> Settings:
     return replace(
         settings,
-        api=replace(settings.api, port=free_port(), jwt_secret="e2e-secret"),
+        api=replace(settings.api, port=free_port(), jwt_secret="e2e-secret-" + "x" * 32),
         stream=replace(settings.stream, web_port=free_port()),
     )
 

@@ -10,13 +10,13 @@ from typing import Any
 
 import jwt
 import pytest
-from pulse.graphql.app import create_app
-from pulse.graphql.health import Check
-from pulse.sinks.clickhouse import ClickHouse, connect
-from pulse.sinks.migrator import Migrator
 from starlette.testclient import TestClient
 
+from pulse.graphql.app import create_app
+from pulse.graphql.health import Check
 from pulse.settings import Settings
+from pulse.sinks.clickhouse import ClickHouse, connect
+from pulse.sinks.migrator import Migrator
 
 H0 = datetime(2025, 3, 10, 9, tzinfo=UTC)
 H1 = datetime(2025, 3, 10, 10, tzinfo=UTC)

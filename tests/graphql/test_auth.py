@@ -6,10 +6,10 @@ import time
 
 import jwt
 import pytest
-from pulse.graphql.auth import Claims, issue_token, scoped_tenant, verify_header, verify_token
-from pulse.graphql.errors import ForbiddenError, UnauthenticatedError
 from starlette.testclient import TestClient
 
+from pulse.graphql.auth import Claims, issue_token, scoped_tenant, verify_header, verify_token
+from pulse.graphql.errors import ForbiddenError, UnauthenticatedError
 from pulse.settings import Settings
 from tests.graphql.conftest import graphql, token
 

@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
-from pulse.graphql.app import create_app
 from starlette.testclient import TestClient
 from structlog.testing import capture_logs
 
+from pulse.graphql.app import create_app
 from pulse.settings import Settings
 from tests.graphql.conftest import MemoryStore, graphql, kafka_up, token
 

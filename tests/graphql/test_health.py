@@ -5,13 +5,13 @@ from __future__ import annotations
 import socket
 
 import pytest
-from pulse.graphql.app import create_app
-from pulse.graphql.health import kafka_check
-from pulse.sinks.clickhouse import ClickHouse
-from pulse.sinks.realtime import RealtimeCache
 from starlette.testclient import TestClient
 
+from pulse.graphql.app import create_app
+from pulse.graphql.health import kafka_check
 from pulse.settings import Settings
+from pulse.sinks.clickhouse import ClickHouse
+from pulse.sinks.realtime import RealtimeCache
 from tests.graphql.conftest import MemoryStore, kafka_up
 
 

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from pulse.graphql.messaging import nominal_end
 from starlette.testclient import TestClient
 
+from pulse.graphql.messaging import nominal_end
 from pulse.settings import Settings
 from tests.graphql.conftest import DAY, H0, H1, H2, H3, NEXT_DAY, graphql, token
 

@@ -9,6 +9,7 @@ from fractions import Fraction
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from pulse.graphql.numbers import (
     mean_seconds,
     ms_to_seconds,

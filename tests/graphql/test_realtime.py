@@ -9,13 +9,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from pulse.graphql.app import create_app
-from pulse.graphql.realtime import RealtimeReader
-from pulse.sinks.clickhouse import ClickHouse
-from pulse.sinks.realtime import RealtimeCache
 from starlette.testclient import TestClient
 
+from pulse.graphql.app import create_app
+from pulse.graphql.realtime import RealtimeReader
 from pulse.settings import Settings
+from pulse.sinks.clickhouse import ClickHouse
+from pulse.sinks.realtime import RealtimeCache
 from tests.graphql.conftest import COUNTERS, MemoryStore, counter, graphql, kafka_up, token
 
 QUERY = """

@@ -21,9 +21,9 @@ from confluent_kafka import Producer
 
 # NewTopic is re-exported without __all__, which strict mypy rejects.
 from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
-from pulse.graphql.serve_cli import serve_with_sink
 from starlette.applications import Starlette
 
+from pulse.graphql.serve_cli import serve_with_sink
 from pulse.settings import ROOT, Settings
 from tests.graphql.conftest import COUNTER_ROWS, FRT_ROWS, token
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 
 import pytest
-from pulse.graphql.auth import verify_token
 
 from pulse.cli import main
+from pulse.graphql.auth import verify_token
 from pulse.settings import Settings
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from pulse.sinks.clickhouse import ClickHouse, connect
-from pulse.sinks.migrator import Migrator
 
 from pulse.settings import Settings
+from pulse.sinks.clickhouse import ClickHouse, connect
+from pulse.sinks.migrator import Migrator
 
 
 @pytest.fixture

@@ -10,9 +10,9 @@ import time
 from pathlib import Path
 
 import pytest
-from pulse.sinks.clickhouse import connect
 
 from pulse.settings import Settings
+from pulse.sinks.clickhouse import connect
 from tests.sinks.kafka_util import committed, create_rows_topic, produce
 from tests.sinks.rows import event
 

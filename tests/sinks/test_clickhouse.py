@@ -10,12 +10,12 @@ import pyarrow as pa
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
+from pulse.settings import ClickHouseSettings, Settings
 from pulse.sinks.arrow_types import arrow_type
 from pulse.sinks.clickhouse import ClickHouse, connect, identifier, qualified
 from pulse.sinks.errors import ClickHouseError
 from pulse.sinks.server_client import ServerClickHouse
-
-from pulse.settings import ClickHouseSettings, Settings
 
 TABLE = """
 CREATE TABLE kv (k LowCardinality(String), at DateTime64(3, 'UTC'), n Nullable(Int32),

@@ -8,9 +8,9 @@ import json
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from pulse.sinks.errors import BadMessageError, SinkError, UnknownTableError
 from pulse.sinks.handoff import decode
-
 from tests.sinks.rows import counter, event
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from pulse.sinks.clickhouse import ClickHouse
-from pulse.sinks.migrator import Migrator, discover
 
 from pulse.settings import Settings
+from pulse.sinks.clickhouse import ClickHouse
+from pulse.sinks.migrator import Migrator, discover
 
 pytestmark = pytest.mark.clickhouse
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from pulse.sinks.clickhouse import ClickHouse
 from pulse.sinks.params import format_param
 

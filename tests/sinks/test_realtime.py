@@ -6,8 +6,8 @@ import uuid
 
 import pytest
 import redis
-from pulse.sinks.realtime import RealtimeCache, bucket_key, index_key
 
+from pulse.sinks.realtime import RealtimeCache, bucket_key, index_key
 from tests.sinks.rows import HOUR, T0, counter
 
 pytestmark = pytest.mark.redis

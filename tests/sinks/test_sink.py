@@ -6,13 +6,13 @@ import threading
 from dataclasses import replace
 
 import pytest
+
+from pulse.settings import Settings
 from pulse.sinks.clickhouse import ClickHouse
 from pulse.sinks.errors import ClickHouseError
 from pulse.sinks.offsets import SinkOffsets
 from pulse.sinks.realtime import RealtimeCache
 from pulse.sinks.sink import SinkRunner
-
-from pulse.settings import Settings
 from tests.sinks.kafka_util import committed, create_rows_topic, produce
 from tests.sinks.rows import T0, counter, event, frt
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from pulse.sinks.clickhouse import ClickHouse
-from pulse.sinks.tables import TABLES
 
 from pulse.settings import Settings
+from pulse.sinks.clickhouse import ClickHouse
+from pulse.sinks.tables import TABLES
 
 pytestmark = pytest.mark.clickhouse
 

@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from pulse.sinks.clickhouse import ClickHouse
 from pulse.sinks.errors import BadRowError, UnknownTableError
 from pulse.sinks.tables import EVENTS_RAW
 from pulse.sinks.writer import RowsWriter, prepare, prepare_row
-
 from tests.sinks.rows import T0, counter, dead_letter, event, frt
 
 

@@ -8,12 +8,12 @@ from dataclasses import replace
 
 import pytest
 from confluent_kafka.admin import AdminClient, NewTopic
+
+from pulse.settings import Settings
 from pulse.topics import admin as topic_admin
 from pulse.topics import cli
 from pulse.topics.declarations import DEFAULT_PATH, default_declarations
 from pulse.topics.planner import AddPartitions, AlterConfig, CreateTopic, Plan
-
-from pulse.settings import Settings
 
 pytestmark = pytest.mark.kafka
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from pulse.avro.schemas import SCHEMA_DIR
 from pulse.topics.declarations import default_declarations, parse
 from pulse.topics.errors import DeclarationError, TopicsError

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from pulse.settings import Settings
 from pulse.topics.declarations import default_declarations
 from pulse.topics.planner import (
     AddPartitions,
@@ -14,8 +15,6 @@ from pulse.topics.planner import (
     desired_topics,
     plan,
 )
-
-from pulse.settings import Settings
 
 WANT = DesiredTopic("p.events.web", 4, 1, {"retention.ms": "100", "cleanup.policy": "delete"})
 

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from pulse.topics.declarations import default_declarations
 from pulse.topics.errors import RoutingError
 from pulse.topics.routing import key_for, topic_for

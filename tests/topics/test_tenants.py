@@ -11,12 +11,12 @@ from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient
 from hypothesis import given
 from hypothesis import strategies as st
+
+from pulse.settings import Settings
 from pulse.topics import cli, tenants_cli
 from pulse.topics.declarations import DEFAULT_PATH
 from pulse.topics.errors import TenantSettingsError, TopicsError
 from pulse.topics.tenants import TenantDirectory, TenantSettings, publish_tenant
-
-from pulse.settings import Settings
 
 ZONES = sorted(zoneinfo.available_timezones())
 
