@@ -14,13 +14,15 @@ Commit order of one batch (one source topic-partition, ``isolated_partitions=Tru
    waits until they are acknowledged (Faust's EOS commit does not drain its send buffer);
 3. rows and dead letters go to ``pulse.rows`` / ``*.dlq`` through a separate idempotent producer
    and are *flushed and acknowledged* before the batch body returns;
-4. only then does ``take_events`` ack the batch, and Faust's next commit puts the input offsets
-   and the changelog records in one transaction.
+4. the agent acks the batch itself, and Faust's next commit puts the input offsets and the
+   changelog records in one transaction. Steps 2-4 hold a :class:`CommitGate` that Faust's
+   commit waits for, so a commit never splits a batch's state from its offsets.
 
 A crash before (4) aborts the transaction: the batch is replayed from the same table state and
 yields the same rows again, which the sink absorbs (every row is idempotent). An error in steps
-1-3 that is not a bad message stops the process at once (``os._exit``): a graceful stop would let
-``take_events`` ack the failed batch in its ``finally`` and Faust commit it on the way out.
+1-3 that is not a bad message, or a cancellation (stop, revocation) in the middle of them, ends
+the process at once (``os._exit``): a graceful stop would let ``take_events`` ack the unfinished
+batch in its ``finally`` and Faust commit it on the way out. A restart replays that batch.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from pulse.avro.codec import EventDecoder
 from pulse.avro.registry import registry_client
 from pulse.avro.schemas import SchemaCatalog
 from pulse.streams.batch import BatchHandler, BatchTables, Incoming
+from pulse.streams.commit_gate import CommitGate
 from pulse.streams.dedup import expired
 from pulse.streams.errors import StreamError
 from pulse.streams.handoff import RowsHandoff
@@ -54,6 +57,7 @@ PURGE_INTERVAL_SECONDS = 3600.0
 # the 60 s default (FIELD-NOTES.md).
 SESSION_TIMEOUT_SECONDS = 6.0
 EXIT_INFRASTRUCTURE = 70
+DURABLE_TIMEOUT_SECONDS = 60.0
 
 
 def create_app(
@@ -86,12 +90,20 @@ def create_app(
     counters = app.Table("counters", partitions=partitions)
     conversations = app.Table("conversations", partitions=partitions)
 
+    tables = (seen, counters, conversations)
+    gate = CommitGate()
     out = handoff or RowsHandoff(settings.kafka, settings.topic("rows"))
     decoder = EventDecoder(SchemaCatalog(), registry_client(settings.kafka.schema_registry_url))
     handler = BatchHandler(decoder, tz_of, settings.stream, out)
 
     @app.agent(source, isolated_partitions=True)
     async def process(stream: Any) -> None:
+        # Not earlier: the consumer decides once, when first built, whether it is transactional
+        # (only inside a started worker), so building it in create_app would disable EOS.
+        try:
+            gate.install(app)
+        except StreamError as exc:
+            _stop_loudly(exc)
         batches = stream.take_events(
             settings.stream.batch_size, within=settings.stream.batch_within_seconds
         )
@@ -99,15 +111,16 @@ def create_app(
             try:
                 batch = _incoming(events)
                 partition = batch[0].source.partition
-                writers = [
-                    FaustPartitionTable(t, partition) for t in (seen, counters, conversations)
-                ]
-                summary = handler.handle(
-                    batch, BatchTables(*writers), now_ms=int(time.time() * 1000)
-                )
-                await asyncio.gather(*(sent for w in writers for sent in w.sent))
-                await _flush(out)
-            except Exception as exc:  # noqa: BLE001 - any failure here is infrastructure
+                writers = [FaustPartitionTable(t, partition) for t in tables]
+                async with gate.batch():
+                    now_ms = int(time.time() * 1000)
+                    summary = handler.handle(batch, BatchTables(*writers), now_ms)
+                    changelog = asyncio.gather(*(sent for w in writers for sent in w.sent))
+                    await asyncio.wait_for(changelog, DURABLE_TIMEOUT_SECONDS)
+                    await asyncio.to_thread(out.flush, DURABLE_TIMEOUT_SECONDS)
+                    for event in events:
+                        await stream.ack(event)
+            except BaseException as exc:  # noqa: BLE001 - bad messages never get here
                 _stop_loudly(exc)
             log.debug(
                 "batch",
@@ -153,18 +166,7 @@ def _incoming(events: Sequence[Any]) -> list[Incoming]:
     return batch
 
 
-async def _flush(handoff: RowsHandoff) -> None:
-    pending = asyncio.ensure_future(asyncio.to_thread(handoff.flush))
-    try:
-        await asyncio.shield(pending)
-    except asyncio.CancelledError:
-        # Stopping or revoked mid-batch: take_events acks the batch as we unwind and Faust may
-        # commit it, so the rows must be durable first.
-        handoff.flush()
-        raise
-
-
-def _stop_loudly(exc: Exception) -> NoReturn:
+def _stop_loudly(exc: BaseException) -> NoReturn:
     fields = exc.as_dict() if isinstance(exc, PulseError) else {"error": repr(exc)}
     log.critical("worker_stopping", **fields, exc_info=exc)
     os._exit(EXIT_INFRASTRUCTURE)

@@ -5,8 +5,8 @@ hours: the hour containing an instant starts where the local clock last read ``H
 offset in force at that instant, so on a fall-back day the two local 01:00 hours are two buckets
 with distinct UTC starts, and on a spring-forward day the skipped hour has no bucket. Days, weeks
 and months start at local midnight (23 or 25 hours around a change). In a zone whose offset moves
-by a non-whole hour (Australia/Lord_Howe) the hour around the change is not a clock hour; we
-accept that.
+by a non-whole hour (Australia/Lord_Howe; Asia/Kathmandu in 1986) the hour around the change is
+not a clock hour; we accept that.
 
 This runs four times per event, so results are cached per zone and 15-minute UTC slot: every
 zone offset and transition since 1970 is a multiple of 15 minutes, so all four buckets are the same
