@@ -35,9 +35,12 @@ from typing import Any, NoReturn
 
 import faust
 import structlog
+
 from pulse.avro.codec import EventDecoder
 from pulse.avro.registry import registry_client
 from pulse.avro.schemas import SchemaCatalog
+from pulse.errors import PulseError
+from pulse.settings import Settings
 from pulse.streams.batch import BatchHandler, BatchTables, Incoming
 from pulse.streams.commit_gate import CommitGate
 from pulse.streams.dedup import expired
@@ -45,9 +48,6 @@ from pulse.streams.errors import StreamError
 from pulse.streams.handoff import RowsHandoff
 from pulse.streams.source import SourceRecord
 from pulse.streams.state import FaustPartitionTable, delete
-
-from pulse.errors import PulseError
-from pulse.settings import Settings
 
 log = structlog.get_logger(__name__)
 

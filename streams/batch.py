@@ -13,14 +13,13 @@ from typing import Any, Protocol
 
 from pulse.avro.contract import check_decoded
 from pulse.avro.errors import AvroError
+from pulse.settings import StreamSettings
 from pulse.streams.deadletter import TOO_LATE, DeadLetter, send_dead_letters
 from pulse.streams.dedup import BatchDedup
 from pulse.streams.handoff import RowsHandoff
 from pulse.streams.processors import Accepted, process_batch
 from pulse.streams.source import SourceRecord
 from pulse.streams.state import PartitionState
-
-from pulse.settings import StreamSettings
 
 
 class Decoder(Protocol):

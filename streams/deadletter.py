@@ -13,6 +13,7 @@ from typing import Any
 
 import structlog
 from opentelemetry import metrics
+
 from pulse.streams.handoff import Headers, RowsHandoff
 from pulse.streams.source import SourceRecord
 

@@ -17,7 +17,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from pulse.streams.state import PartitionState
+from pulse.streams.state import Lookup
 
 
 def seen_key(tenant_id: str, event_id: str) -> str:
@@ -28,7 +28,7 @@ def seen_key(tenant_id: str, event_id: str) -> str:
 class BatchDedup:
     """Decides first occurrences within a batch, against the table and the batch itself."""
 
-    def __init__(self, seen: PartitionState, now_ms: int, partition: int) -> None:
+    def __init__(self, seen: Lookup[list[int]], now_ms: int, partition: int) -> None:
         self._seen = seen
         self._value = [now_ms, partition]
         self.new: dict[str, list[int]] = {}

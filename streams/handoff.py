@@ -16,9 +16,9 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from confluent_kafka import KafkaError, Message, Producer
-from pulse.streams.errors import HandoffError
 
 from pulse.settings import KafkaSettings
+from pulse.streams.errors import HandoffError
 
 Headers = list[tuple[str, str | bytes | None]]
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 import argparse
 
 import faust
+
+from pulse.settings import Settings
 from pulse.streams.app import create_app
 from pulse.streams.handoff import RowsHandoff
 from pulse.topics.tenants import TenantDirectory
-
-from pulse.settings import Settings
 
 TENANTS_CATCH_UP_SECONDS = 60.0
 

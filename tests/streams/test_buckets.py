@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from pulse.streams import buckets
 from pulse.streams.buckets import GRANULARITIES, Granularity, all_bucket_bounds, bucket_bounds
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -9,6 +10,7 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from pulse.streams.buckets import all_bucket_bounds
 from pulse.streams.counters import COUNTER_FIELDS
 from pulse.streams.frt import ConversationState
@@ -108,10 +110,10 @@ def test_counters_equal_a_plain_recount(specs: list[tuple[str, int, str]], batch
                 expected[(g, start, e["channel"], e["event_type"][8:])] += 1
     got: Counter[tuple[str, int, str, str]] = Counter()
     for key, state in counters.items():
-        _tenant, g, start, channel, _slice = key.strip("[]").replace('"', "").split(",")
+        _tenant, granularity, bucket, channel, _slice = json.loads(key)
         for name, n in zip(COUNTER_FIELDS, state, strict=False):
             if n:
-                got[(g, int(start), channel, name)] += n
+                got[(granularity, bucket, channel, name)] += n
     assert got == expected
 
 

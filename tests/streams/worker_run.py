@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from confluent_kafka import Consumer, Producer
+
 from pulse.avro.codec import EventEncoder
 from pulse.avro.schemas import SchemaCatalog
+from pulse.settings import Settings
 from pulse.streams.buckets import all_bucket_bounds
 from pulse.topics.routing import key_for, topic_for
 from pulse.topics.tenants import TenantSettings, publish_tenant
-
-from pulse.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
 T0 = 1_730_592_000_000  # 2024-11-03T00:00:00Z, New York's fall-back day
@@ -230,12 +230,14 @@ class RowsReader:
             msg = self._consumer.poll(0.2)
             if msg is None or msg.error():
                 continue
-            if msg.topic().endswith(".dlq"):
+            topic, key, value = msg.topic(), msg.key(), msg.value()
+            assert topic is not None and key is not None and value is not None
+            if topic.endswith(".dlq"):
                 self.dlq.append(msg)
                 continue
-            batch = json.loads(msg.value())
+            batch = json.loads(value)
             assert dict(msg.headers() or [])["rows"] == str(len(batch)).encode()
-            self.rows.setdefault(msg.key().decode(), []).extend(batch)
+            self.rows.setdefault(key.decode(), []).extend(batch)
 
     def wait_for(self, worker: Worker, done: Any, timeout: float = 120) -> None:
         deadline = time.monotonic() + timeout
