@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -114,7 +114,7 @@ class Simulation:
         conv = f"conv-{rng.getrandbits(48):012x}"
         channel = rng.choice(CHANNELS)
         created = self._instant()
-        common = {"conversation_id": conv, "channel": channel}
+        common: dict[str, object] = {"conversation_id": conv, "channel": channel}
         yield self._event(
             tenant, "conversation.created", created, priority=rng.choice(PRIORITIES), **common
         )
@@ -150,7 +150,7 @@ class Simulation:
         at: datetime,
         direction: str,
         sender: str,
-        common: dict[str, object],
+        common: Mapping[str, object],
         message_id: object = None,
     ) -> dict[str, object]:
         return self._event(

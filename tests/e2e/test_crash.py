@@ -18,13 +18,29 @@ from tests.e2e.test_pipeline import e2e_settings
 pytestmark = [pytest.mark.kafka, pytest.mark.clickhouse, pytest.mark.redis, pytest.mark.slow]
 
 
+def kill_while_busy(pipeline: Pipeline, rng: random.Random, sink: bool) -> None:
+    """SIGKILL a process at a random moment once the worker is seen making progress."""
+    inputs = pipeline.topics()
+    group = pipeline.settings.stream.app_id
+    before = pipeline.lag(group, inputs)
+    deadline = time.monotonic() + 120
+    while pipeline.lag(group, inputs) == before and before > 0 and time.monotonic() < deadline:
+        time.sleep(0.3)
+    time.sleep(rng.uniform(0, 1.5))
+    process = pipeline.serve if sink else pipeline.worker
+    process.kill()
+    process.start()
+    if sink:
+        pipeline.wait_api()
+
+
 def test_sigkilled_worker_and_sink_lose_nothing_and_count_nothing_twice(
     settings: Settings, kafka: str, redis_url: str, tmp_path: Path
 ) -> None:
     """Three SIGKILLs of the worker and one of the sink leave raw rows and aggregates exact."""
     settings = e2e_settings(settings)
     pipeline = Pipeline(settings, tmp_path)
-    sim = simulation(seed=23)
+    sim = simulation(conversations=600, seed=23)
     events, expected = prepare(pipeline, tmp_path, sim)
     rng = random.Random(5)
     try:
@@ -32,14 +48,7 @@ def test_sigkilled_worker_and_sink_lose_nothing_and_count_nothing_twice(
         pipeline.worker.start()
         pipeline.wait_api()
         for round_ in range(4):
-            time.sleep(rng.uniform(4, 12))
-            if round_ == 2:
-                pipeline.serve.kill()
-                pipeline.serve.start()
-                pipeline.wait_api()
-            else:
-                pipeline.worker.kill()
-                pipeline.worker.start()
+            kill_while_busy(pipeline, rng, sink=round_ == 2)
         pipeline.wait_caught_up()
         assert_metrics_match(pipeline, expected, sim)
     finally:
