@@ -41,6 +41,7 @@ from pulse.avro.registry import registry_client
 from pulse.avro.schemas import SchemaCatalog
 from pulse.errors import PulseError
 from pulse.settings import Settings
+from pulse.streams import ack_tracking
 from pulse.streams.batch import BatchHandler, BatchTables, Incoming
 from pulse.streams.commit_gate import CommitGate
 from pulse.streams.dedup import expired
@@ -102,6 +103,7 @@ def create_app(
         # (only inside a started worker), so building it in create_app would disable EOS.
         try:
             gate.install(app)
+            ack_tracking.install(app.consumer)
         except StreamError as exc:
             _stop_loudly(exc)
         batches = stream.take_events(
