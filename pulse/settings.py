@@ -40,6 +40,10 @@ class StreamSettings:
     batch_within_seconds: float = 0.5
     data_dir: Path = ROOT / ".local" / "faust"
     web_port: int = 6066
+    # Static group membership (Kafka's group.instance.id): a restarted worker takes its
+    # partitions back without a rebalance. Empty: the host name, set by `pulse worker`.
+    # Give each replica a stable, distinct value (a StatefulSet's pod name).
+    instance_id: str = ""
 
 
 @dataclass(frozen=True)

@@ -1,21 +1,31 @@
-"""Repairs Faust's acknowledged-offset bookkeeping so commits keep up after a restart.
+"""Repairs Faust's acknowledged-offset bookkeeping, which loses or stalls offsets after a rebalance.
 
-Faust commits, per partition, the end of the first run of consecutive acknowledged offsets.
-After a rebalance it may register a "gap" (offsets it believes it will never see, as with
-transaction markers) and then receive and acknowledge those very offsets when the partition is
-replayed. Its list then holds each offset twice (``1704, 1704, 1705, 1705, …``), every run is one
-offset long, and each commit moves the partition forward by a single offset: measured here, a
-worker that had processed everything showed thousands of messages of lag for minutes.
+Faust commits, per partition, the end of the first run of consecutive acknowledged offsets, and
+treats a "gap" it registered (offsets it believes it will never see, as with transaction
+markers) as acknowledged. Around a rebalance it loses track of its read position: measured here,
+it registers a gap over offsets it then drops, or delivers and acknowledges them a second time.
 
-:func:`install` replaces the consumer's ``_new_offset`` with the same rule applied to the *set*
-of acknowledged offsets. Only duplicates are dropped, so it never commits past an offset that
-was neither acknowledged nor a registered gap.
+- Dropped offsets inside a gap were committed over: events lost (the crash test caught one
+  ``message.sent`` missing from its hour bucket).
+- Offsets acknowledged twice (``1704, 1704, 1705, 1705, …``) made every run one offset long,
+  so each commit moved forward by one: thousands of messages of false lag for minutes.
+
+:func:`install` replaces the consumer's ``_new_offset``: it commits the first run of the *set* of
+acknowledged offsets and never steps over a gap. Our producers are not transactional, so an
+input topic carries no markers and a gap is only ever Faust's lost position; its offsets stay
+holes until a restart replays them (deduplication makes the replay harmless). Static group
+membership (``consumer_group_instance_id`` in :mod:`pulse.streams.app`) keeps restarts from
+causing the rebalances where this happens.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
+
+import structlog
+
+log = structlog.get_logger(__name__)
 
 
 def first_run(offsets: Iterable[int]) -> list[int]:
@@ -28,23 +38,13 @@ def first_run(offsets: Iterable[int]) -> list[int]:
     return run
 
 
-def next_commit(
-    acked: list[int], gaps: list[tuple[int, int]], committed: int | None
-) -> tuple[int | None, list[int]]:
-    """The offset to commit and the acknowledged offsets left for later.
-
-    ``gaps`` are half-open ranges of offsets that will never arrive (already chopped to the
-    acknowledged maximum by the caller); ``committed`` is the partition's committed offset.
-    """
+def next_commit(acked: Iterable[int], committed: int | None) -> tuple[int | None, list[int]]:
+    """The offset to commit, and the acknowledged offsets left for a later commit."""
     pending = set(acked)
-    for begin, end in gaps:
-        pending.update(range(begin, end))
     if committed is not None:
         pending = {o for o in pending if o >= committed}
     ordered = sorted(pending)
-    if not ordered:
-        return None, []
-    if committed and ordered[0] - committed > 1:
+    if not ordered or (committed is not None and ordered[0] != committed):
         return None, ordered
     run = first_run(ordered)
     return run[-1] + 1, ordered[len(run) :]
@@ -60,16 +60,18 @@ def install(consumer: Any) -> None:
         if not acked:
             return None
         gap_tree = consumer._gap[tp]
-        top = max(acked)
-        gaps = [(iv.begin, iv.end) for iv in gap_tree.overlap(0, top)] if gap_tree else []
-        if gaps:
-            gap_tree.chop(0, max(max(end for _, end in gaps), top + 1))
-        offset, rest = next_commit(acked, gaps, consumer._committed_offset[tp])
+        if gap_tree:
+            gaps = sorted((iv.begin, iv.end) for iv in gap_tree)
+            log.warning(
+                "input_gap_not_committed", topic=tp.topic, partition=tp.partition, gaps=gaps
+            )
+            gap_tree.clear()
+        offset, rest = next_commit(acked, consumer._committed_offset[tp])
         if offset is not None:
-            consumer._acked_index[tp].difference_update(range(min(acked, default=offset), offset))
+            consumer._acked_index[tp].difference_update(range(min(acked), offset))
         acked[:] = rest
         return offset
 
-    # Faust offers no hook for this either; the consumer's method is the seam (see CommitGate).
+    # Faust offers no hook for this; the consumer's method is the seam (as for CommitGate).
     consumer._new_offset = new_offset
     consumer._pulse_ack_repair = True

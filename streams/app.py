@@ -76,6 +76,9 @@ def create_app(
         topic_partitions=settings.kafka.partitions,
         table_standby_replicas=0,
         broker_session_timeout=SESSION_TIMEOUT_SECONDS,
+        # Without it every restart is two rebalances (join, then the dead member's expiry), and
+        # a rebalance is where Faust's consumer loses track of its read positions.
+        consumer_group_instance_id=settings.stream.instance_id or None,
         datadir=str(settings.stream.data_dir),
         web_bind="127.0.0.1",
         web_port=settings.stream.web_port,

@@ -7,6 +7,8 @@ caught up, so the first events are bucketed in their tenants' zones, not in UTC 
 from __future__ import annotations
 
 import argparse
+import socket
+from dataclasses import replace
 
 import faust
 
@@ -27,6 +29,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    if not settings.stream.instance_id:
+        stream = replace(
+            settings.stream, instance_id=f"{settings.stream.app_id}-{socket.gethostname()}"
+        )
+        settings = replace(settings, stream=stream)
     tenants = TenantDirectory.from_settings(settings)
     tenants.start()
     handoff = RowsHandoff(settings.kafka, settings.topic("rows"))
