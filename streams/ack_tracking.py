@@ -13,19 +13,24 @@ it registers a gap over offsets it then drops, or delivers and acknowledges them
 :func:`install` replaces the consumer's ``_new_offset``: it commits the first run of the *set* of
 acknowledged offsets and never steps over a gap. Our producers are not transactional, so an
 input topic carries no markers and a gap is only ever Faust's lost position; its offsets stay
-holes until a restart replays them (deduplication makes the replay harmless). Static group
+holes, and the partition is sought back to its committed offset so they are fetched again
+(deduplication skips what was already processed; counter and FRT rows are versioned by the
+number of events folded in, so the order of a replay cannot roll a total back). Static group
 membership (``consumer_group_instance_id`` in :mod:`pulse.streams.app`) keeps restarts from
 causing the rebalances where this happens.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from typing import Any
 
 import structlog
 
 log = structlog.get_logger(__name__)
+# Keeps the seek tasks referenced until they finish (asyncio holds only weak references).
+_refetches: set[asyncio.Future[Any]] = set()
 
 
 def first_run(offsets: Iterable[int]) -> list[int]:
@@ -66,6 +71,11 @@ def install(consumer: Any) -> None:
                 "input_gap_not_committed", topic=tp.topic, partition=tp.partition, gaps=gaps
             )
             gap_tree.clear()
+            committed = consumer._committed_offset[tp]
+            if committed is not None:
+                refetch = asyncio.ensure_future(consumer.seek(tp, committed))
+                _refetches.add(refetch)
+                refetch.add_done_callback(_refetches.discard)
         offset, rest = next_commit(acked, consumer._committed_offset[tp])
         if offset is not None:
             consumer._acked_index[tp].difference_update(range(min(acked), offset))

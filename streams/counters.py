@@ -1,7 +1,8 @@
 """Messaging counter slices: absolute totals per (tenant, granularity, bucket, channel, slice).
 
-A slice is owned by one source partition and versioned by the offset of the last event folded
-in, so the sink's ``ReplacingMergeTree(version)`` keeps the newest total (ARCHITECTURE.md).
+A slice is owned by one source partition and versioned by the number of events folded into it.
+Counts only grow, so whatever order or batches a replay takes, the most complete total has the
+highest version and the sink's ``ReplacingMergeTree(version)`` keeps it (ARCHITECTURE.md).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ class CounterSlice:
 
     @classmethod
     def empty(cls, bucket_end: int) -> CounterSlice:
-        return cls([0] * len(COUNTER_FIELDS), -1, bucket_end)
+        return cls([0] * len(COUNTER_FIELDS), 0, bucket_end)
 
     @classmethod
     def from_state(cls, state: list[int]) -> CounterSlice:
@@ -79,7 +80,7 @@ def fold_counter(
             current = CounterSlice.from_state(stored) if stored else CounterSlice.empty(end)
             changed[key] = current
         current.counts[index] += 1
-        current.version = source.offset
+        current.version += 1
 
 
 def counter_row(key: str, value: CounterSlice) -> dict[str, Any]:

@@ -37,7 +37,7 @@ def empty_state() -> ConversationState:
         "channel": "",
         "priority": "",
         "candidates": [],
-        "version": -1,
+        "version": 0,
     }
 
 
@@ -63,7 +63,9 @@ def apply_event(
 ) -> ConversationState:
     """The state after one FRT event (a new dict; ``state`` is not modified)."""
     new: ConversationState = {**state, "candidates": list(state["candidates"])}
-    new["version"] = source.offset
+    # Events folded in, not an offset: a later state always has a higher version, whatever
+    # order a replay delivers the conversation's events in.
+    new["version"] = state["version"] + 1
     at = int(event["occurred_at"])
     if event["event_type"] == "conversation.created":
         current = (new["created_at"], new["created_event_id"])

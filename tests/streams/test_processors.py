@@ -79,12 +79,14 @@ def test_ip_anonymization_of_both_families() -> None:
     assert anonymize_ip("not an ip") == ""
 
 
-def test_counters_fan_out_to_four_granularities_with_offset_versions() -> None:
-    """One message.sent updates hour, day, week and month slices versioned by its offset."""
-    out = run([event("message.sent", T0 + 5 * 3_600_000, channel="whatsapp")], first_offset=41)
+def test_counters_fan_out_to_four_granularities_versioned_by_events_folded() -> None:
+    """Messages update hour, day, week and month slices, versioned by how many they hold."""
+    sent = event("message.sent", T0 + 5 * 3_600_000, channel="whatsapp")
+    read = event("message.read", T0 + 5 * 3_600_000 + 1, channel="whatsapp")
+    out = run([sent, read], first_offset=41)
     rows = out.rows["messaging_counters"]
     assert sorted(r["granularity"] for r in rows) == ["day", "hour", "month", "week"]
-    assert all(r["sent"] == 1 and r["version"] == 41 for r in rows)
+    assert all(r["sent"] == 1 and r["read"] == 1 and r["version"] == 2 for r in rows)
     assert all(r["slice"] == "p.events.conversations:0" for r in rows)
 
 
