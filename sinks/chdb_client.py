@@ -20,7 +20,7 @@ import pyarrow as pa
 from chdb.session import Session
 
 from pulse.sinks.arrow_types import arrow_type
-from pulse.sinks.clickhouse import identifier, qualified
+from pulse.sinks.clickhouse import columns_of, identifier, qualified
 from pulse.sinks.errors import ClickHouseError
 from pulse.sinks.params import format_params
 
@@ -54,11 +54,7 @@ class EmbeddedClickHouse:
             return self._rows(sql, params)
 
     def insert(self, table: str, rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> None:
-        try:
-            data = {c: [row[c] for row in rows] for c in columns}
-        except KeyError as exc:
-            raise ClickHouseError(f"a row for {table} lacks column {exc}", table=table) from exc
-        self.insert_columns(table, data)
+        self.insert_columns(table, columns_of(table, rows, columns))
 
     def insert_columns(self, table: str, data: Mapping[str, Sequence[Any]]) -> None:
         name = qualified(self.database, table)

@@ -66,6 +66,16 @@ def qualified(database: str, table: str) -> str:
     raise ClickHouseError(f"{table!r} is not a table name", table=table)
 
 
+def columns_of(
+    table: str, rows: Sequence[Mapping[str, Any]], columns: Sequence[str]
+) -> dict[str, list[Any]]:
+    """Rows turned into the column-wise form both clients insert."""
+    try:
+        return {c: [row[c] for row in rows] for c in columns}
+    except KeyError as exc:
+        raise ClickHouseError(f"a row for {table} lacks column {exc}", table=table) from exc
+
+
 def connect(settings: ClickHouseSettings) -> ClickHouse:
     """The implementation chosen by the URL scheme of ``settings.url``."""
     url = settings.url

@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlsplit
 from clickhouse_driver import Client
 from clickhouse_driver.errors import Error as DriverError
 
-from pulse.sinks.clickhouse import identifier, qualified
+from pulse.sinks.clickhouse import columns_of, identifier, qualified
 from pulse.sinks.errors import ClickHouseError
 
 # Socket-level failures surface as OSError/EOFError from the driver, not as its own errors.
@@ -62,11 +62,7 @@ class ServerClickHouse:
         return [dict(zip(names, row, strict=True)) for row in rows]
 
     def insert(self, table: str, rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> None:
-        try:
-            data = {c: [row[c] for row in rows] for c in columns}
-        except KeyError as exc:
-            raise ClickHouseError(f"a row for {table} lacks column {exc}", table=table) from exc
-        self.insert_columns(table, data)
+        self.insert_columns(table, columns_of(table, rows, columns))
 
     def insert_columns(self, table: str, data: Mapping[str, Sequence[Any]]) -> None:
         name = qualified(self.database, table)

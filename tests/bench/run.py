@@ -126,7 +126,7 @@ def naive_faust(settings: Settings, total: int, workdir: Path) -> float:
         BENCH_BOOTSTRAP=settings.kafka.bootstrap_servers,
     )
     out = subprocess.run(
-        [sys.executable, "-m", "tests.bench.naive_faust", "worker", "-l", "warning"],
+        [sys.executable, "-m", "tests.bench.naive_faust", "worker", "-l", "warn"],
         cwd=REPO,
         env=env,
         capture_output=True,
