@@ -26,6 +26,8 @@ app = faust.App(
     broker=f"kafka://{os.environ.get('BENCH_BOOTSTRAP', '127.0.0.1:9092')}",
     store="memory://",
     topic_replication_factor=1,
+    # Faust requires a table's changelog to have its source topic's partition count.
+    topic_partitions=int(os.environ["BENCH_PARTITIONS"]),
     table_standby_replicas=0,
     broker_session_timeout=6,
     web_enabled=False,

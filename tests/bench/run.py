@@ -124,6 +124,7 @@ def naive_faust(settings: Settings, total: int, workdir: Path) -> float:
         BENCH_APP_ID=f"naive-{uuid.uuid4().hex[:6]}",
         BENCH_DATA_DIR=str(workdir / "naive"),
         BENCH_BOOTSTRAP=settings.kafka.bootstrap_servers,
+        BENCH_PARTITIONS=str(settings.kafka.partitions),
     )
     out = subprocess.run(
         [sys.executable, "-m", "tests.bench.naive_faust", "worker", "-l", "warn"],
@@ -131,7 +132,7 @@ def naive_faust(settings: Settings, total: int, workdir: Path) -> float:
         env=env,
         capture_output=True,
         text=True,
-        timeout=1800,
+        timeout=900,
         check=False,
     )
     lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
