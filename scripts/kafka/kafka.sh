@@ -59,7 +59,8 @@ running() { [[ -f $pidfile ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
 ready() { (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; }
 
 start() {
-  if running && ready; then echo "kafka already running on 127.0.0.1:$port"; return 0; fi
+  # A broker already answering on the port (ours, or one the user runs) is used as it is.
+  if ready; then echo "kafka already running on 127.0.0.1:$port"; return 0; fi
   fetch
   write_config
   if [[ ! -f $data/meta.properties ]]; then
