@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -135,10 +136,11 @@ def naive_faust(settings: Settings, total: int, workdir: Path) -> float:
         timeout=900,
         check=False,
     )
-    lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
-    if not lines:
+    # Faust redirects stdout into its log, so the result line may come out on stderr.
+    found = re.findall(r'\{"events": \d+, "seconds": [0-9.e+-]+\}', out.stdout + out.stderr)
+    if not found:
         raise RuntimeError(f"naive Faust agent printed no result:\n{out.stderr[-3000:]}")
-    result = json.loads(lines[-1])
+    result = json.loads(found[-1])
     return float(result["events"]) / float(result["seconds"])
 
 
