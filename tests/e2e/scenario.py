@@ -183,7 +183,7 @@ def assert_metrics_match(pipeline: Pipeline, expected: Expected, sim: Simulation
                 want = expected.messaging(tenant, granularity, channel)
                 assert set(got) == set(want), (tenant, granularity, channel)
                 for start, row in want.items():
-                    assert got[start] == row, (tenant, granularity, channel, start)
+                    assert got[start] == row, (tenant, granularity, channel, start, got[start], row)
 
 
 def _flatten(bucket: dict[str, Any]) -> dict[str, object]:
