@@ -91,21 +91,38 @@ class Settings:
         """Build settings from ``PULSE_*`` variables; unknown values raise :class:`ConfigError`."""
         env = os.environ if env is None else env
         s = cls()
+        sections = {
+            section: _override(getattr(s, section), env, prefix)
+            for section, prefix in _SECTIONS.items()
+        }
         return replace(
             s,
-            kafka=_override(s.kafka, env, "PULSE_KAFKA_"),
-            stream=_override(s.stream, env, "PULSE_STREAM_"),
-            clickhouse=_override(s.clickhouse, env, "PULSE_CLICKHOUSE_"),
-            redis=_override(s.redis, env, "PULSE_REDIS_"),
-            api=_override(s.api, env, "PULSE_API_"),
-            sink=_override(s.sink, env, "PULSE_SINK_"),
+            **sections,
             log_level=env.get("PULSE_LOG_LEVEL", s.log_level),
             log_format=env.get("PULSE_LOG_FORMAT", s.log_format),
         )
 
+    def to_env(self) -> dict[str, str]:
+        """The ``PULSE_*`` variables that :meth:`from_env` turns back into these settings."""
+        env = {"PULSE_LOG_LEVEL": self.log_level, "PULSE_LOG_FORMAT": self.log_format}
+        for section, prefix in _SECTIONS.items():
+            for name, value in vars(getattr(self, section)).items():
+                env[f"{prefix}{name.upper()}"] = str(value)
+        return env
+
     def topic(self, name: str) -> str:
         """The full name of a declared topic, e.g. ``topic("events.conversations")``."""
         return f"{self.kafka.topic_prefix}.{name}"
+
+
+_SECTIONS = {
+    "kafka": "PULSE_KAFKA_",
+    "stream": "PULSE_STREAM_",
+    "clickhouse": "PULSE_CLICKHOUSE_",
+    "redis": "PULSE_REDIS_",
+    "api": "PULSE_API_",
+    "sink": "PULSE_SINK_",
+}
 
 
 def _override(section: Any, env: Mapping[str, str], prefix: str) -> Any:

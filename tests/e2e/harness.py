@@ -34,24 +34,8 @@ def free_port() -> int:
 
 
 def env_for(settings: Settings, **extra: str) -> dict[str, str]:
-    """The PULSE_* environment that rebuilds ``settings`` in a child process."""
-    env = dict(os.environ)
-    env.update(
-        PULSE_KAFKA_BOOTSTRAP_SERVERS=settings.kafka.bootstrap_servers,
-        PULSE_KAFKA_TOPIC_PREFIX=settings.kafka.topic_prefix,
-        PULSE_KAFKA_PARTITIONS=str(settings.kafka.partitions),
-        PULSE_STREAM_APP_ID=settings.stream.app_id,
-        PULSE_STREAM_DATA_DIR=str(settings.stream.data_dir),
-        PULSE_STREAM_WEB_PORT=str(settings.stream.web_port),
-        PULSE_STREAM_LATE_HORIZON_SECONDS=str(settings.stream.late_horizon_seconds),
-        PULSE_CLICKHOUSE_URL=settings.clickhouse.url,
-        PULSE_SINK_GROUP_ID=settings.sink.group_id,
-        PULSE_API_PORT=str(settings.api.port),
-        PULSE_API_JWT_SECRET=settings.api.jwt_secret,
-        PULSE_LOG_LEVEL="WARNING",
-    )
-    env.update(extra)
-    return env
+    """The environment that rebuilds ``settings`` in a child process."""
+    return {**os.environ, **settings.to_env(), "PULSE_LOG_LEVEL": "WARNING", **extra}
 
 
 def pulse(settings: Settings, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:

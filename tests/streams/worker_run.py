@@ -58,19 +58,7 @@ def rejected() -> list[dict[str, Any]]:
 
 
 def env_for(settings: Settings) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        PULSE_KAFKA_BOOTSTRAP_SERVERS=settings.kafka.bootstrap_servers,
-        PULSE_KAFKA_TOPIC_PREFIX=settings.kafka.topic_prefix,
-        PULSE_KAFKA_PARTITIONS=str(settings.kafka.partitions),
-        PULSE_STREAM_APP_ID=settings.stream.app_id,
-        PULSE_STREAM_DATA_DIR=str(settings.stream.data_dir),
-        PULSE_STREAM_WEB_PORT=str(settings.stream.web_port),
-        PULSE_STREAM_BATCH_SIZE=str(settings.stream.batch_size),
-        PULSE_STREAM_LATE_HORIZON_SECONDS=str(settings.stream.late_horizon_seconds),
-        PULSE_LOG_LEVEL="INFO",
-    )
-    return env
+    return {**os.environ, **settings.to_env(), "PULSE_LOG_LEVEL": "INFO"}
 
 
 def prepare_topics(settings: Settings) -> None:
