@@ -21,7 +21,7 @@ from typing import Any, cast
 
 import redis
 
-from pulse.sinks.tables import COUNTS
+from pulse.messaging import COUNTERS
 
 _SET_IF_NEWER = """
 local current = redis.call('HGET', KEYS[1], ARGV[1])
@@ -67,7 +67,7 @@ class RealtimeCache:
         pipe = self._redis.pipeline(transaction=False)
         for row in current:
             tenant, start = row["tenant_id"], row["bucket_start"]
-            value = json.dumps({"version": row["version"], **{c: row[c] for c in COUNTS}})
+            value = json.dumps({"version": row["version"], **{c: row[c] for c in COUNTERS}})
             self._set_if_newer(
                 keys=[bucket_key(tenant, start), index_key(tenant)],
                 args=[
@@ -100,8 +100,8 @@ class RealtimeCache:
         for field, raw in fields.items():
             channel = field.decode().rsplit("|", 1)[0]
             counts = json.loads(raw)
-            total = channels.setdefault(channel, dict.fromkeys(COUNTS, 0))
-            for name in COUNTS:
+            total = channels.setdefault(channel, dict.fromkeys(COUNTERS, 0))
+            for name in COUNTERS:
                 total[name] += int(counts[name])
         return channels
 

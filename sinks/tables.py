@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from pulse.messaging import COUNTERS
+
 Kind = Literal[
     "string", "ms", "uint", "int", "nullable_int", "nullable_uint", "nullable_bool", "map", "array"
 ]
@@ -75,10 +77,6 @@ EVENTS_RAW = (
     Column("ingested_at", "ms"),
 )
 
-COUNTS = (
-    *("sent", "delivered", "read", "clicked"),
-    *("failed", "complained", "unsubscribed", "received"),
-)
 
 MESSAGING_COUNTERS = (
     *_required(
@@ -88,7 +86,7 @@ MESSAGING_COUNTERS = (
         *_strings("channel", "slice"),
         Column("version", "uint"),
     ),
-    *(Column(name, "uint") for name in COUNTS),
+    *(Column(name, "uint") for name in COUNTERS),
 )
 
 CONVERSATION_FRT = (

@@ -12,20 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pulse.messaging import COUNTERS as COUNTER_FIELDS
 from pulse.streams.buckets import all_bucket_bounds
 from pulse.streams.source import SourceRecord
 from pulse.streams.state import Lookup
 
-COUNTER_FIELDS = (
-    "sent",
-    "delivered",
-    "read",
-    "clicked",
-    "failed",
-    "complained",
-    "unsubscribed",
-    "received",
-)
 _INDEX = {f"message.{name}": i for i, name in enumerate(COUNTER_FIELDS)}
 
 

@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from pulse.graphql.numbers import mean_seconds, ms_to_seconds
 from pulse.graphql.queries import (
-    COUNTERS,
     CounterRow,
     FrtRow,
     Reader,
@@ -16,6 +15,7 @@ from pulse.graphql.queries import (
     frt_buckets,
 )
 from pulse.graphql.types import FirstResponse, MessagingBucket
+from pulse.messaging import COUNTERS
 
 _NO_COUNTS = dict.fromkeys(COUNTERS, 0)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

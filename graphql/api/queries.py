@@ -11,16 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-COUNTERS = (
-    "sent",
-    "delivered",
-    "read",
-    "clicked",
-    "failed",
-    "complained",
-    "unsubscribed",
-    "received",
-)
+from pulse.messaging import COUNTERS
 
 # The FRT fact's bucket column of each granularity; the only text ever put into SQL by name.
 _FRT_BUCKET_COLUMN = {

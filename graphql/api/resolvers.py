@@ -18,7 +18,7 @@ from pulse.graphql.auth import IsAuthenticated, scoped_tenant
 from pulse.graphql.context import ApiContext
 from pulse.graphql.errors import InvalidArgumentError
 from pulse.graphql.messaging import messaging_buckets
-from pulse.graphql.queries import COUNTERS, Window
+from pulse.graphql.queries import Window
 from pulse.graphql.types import (
     Granularity,
     MessagingMetrics,
@@ -27,6 +27,7 @@ from pulse.graphql.types import (
     RealtimeSource,
     RealtimeTotal,
 )
+from pulse.messaging import COUNTERS
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _TENANT_HELP = "Defaults to the token's tenant; any other tenant is refused."

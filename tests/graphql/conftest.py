@@ -14,6 +14,7 @@ from starlette.testclient import TestClient
 
 from pulse.graphql.app import create_app
 from pulse.graphql.health import Check
+from pulse.messaging import COUNTERS
 from pulse.settings import Settings
 from pulse.sinks.clickhouse import ClickHouse, connect
 from pulse.sinks.migrator import Migrator
@@ -24,17 +25,6 @@ H2 = datetime(2025, 3, 10, 11, tzinfo=UTC)
 H3 = datetime(2025, 3, 10, 12, tzinfo=UTC)
 DAY = datetime(2025, 3, 10, tzinfo=UTC)
 NEXT_DAY = datetime(2025, 3, 11, tzinfo=UTC)
-
-COUNTERS = (
-    "sent",
-    "delivered",
-    "read",
-    "clicked",
-    "failed",
-    "complained",
-    "unsubscribed",
-    "received",
-)
 
 
 def ms(at: datetime) -> int:
