@@ -19,6 +19,7 @@ from confluent_kafka import Consumer, Producer
 
 from pulse.avro.codec import EventEncoder
 from pulse.avro.schemas import SchemaCatalog
+from pulse.messaging import COUNTERS
 from pulse.settings import Settings
 from pulse.streams.buckets import all_bucket_bounds
 from pulse.topics.routing import key_for, topic_for
@@ -265,16 +266,7 @@ def counted(rows: list[dict[str, Any]]) -> Counter[tuple[str, str, int, str, str
     slices = latest(rows, ("tenant_id", "granularity", "bucket_start", "channel", "slice"))
     got: Counter[tuple[str, str, int, str, str]] = Counter()
     for row in slices.values():
-        for name in (
-            "sent",
-            "delivered",
-            "read",
-            "clicked",
-            "failed",
-            "complained",
-            "unsubscribed",
-            "received",
-        ):
+        for name in COUNTERS:
             if row[name]:
                 got[
                     (
