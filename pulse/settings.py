@@ -36,8 +36,9 @@ class StreamSettings:
     # Events older than this (event time vs. wall clock) go to the dead-letter topic as
     # "too_late"; the recalculation job repairs their buckets from the raw events.
     late_horizon_seconds: int = 400 * 24 * 3600
-    batch_size: int = 2000
-    batch_within_seconds: float = 0.5
+    # The most bytes one fetch returns per partition, so the biggest batch the worker takes
+    # (about 3-4k events per MiB): one batch costs one changelog wait and one hand-off flush.
+    fetch_bytes: int = 1024 * 1024
     data_dir: Path = ROOT / ".local" / "faust"
     web_port: int = 6066
     # Static group membership (Kafka's group.instance.id): a restarted worker takes its

@@ -6,23 +6,24 @@ tenant-zone day of 23 or 25 hours, a Monday week or a calendar month, nor surviv
 old events. Counters are therefore plain :class:`faust.Table` entries keyed by the bucket that
 :mod:`pulse.streams.buckets` computes.
 
-Commit order of one batch (one source topic-partition, ``isolated_partitions=True``):
+Each message the agent receives is a whole fetched chunk of one source topic-partition (a
+:class:`pulse.streams.transport.SourceBatch`; ``isolated_partitions=True``). Commit order:
 
 1. decode → validate → dedup → process (pure), in :class:`pulse.streams.batch.BatchHandler`;
 2. each changed table key is written once, to the changelog partition of the batch's source
    partition; these records join the open Kafka transaction of that partition, and the agent
    waits until they are acknowledged (Faust's EOS commit does not drain its send buffer);
 3. rows and dead letters go to ``pulse.rows`` / ``*.dlq`` through a separate idempotent producer
-   and are *flushed and acknowledged* before the batch body returns;
-4. the agent acks the batch itself, and Faust's next commit puts the input offsets and the
-   changelog records in one transaction. Steps 2-4 hold a :class:`CommitGate` that Faust's
-   commit waits for, so a commit never splits a batch's state from its offsets.
+   and are *flushed and acknowledged*;
+4. the batch is reported to :class:`ProcessedOffsets`, and Faust's next commit puts its end
+   offset and the changelog records in one transaction. Steps 2-4 hold a :class:`CommitGate`
+   that Faust's commit waits for, so a commit never splits a batch's state from its offsets.
 
-A crash before (4) aborts the transaction: the batch is replayed from the same table state and
-yields the same rows again, which the sink absorbs (every row is idempotent). An error in steps
-1-3 that is not a bad message, or a cancellation (stop, revocation) in the middle of them, ends
-the process at once (``os._exit``): a graceful stop would let ``take_events`` ack the unfinished
-batch in its ``finally`` and Faust commit it on the way out. A restart replays that batch.
+A crash before the commit aborts the transaction: the batch is replayed from the same table
+state and yields the same rows again, which the sink absorbs (every row is idempotent). An
+error in steps 1-3 that is not a bad message, or a cancellation (stop, revocation) in the middle
+of them, ends the process at once (``os._exit``), so nothing half-done is ever committed; a
+restart replays that batch.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any, NoReturn
 
 import faust
@@ -41,14 +42,14 @@ from pulse.avro.registry import registry_client
 from pulse.avro.schemas import SchemaCatalog
 from pulse.errors import PulseError
 from pulse.settings import Settings
-from pulse.streams import ack_tracking
 from pulse.streams.batch import BatchHandler, BatchTables, Incoming
 from pulse.streams.commit_gate import CommitGate
-from pulse.streams.dedup import expired
+from pulse.streams.dedup import SeenIndex, expired
 from pulse.streams.errors import StreamError
 from pulse.streams.handoff import RowsHandoff
-from pulse.streams.source import SourceRecord
+from pulse.streams.offsets import ProcessedOffsets
 from pulse.streams.state import FaustPartitionTable, delete
+from pulse.streams.transport import BatchingApp, SourceBatch
 
 log = structlog.get_logger(__name__)
 
@@ -59,6 +60,7 @@ PURGE_INTERVAL_SECONDS = 3600.0
 SESSION_TIMEOUT_SECONDS = 6.0
 EXIT_INFRASTRUCTURE = 70
 DURABLE_TIMEOUT_SECONDS = 60.0
+STREAM_BUFFER_BATCHES = 4
 
 
 def create_app(
@@ -67,7 +69,7 @@ def create_app(
     handoff: RowsHandoff | None = None,
 ) -> faust.App:
     """The worker app of ``settings``; ``tz_of`` gives a tenant's IANA zone."""
-    app = faust.App(
+    app = BatchingApp(
         settings.stream.app_id,
         broker=f"kafka://{settings.kafka.bootstrap_servers}",
         processing_guarantee="exactly_once",
@@ -76,19 +78,19 @@ def create_app(
         topic_partitions=settings.kafka.partitions,
         table_standby_replicas=0,
         broker_session_timeout=SESSION_TIMEOUT_SECONDS,
-        # Without it every restart is two rebalances (join, then the dead member's expiry), and
-        # a rebalance is where Faust's consumer loses track of its read positions.
+        # Without it every restart is two rebalances (join, then the dead member's expiry).
         consumer_group_instance_id=settings.stream.instance_id or None,
+        # Each queued message is a whole fetched chunk (BatchingConsumer): keep few in memory.
+        stream_buffer_maxsize=STREAM_BUFFER_BATCHES,
+        consumer_max_fetch_size=settings.stream.fetch_bytes,
         datadir=str(settings.stream.data_dir),
         web_bind="127.0.0.1",
         web_port=settings.stream.web_port,
         autodiscover=False,
     )
-    source = app.topic(
-        *(settings.topic(name) for name in DOMAIN_TOPICS),
-        value_serializer="raw",
-        key_serializer="raw",
-    )
+    names = tuple(settings.topic(name) for name in DOMAIN_TOPICS)
+    app.batched_topics = frozenset(names)
+    source = app.topic(*names, value_serializer="raw", key_serializer="raw")
     partitions = settings.kafka.partitions
     seen = app.Table("seen", partitions=partitions)
     counters = app.Table("counters", partitions=partitions)
@@ -96,9 +98,11 @@ def create_app(
 
     tables = (seen, counters, conversations)
     gate = CommitGate()
+    offsets = ProcessedOffsets()
+    index = SeenIndex()
     out = handoff or RowsHandoff(settings.kafka, settings.topic("rows"))
     decoder = EventDecoder(SchemaCatalog(), registry_client(settings.kafka.schema_registry_url))
-    handler = BatchHandler(decoder, tz_of, settings.stream, out)
+    handler = BatchHandler(decoder, tz_of, settings.stream, out, index)
 
     @app.agent(source, isolated_partitions=True)
     async def process(stream: Any) -> None:
@@ -106,25 +110,21 @@ def create_app(
         # (only inside a started worker), so building it in create_app would disable EOS.
         try:
             gate.install(app)
-            ack_tracking.install(app.consumer)
+            offsets.install(app)
         except StreamError as exc:
             _stop_loudly(exc)
-        batches = stream.take_events(
-            settings.stream.batch_size, within=settings.stream.batch_within_seconds
-        )
-        async for events in batches:
+        async for source_batch in stream:
             try:
-                batch = _incoming(events)
-                partition = batch[0].source.partition
-                writers = [FaustPartitionTable(t, partition) for t in tables]
+                batch = _incoming(source_batch)
+                writers = [FaustPartitionTable(t, source_batch.partition) for t in tables]
                 async with gate.batch():
+                    index.sync(seen.data, source_batch.generation_id)
                     now_ms = int(time.time() * 1000)
                     summary = handler.handle(batch, BatchTables(*writers), now_ms)
                     changelog = asyncio.gather(*(sent for w in writers for sent in w.sent))
                     await asyncio.wait_for(changelog, DURABLE_TIMEOUT_SECONDS)
                     await asyncio.to_thread(out.flush, DURABLE_TIMEOUT_SECONDS)
-                    for event in events:
-                        await stream.ack(event)
+                    offsets.done(source_batch)
             except BaseException as exc:  # noqa: BLE001 - bad messages never get here
                 _stop_loudly(exc)
             log.debug(
@@ -141,34 +141,21 @@ def create_app(
     async def purge_seen() -> None:
         owned = {tp.partition for tp in app.assignor.assigned_actives()}
         horizon_ms = settings.stream.dedup_horizon_seconds * 1000
-        stale = expired(list(seen.data.items()), int(time.time() * 1000), horizon_ms, owned)
-        for key, partition in stale:
-            delete(seen, partition, key)
+        async with gate.batch():
+            stale = expired(list(seen.data.items()), int(time.time() * 1000), horizon_ms, owned)
+            for key, partition in stale:
+                index.discard(seen.data[key][2])
+                delete(seen, partition, key)
         if stale:
-            log.info("dedup_purged", entries=len(stale))
+            log.info("dedup_purged", segments=len(stale))
 
     return app
 
 
-def _incoming(events: Sequence[Any]) -> list[Incoming]:
-    batch = [
-        Incoming(
-            e.message.key,
-            e.message.value,
-            SourceRecord(
-                e.message.topic,
-                e.message.partition,
-                e.message.offset,
-                round(e.message.timestamp * 1000),
-            ),
-        )
-        for e in events
-    ]
-    first = batch[0].source
-    if any(m.source.slice != first.slice for m in batch):
-        # Table writes go to the batch's one partition; a mixed batch would misplace state.
-        raise StreamError("a batch spans several topic-partitions", slice=first.slice)
-    return batch
+def _incoming(source_batch: Any) -> list[Incoming]:
+    if not isinstance(source_batch, SourceBatch):
+        raise StreamError("the source stream did not deliver a batch", got=type(source_batch))
+    return [Incoming(key, value, source) for key, value, source in source_batch.sources()]
 
 
 def _stop_loudly(exc: BaseException) -> NoReturn:

@@ -15,7 +15,7 @@ from pulse.avro.contract import check_decoded
 from pulse.avro.errors import AvroError
 from pulse.settings import StreamSettings
 from pulse.streams.deadletter import TOO_LATE, DeadLetter, send_dead_letters
-from pulse.streams.dedup import BatchDedup
+from pulse.streams.dedup import BatchDedup, SeenIndex, segments
 from pulse.streams.handoff import RowsHandoff
 from pulse.streams.processors import Accepted, process_batch
 from pulse.streams.source import SourceRecord
@@ -55,7 +55,9 @@ class BatchHandler:
         tz_of: Callable[[str], str],
         stream: StreamSettings,
         handoff: RowsHandoff,
+        seen: SeenIndex,
     ) -> None:
+        self.seen = seen
         self._decoder = decoder
         self._tz_of = tz_of
         self._late_ms = stream.late_horizon_seconds * 1000
@@ -86,8 +88,7 @@ class BatchHandler:
 
     def handle(self, batch: Sequence[Incoming], tables: BatchTables, now_ms: int) -> BatchSummary:
         """Processes ``batch`` (one partition, offset order), writes state, queues rows."""
-        partition = batch[0].source.partition
-        dedup = BatchDedup(tables.seen, now_ms, partition)
+        dedup = BatchDedup(self.seen)
         accepted: list[Accepted] = []
         letters: list[DeadLetter] = []
         duplicates = 0
@@ -101,8 +102,10 @@ class BatchHandler:
                 duplicates += 1
 
         out = process_batch(accepted, self._tz_of, tables.counters, tables.conversations)
-        for key, value in dedup.new.items():
-            tables.seen.put(key, value)
+        if accepted:
+            for key, segment in segments(dedup.new, accepted[0][1], now_ms):
+                tables.seen.put(key, segment)
+            self.seen.add(dedup.new)
         for key, counter in out.counters.items():
             tables.counters.put(key, counter)
         for key, state in out.conversations.items():

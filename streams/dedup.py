@@ -1,9 +1,16 @@
 """Deduplication: the first valid occurrence of ``(tenant_id, event_id)`` counts, once.
 
-The ``seen`` table maps the key to ``[first_seen_ms, partition]`` (wall clock). Entries are kept
-for ``dedup_horizon_seconds`` (30 days by default) and then purged, so a copy arriving later
-than that counts again. Only accepted events are remembered: a rejected message can be resent
-corrected with the same id.
+The ``seen`` table holds *segments*, not single keys: one entry per batch (split past
+:data:`SEGMENT_KEYS`), keyed ``"topic:partition:offset:n"`` after its first event, valued
+``[first_seen_ms, partition, [event keys…]]``. Every table write is a changelog record that the
+transaction carries and a restart replays, so one record per batch instead of one per event is
+what keeps dedup off the per-event cost. :class:`SeenIndex` is the in-memory set of the
+segments' keys; it is rebuilt from the table whenever the consumer generation changes, since a
+rebalance is when Faust recovers tables from their changelogs.
+
+Segments are kept for ``dedup_horizon_seconds`` (30 days by default) after their batch, then
+purged whole, so a copy arriving later than that counts again. Only accepted events are
+remembered: a rejected message can be resent corrected with the same id.
 
 The table is partitioned like its source, so dedup assumes a given event always arrives with
 the same key (routing derives the key from the event, so it does). Raising a topic's partition
@@ -14,42 +21,83 @@ an ops procedure (rebuild the table), which is not written yet.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Container, Iterable, Iterator, Mapping
 from typing import Any
 
-from pulse.streams.state import Lookup
+from pulse.streams.source import SourceRecord
+
+SEGMENT_KEYS = 2000  # ~130 kB per changelog record, well under the broker's 1 MiB limit
 
 
 def seen_key(tenant_id: str, event_id: str) -> str:
-    """The ``seen`` table key (JSON, so a tenant id containing "|" cannot collide)."""
+    """An event's dedup key (JSON, so a tenant id containing any separator cannot collide)."""
     return json.dumps([tenant_id, event_id], separators=(",", ":"))
 
 
-class BatchDedup:
-    """Decides first occurrences within a batch, against the table and the batch itself."""
+class SeenIndex:
+    """The event keys of all segments of the ``seen`` table, for membership tests."""
 
-    def __init__(self, seen: Lookup[list[int]], now_ms: int, partition: int) -> None:
+    def __init__(self) -> None:
+        self._keys: set[str] = set()
+        self._generation: int | None = None
+
+    def sync(self, segments: Mapping[str, Any], generation: int) -> None:
+        """Rebuilds the index from the table once per consumer generation."""
+        if generation == self._generation:
+            return
+        self._keys = {key for segment in segments.values() for key in segment[2]}
+        self._generation = generation
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._keys
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def add(self, keys: Iterable[str]) -> None:
+        self._keys.update(keys)
+
+    def discard(self, keys: Iterable[str]) -> None:
+        self._keys.difference_update(keys)
+
+
+class BatchDedup:
+    """Decides first occurrences within a batch, against the index and the batch itself."""
+
+    def __init__(self, seen: Container[str]) -> None:
         self._seen = seen
-        self._value = [now_ms, partition]
-        self.new: dict[str, list[int]] = {}
+        self._new: set[str] = set()
+        self.new: list[str] = []
 
     def first_time(self, tenant_id: str, event_id: str) -> bool:
         """True once per key: marks it seen when it is new."""
         key = seen_key(tenant_id, event_id)
-        if key in self.new or self._seen.get(key) is not None:
+        if key in self._new or key in self._seen:
             return False
-        self.new[key] = self._value
+        self._new.add(key)
+        self.new.append(key)
         return True
+
+
+def segments(keys: list[str], first: SourceRecord, now_ms: int) -> Iterator[tuple[str, list[Any]]]:
+    """The ``seen`` entries recording ``keys``, whose first event came from ``first``.
+
+    Named after the first *new* event's offset, which no other segment can share: a batch that
+    is fetched again starts at the same offset, but its first new event is a later one.
+    """
+    for n, start in enumerate(range(0, len(keys), SEGMENT_KEYS)):
+        chunk = keys[start : start + SEGMENT_KEYS]
+        yield f"{first.slice}:{first.offset}:{n}", [now_ms, first.partition, chunk]
 
 
 def expired(
     entries: Iterable[tuple[Any, Any]], now_ms: int, horizon_ms: int, partitions: set[int]
 ) -> list[tuple[str, int]]:
-    """``(key, partition)`` of entries older than the horizon in partitions we own."""
+    """``(key, partition)`` of segments older than the horizon in partitions we own."""
     cutoff = now_ms - horizon_ms
     out: list[tuple[str, int]] = []
     for key, value in entries:
-        first_seen, partition = value
+        first_seen, partition = value[0], value[1]
         if first_seen < cutoff and partition in partitions:
             out.append((key, partition))
     return out

@@ -1,9 +1,8 @@
 """How the stages see the worker's tables: read by key, write back per source partition.
 
 Faust's ``table[key] = value`` picks the changelog partition from the *current event*, a
-context variable set by the stream's iterator; inside a ``take_events`` batch body that variable
-belongs to another task. So writes name their partition explicitly: the batch's own source
-partition, which under ``isolated_partitions`` is the one partition every event of it came from.
+context variable that the stream sets per message. So writes name their partition explicitly:
+the batch's own source partition, the one partition every record of a batch came from.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ def test_to_env_round_trips_through_from_env() -> None:
     settings = replace(
         base,
         kafka=replace(base.kafka, topic_prefix="t1", partitions=7),
-        stream=replace(base.stream, data_dir=Path("/tmp/x"), batch_within_seconds=0.25),
+        stream=replace(base.stream, data_dir=Path("/tmp/x"), fetch_bytes=4096),
         log_level="DEBUG",
     )
     assert Settings.from_env(settings.to_env()) == settings

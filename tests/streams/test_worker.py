@@ -86,4 +86,6 @@ def test_worker_counts_each_event_once(settings: Settings, kafka: str, tmp_path:
 @pytest.mark.kafka
 def test_worker_survives_sigkill(settings: Settings, kafka: str, tmp_path: Path) -> None:
     """SIGKILL mid-stream and a restart leave the latest-version rows exactly right."""
-    _run_and_check(worker_settings(settings, batch_size=20), tmp_path, conversations=150, kill=True)
+    _run_and_check(
+        worker_settings(settings, fetch_bytes=4096), tmp_path, conversations=150, kill=True
+    )
