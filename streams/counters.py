@@ -46,9 +46,13 @@ class CounterSlice:
         return [*self.counts, self.version, self.bucket_end]
 
 
-def slice_key(tenant: str, granularity: str, start: int, channel: str, slice_: str) -> str:
+# (tenant, granularity, bucket start, channel, slice): a slice while a batch folds events into it.
+SliceId = tuple[str, str, int, str, str]
+
+
+def slice_key(slice_id: SliceId) -> str:
     """The table key of a slice: a JSON array, so no field value can collide with a separator."""
-    return json.dumps([tenant, granularity, start, channel, slice_], separators=(",", ":"))
+    return json.dumps(slice_id, separators=(",", ":"))
 
 
 def fold_counter(
@@ -56,7 +60,7 @@ def fold_counter(
     source: SourceRecord,
     tz: str,
     state: Lookup[list[int]],
-    changed: dict[str, CounterSlice],
+    changed: dict[SliceId, CounterSlice],
 ) -> None:
     """Adds a messaging event to its four buckets' slices in ``changed``, reading ``state``."""
     index = counter_index(event["event_type"])
@@ -64,19 +68,20 @@ def fold_counter(
         return
     channel = event.get("channel") or ""
     for granularity, (start, end) in all_bucket_bounds(event["occurred_at"], tz).items():
-        key = slice_key(event["tenant_id"], granularity, start, channel, source.slice)
-        current = changed.get(key)
+        slice_id = (event["tenant_id"], granularity, start, channel, source.slice)
+        current = changed.get(slice_id)
         if current is None:
-            stored = state.get(key)
+            # The table is read (and its key encoded) once per slice and batch, not per event.
+            stored = state.get(slice_key(slice_id))
             current = CounterSlice.from_state(stored) if stored else CounterSlice.empty(end)
-            changed[key] = current
+            changed[slice_id] = current
         current.counts[index] += 1
         current.version += 1
 
 
-def counter_row(key: str, value: CounterSlice) -> dict[str, Any]:
+def counter_row(slice_id: SliceId, value: CounterSlice) -> dict[str, Any]:
     """The ``messaging_counters`` row of a slice."""
-    tenant, granularity, start, channel, slice_ = json.loads(key)
+    tenant, granularity, start, channel, slice_ = slice_id
     row: dict[str, Any] = {
         "tenant_id": tenant,
         "granularity": granularity,

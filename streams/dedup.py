@@ -2,11 +2,11 @@
 
 The ``seen`` table holds *segments*, not single keys: one entry per batch (split past
 :data:`SEGMENT_KEYS`), keyed ``"topic:partition:offset:n"`` after its first event, valued
-``[first_seen_ms, partition, [event keys…]]``. Every table write is a changelog record that the
-transaction carries and a restart replays, so one record per batch instead of one per event is
-what keeps dedup off the per-event cost. :class:`SeenIndex` is the in-memory set of the
-segments' keys; it is rebuilt from the table whenever the consumer generation changes, since a
-rebalance is when Faust recovers tables from their changelogs.
+``[first_seen_ms, partition, [[tenant_id, event_id], …]]``. Every table write is a changelog
+record that the transaction carries and a restart replays, so one record per batch instead of
+one per event is what keeps dedup off the per-event cost. :class:`SeenIndex` is the in-memory
+set of the segments' keys; it is rebuilt from the table whenever the consumer generation
+changes, since a rebalance is when Faust recovers tables from their changelogs.
 
 Segments are kept for ``dedup_horizon_seconds`` (30 days by default) after their batch, then
 purged whole, so a copy arriving later than that counts again. Only accepted events are
@@ -20,8 +20,7 @@ an ops procedure (rebuild the table), which is not written yet.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Container, Iterable, Iterator, Mapping
+from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from pulse.streams.source import SourceRecord
@@ -29,23 +28,22 @@ from pulse.streams.source import SourceRecord
 SEGMENT_KEYS = 2000  # ~130 kB per changelog record, well under the broker's 1 MiB limit
 
 
-def seen_key(tenant_id: str, event_id: str) -> str:
-    """An event's dedup key (JSON, so a tenant id containing any separator cannot collide)."""
-    return json.dumps([tenant_id, event_id], separators=(",", ":"))
+# (tenant_id, event_id); stored in segments as a two-item JSON array.
+SeenKey = tuple[str, str]
 
 
 class SeenIndex:
     """The event keys of all segments of the ``seen`` table, for membership tests."""
 
     def __init__(self) -> None:
-        self._keys: set[str] = set()
+        self._keys: set[SeenKey] = set()
         self._generation: int | None = None
 
     def sync(self, segments: Mapping[str, Any], generation: int) -> None:
         """Rebuilds the index from the table once per consumer generation."""
         if generation == self._generation:
             return
-        self._keys = {key for segment in segments.values() for key in segment[2]}
+        self._keys = {(t, e) for segment in segments.values() for t, e in segment[2]}
         self._generation = generation
 
     def __contains__(self, key: object) -> bool:
@@ -54,24 +52,24 @@ class SeenIndex:
     def __len__(self) -> int:
         return len(self._keys)
 
-    def add(self, keys: Iterable[str]) -> None:
+    def add(self, keys: Iterable[SeenKey]) -> None:
         self._keys.update(keys)
 
-    def discard(self, keys: Iterable[str]) -> None:
-        self._keys.difference_update(keys)
+    def discard(self, keys: Iterable[Sequence[str]]) -> None:
+        self._keys.difference_update((t, e) for t, e in keys)
 
 
 class BatchDedup:
     """Decides first occurrences within a batch, against the index and the batch itself."""
 
-    def __init__(self, seen: Container[str]) -> None:
+    def __init__(self, seen: Container[SeenKey]) -> None:
         self._seen = seen
-        self._new: set[str] = set()
-        self.new: list[str] = []
+        self._new: set[SeenKey] = set()
+        self.new: list[SeenKey] = []
 
     def first_time(self, tenant_id: str, event_id: str) -> bool:
         """True once per key: marks it seen when it is new."""
-        key = seen_key(tenant_id, event_id)
+        key = (tenant_id, event_id)
         if key in self._new or key in self._seen:
             return False
         self._new.add(key)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pulse.streams.counters import CounterSlice, counter_row, fold_counter
+from pulse.streams.counters import CounterSlice, SliceId, counter_row, fold_counter, slice_key
 from pulse.streams.frt import (
     ConversationState,
     apply_event,
@@ -61,22 +61,29 @@ def process_batch(
     out = BatchOutput()
     out.add_rows("events_raw", [raw_event_row(event, source) for event, source in accepted])
 
-    changed_counters: dict[str, CounterSlice] = {}
-    changed_conversations: dict[str, tuple[ConversationState, Accepted]] = {}
+    changed_counters: dict[SliceId, CounterSlice] = {}
+    changed_conversations: dict[tuple[str, str], tuple[ConversationState, Accepted]] = {}
     for event, source in accepted:
         tenant = event["tenant_id"]
         fold_counter(event, source, tz_of(tenant), counters, changed_counters)
         if is_frt_event(event):
-            key = conversation_key(tenant, event["conversation_id"])
-            previous = changed_conversations.get(key)
-            state = previous[0] if previous else conversations.get(key) or empty_state()
-            changed_conversations[key] = (apply_event(state, event, source), (event, source))
+            conversation = (tenant, event["conversation_id"])
+            previous = changed_conversations.get(conversation)
+            if previous:
+                state = previous[0]
+            else:
+                state = conversations.get(conversation_key(*conversation)) or empty_state()
+            changed_conversations[conversation] = (
+                apply_event(state, event, source),
+                (event, source),
+            )
 
-    out.counters = {key: value.to_state() for key, value in changed_counters.items()}
+    out.counters = {slice_key(k): v.to_state() for k, v in changed_counters.items()}
     out.add_rows("messaging_counters", [counter_row(k, v) for k, v in changed_counters.items()])
 
     frt_rows: list[Row] = []
-    for key, (state, (event, source)) in changed_conversations.items():
+    for conversation, (state, (event, source)) in changed_conversations.items():
+        key = conversation_key(*conversation)
         out.conversations[key] = state
         before = conversations.get(key)
         if before is not None and frt_fact(before) == frt_fact(state):
