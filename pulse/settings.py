@@ -38,7 +38,7 @@ class StreamSettings:
     late_horizon_seconds: int = 400 * 24 * 3600
     # The most bytes one fetch returns per partition, so the biggest batch the worker takes
     # (about 3-4k events per MiB): one batch costs one changelog wait and one hand-off flush.
-    fetch_bytes: int = 1024 * 1024
+    fetch_bytes: int = 4 * 1024 * 1024
     data_dir: Path = ROOT / ".local" / "faust"
     web_port: int = 6066
     # Static group membership (Kafka's group.instance.id): a restarted worker takes its

@@ -155,7 +155,7 @@ def create_app(
 def _incoming(source_batch: Any) -> list[Incoming]:
     if not isinstance(source_batch, SourceBatch):
         raise StreamError("the source stream did not deliver a batch", got=type(source_batch))
-    return [Incoming(key, value, source) for key, value, source in source_batch.sources()]
+    return source_batch.messages()
 
 
 def _stop_loudly(exc: BaseException) -> NoReturn:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from pulse.avro.contract import check_decoded
 from pulse.avro.errors import AvroError
@@ -26,8 +26,9 @@ class Decoder(Protocol):
     def decode(self, data: bytes | None) -> dict[str, Any]: ...
 
 
-@dataclass(frozen=True, slots=True)
-class Incoming:
+class Incoming(NamedTuple):
+    """One consumed message (a named tuple: one is built per event)."""
+
     key: bytes | None
     value: bytes | None
     source: SourceRecord

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class SourceRecord:
-    """A consumed message's topic, partition, offset and broker timestamp (ms)."""
+class SourceRecord(NamedTuple):
+    """A consumed message's topic, partition, offset and broker timestamp (ms).
+
+    A named tuple, not a dataclass: one is built per event, and a tuple is the cheapest record.
+    """
 
     topic: str
     partition: int

@@ -15,7 +15,7 @@ rebalance ends by seeking every partition back to its committed offset.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +23,7 @@ import faust
 from faust.transport.consumer import ConsumerMessage
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
+from pulse.streams.batch import Incoming
 from pulse.streams.source import SourceRecord
 
 FETCH_TIMEOUT_SECONDS = 1.0
@@ -42,11 +43,13 @@ class SourceBatch:
         """The offset to commit once the whole batch is processed."""
         return int(self.records[-1].offset) + 1
 
-    def sources(self) -> Iterable[tuple[bytes | None, bytes | None, SourceRecord]]:
+    def messages(self) -> list[Incoming]:
         """Each record's key, value and coordinates."""
         topic, partition = self.topic, self.partition
-        for r in self.records:
-            yield r.key, r.value, SourceRecord(topic, partition, r.offset, r.timestamp)
+        return [
+            Incoming(r.key, r.value, SourceRecord(topic, partition, r.offset, r.timestamp))
+            for r in self.records
+        ]
 
 
 class BatchingConsumer(faust_aiokafka.Consumer):

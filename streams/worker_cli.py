@@ -41,6 +41,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         tenants.wait_until_caught_up(TENANTS_CATCH_UP_SECONDS)
         app = create_app(settings, tenants.timezone, handoff)
         worker = faust.Worker(app, loglevel=args.faust_loglevel, redirect_stdouts=False)
+        # At WARNING and above Faust's progress spinner sets the root logger to DEBUG and
+        # handles every debug record of every library (measured: 4 % of the worker's time).
+        worker.spinner = None
         # Installs the SIGTERM/SIGINT handlers, runs until stopped, then exits the process.
         worker.execute_from_commandline()
     finally:

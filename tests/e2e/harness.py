@@ -126,6 +126,22 @@ class Pipeline:
         finally:
             consumer.close()
 
+    def end_offsets(self, topics: Iterable[str]) -> int:
+        """The sum of the high watermarks of ``topics``' partitions."""
+        consumer = Consumer(
+            {"bootstrap.servers": self.settings.kafka.bootstrap_servers, "group.id": "probe"}
+        )
+        try:
+            total = 0
+            for topic in topics:
+                meta = consumer.list_topics(topic, timeout=10).topics[topic]
+                for p in meta.partitions:
+                    _, high = consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)
+                    total += high
+            return total
+        finally:
+            consumer.close()
+
     def wait_caught_up(self, timeout: float = 600) -> None:
         """Until the worker has committed every input and the sink every hand-off batch."""
         deadline = time.monotonic() + timeout
