@@ -77,7 +77,9 @@ class BatchDedup:
         return True
 
 
-def segments(keys: list[str], first: SourceRecord, now_ms: int) -> Iterator[tuple[str, list[Any]]]:
+def segments(
+    keys: list[SeenKey], first: SourceRecord, now_ms: int
+) -> Iterator[tuple[str, list[Any]]]:
     """The ``seen`` entries recording ``keys``, whose first event came from ``first``.
 
     Named after the first *new* event's offset, which no other segment can share: a batch that

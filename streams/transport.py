@@ -17,11 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import faust
-from faust.transport.consumer import ConsumerMessage
 from faust.transport.drivers import aiokafka as faust_aiokafka
+from faust.types import ConsumerMessage
 
 from pulse.streams.batch import Incoming
 from pulse.streams.source import SourceRecord
@@ -69,7 +69,8 @@ class BatchingConsumer(faust_aiokafka.Consumer):
             last.timestamp_type,
             [],
             None,
-            SourceBatch(last.topic, last.partition, records, generation),
+            # Faust's 'raw' value codec passes any object through; the agent receives it as is.
+            cast(bytes, SourceBatch(last.topic, last.partition, records, generation)),
             None,
             0,
             sum(r.serialized_value_size for r in records),
