@@ -23,7 +23,7 @@ import copy
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 from pulse.avro.errors import ContractError
@@ -50,11 +50,12 @@ class FieldRule:
     bounds: tuple[int, int] | None
     min_length: int
 
-    @property
+    # Cached: check_value reads both for every checked field of every consumed event.
+    @cached_property
     def logical(self) -> str | None:
         return self.avro_type.get("logicalType") if isinstance(self.avro_type, dict) else None
 
-    @property
+    @cached_property
     def base(self) -> str:
         t = self.avro_type
         return str(t["type"]) if isinstance(t, dict) else str(t)

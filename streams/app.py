@@ -117,12 +117,15 @@ def create_app(
             try:
                 batch = _incoming(source_batch)
                 writers = [FaustPartitionTable(t, source_batch.partition) for t in tables]
+                started = time.perf_counter()
                 async with gate.batch():
+                    gated = time.perf_counter()
                     index.sync(seen.data, source_batch.generation_id)
                     now_ms = int(time.time() * 1000)
                     summary = handler.handle(batch, BatchTables(*writers), now_ms)
-                    changelog = asyncio.gather(*(sent for w in writers for sent in w.sent))
-                    await asyncio.wait_for(changelog, DURABLE_TIMEOUT_SECONDS)
+                    handled = time.perf_counter()
+                    sent = [ack for w in writers for ack in await w.send()]
+                    await asyncio.wait_for(asyncio.gather(*sent), DURABLE_TIMEOUT_SECONDS)
                     await asyncio.to_thread(out.flush, DURABLE_TIMEOUT_SECONDS)
                     offsets.done(source_batch)
             except BaseException as exc:  # noqa: BLE001 - bad messages never get here
@@ -135,6 +138,10 @@ def create_app(
                 duplicates=summary.duplicates,
                 dead_letters=summary.dead_letters,
                 rows=summary.rows,
+                changelog_records=len(sent),
+                gate_wait_ms=round((gated - started) * 1000, 1),
+                handle_ms=round((handled - gated) * 1000, 1),
+                durable_ms=round((time.perf_counter() - handled) * 1000, 1),
             )
 
     @app.timer(interval=PURGE_INTERVAL_SECONDS)  # type: ignore[untyped-decorator]

@@ -86,6 +86,16 @@ def all_bucket_bounds(instant_ms: int, tz: str) -> dict[Granularity, tuple[int, 
     return _slot_bounds(tz, instant_ms // _SLOT_MS)
 
 
+def slot_of(instant_ms: int) -> int:
+    """The 15-minute slot of an instant: every instant of a slot has the same four buckets."""
+    return instant_ms // _SLOT_MS
+
+
+def slot_bounds(tz: str, slot: int) -> dict[Granularity, tuple[int, int]]:
+    """The four buckets of every instant of ``slot`` (shared, cached: do not mutate)."""
+    return _slot_bounds(tz, slot)
+
+
 @lru_cache(maxsize=65536)
 def _slot_bounds(tz: str, slot: int) -> dict[Granularity, tuple[int, int]]:
     instant_ms = slot * _SLOT_MS

@@ -8,13 +8,13 @@ highest version and the sink's ``ReplacingMergeTree(version)`` keeps it (ARCHITE
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from pulse.messaging import COUNTERS as COUNTER_FIELDS
-from pulse.streams.buckets import all_bucket_bounds
-from pulse.streams.source import SourceRecord
+from pulse.streams.buckets import slot_bounds, slot_of
 from pulse.streams.state import Lookup
 
 _INDEX = {f"message.{name}": i for i, name in enumerate(COUNTER_FIELDS)}
@@ -55,28 +55,35 @@ def slice_key(slice_id: SliceId) -> str:
     return json.dumps(slice_id, separators=(",", ":"))
 
 
-def fold_counter(
-    event: Mapping[str, Any],
-    source: SourceRecord,
-    tz: str,
+def fold_counters(
+    events: Iterable[tuple[Mapping[str, Any], str]],
+    tz_of: Callable[[str], str],
     state: Lookup[list[int]],
     changed: dict[SliceId, CounterSlice],
 ) -> None:
-    """Adds a messaging event to its four buckets' slices in ``changed``, reading ``state``."""
-    index = counter_index(event["event_type"])
-    if index is None:
-        return
-    channel = event.get("channel") or ""
-    for granularity, (start, end) in all_bucket_bounds(event["occurred_at"], tz).items():
-        slice_id = (event["tenant_id"], granularity, start, channel, source.slice)
-        current = changed.get(slice_id)
-        if current is None:
-            # The table is read (and its key encoded) once per slice and batch, not per event.
-            stored = state.get(slice_key(slice_id))
-            current = CounterSlice.from_state(stored) if stored else CounterSlice.empty(end)
-            changed[slice_id] = current
-        current.counts[index] += 1
-        current.version += 1
+    """Adds messaging events (each with its slice) to their four buckets' slices in ``changed``.
+
+    Events are first tallied by (tenant, channel, slice, 15-minute slot, counter): every event
+    of a slot falls in the same four buckets, so the buckets are looked up per tally, not per
+    event. Counts and versions are sums, so the order of folding does not matter.
+    """
+    tally: Counter[tuple[str, str, str, int, int]] = Counter()
+    for event, slice_ in events:
+        index = _INDEX.get(event["event_type"])
+        if index is not None:
+            channel = event.get("channel") or ""
+            tally[event["tenant_id"], channel, slice_, slot_of(event["occurred_at"]), index] += 1
+    for (tenant, channel, slice_, slot, index), n in tally.items():
+        for granularity, (start, end) in slot_bounds(tz_of(tenant), slot).items():
+            slice_id = (tenant, granularity, start, channel, slice_)
+            current = changed.get(slice_id)
+            if current is None:
+                # The table is read (and its key encoded) once per slice and batch.
+                stored = state.get(slice_key(slice_id))
+                current = CounterSlice.from_state(stored) if stored else CounterSlice.empty(end)
+                changed[slice_id] = current
+            current.counts[index] += n
+            current.version += n
 
 
 def counter_row(slice_id: SliceId, value: CounterSlice) -> dict[str, Any]:

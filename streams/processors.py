@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pulse.streams.counters import CounterSlice, SliceId, counter_row, fold_counter, slice_key
+from pulse.streams.counters import CounterSlice, SliceId, counter_row, fold_counters, slice_key
 from pulse.streams.frt import (
     ConversationState,
     apply_event,
@@ -63,9 +63,9 @@ def process_batch(
 
     changed_counters: dict[SliceId, CounterSlice] = {}
     changed_conversations: dict[tuple[str, str], tuple[ConversationState, Accepted]] = {}
+    fold_counters(((e, s.slice) for e, s in accepted), tz_of, counters, changed_counters)
     for event, source in accepted:
         tenant = event["tenant_id"]
-        fold_counter(event, source, tz_of(tenant), counters, changed_counters)
         if is_frt_event(event):
             conversation = (tenant, event["conversation_id"])
             previous = changed_conversations.get(conversation)

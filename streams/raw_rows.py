@@ -38,7 +38,11 @@ _STRINGS = [
     "os",
     "country",
 ]
-_OPTIONAL = ("schema_version", *_STRINGS, "sequence_step", "score", "step_number")
+_INTS = ("sequence_step", "score", "step_number")
+# Copied as they are when present; the rest of the row is derived.
+_COPIED = frozenset(
+    ("tenant_id", "event_id", "event_type", "occurred_at", "schema_version", *_STRINGS, *_INTS)
+)
 
 
 def raw_event_row(event: Mapping[str, Any], source: SourceRecord) -> dict[str, Any]:
@@ -49,21 +53,12 @@ def raw_event_row(event: Mapping[str, Any], source: SourceRecord) -> dict[str, A
     forty-five. ``ingested_at`` is the source message's broker timestamp, not the wall clock, so
     a batch replayed after a crash yields byte-identical rows.
     """
-    row: dict[str, Any] = {
-        "tenant_id": event["tenant_id"],
-        "event_id": event["event_id"],
-        "event_type": event["event_type"],
-        "occurred_at": event["occurred_at"],
-        "source_topic": source.topic,
-        "source_partition": source.partition,
-        "source_offset": source.offset,
-        "ingested_at": source.timestamp_ms,
-    }
+    row = {k: v for k, v in event.items() if k in _COPIED and v is not None and v != ""}
+    row["source_topic"] = source.topic
+    row["source_partition"] = source.partition
+    row["source_offset"] = source.offset
+    row["ingested_at"] = source.timestamp_ms
     get = event.get
-    for name in _OPTIONAL:
-        value = get(name)
-        if value is not None and value != "":
-            row[name] = value
     ip = get("ip")
     if ip:
         row["ip"] = anonymize_ip(ip)

@@ -7,6 +7,7 @@ the batch's own source partition, the one partition every record of a batch came
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any, Protocol, TypeVar
 
 V_co = TypeVar("V_co", covariant=True)
@@ -29,22 +30,42 @@ class PartitionState(Protocol):
 class FaustPartitionTable:
     """A Faust table written to one changelog partition (the batch's source partition).
 
-    ``sent`` collects the changelog sends: Faust queues them in its own producer buffer, and
-    under exactly-once its commit does not drain that buffer first, so a record still queued
-    would fall into the *next* transaction. The agent awaits them before acking the batch.
+    A write updates the table at once and is sent by :meth:`send`, after the batch: serialized
+    with the table's own serializers and handed to Faust's transaction manager, which puts it in
+    the open transaction of the partition, where Faust's own changelog path ends too. Faust's
+    path first queues each record as a future message in its producer buffer (with its send
+    task, 14 % of the worker's time in a profile), and its commit does not drain that buffer,
+    so a record could fall into the *next* transaction; the agent awaits what :meth:`send`
+    returns before it reports the batch. Faust's on-sent callback, which only a persistent
+    store uses, is not called.
     """
 
     def __init__(self, table: Any, partition: int) -> None:
         self._table = table
         self._partition = partition
-        self.sent: list[Any] = []
+        self._pending: list[tuple[str, Any]] = []
 
     def get(self, key: str, /) -> Any:
         return self._table.data.get(key)
 
     def put(self, key: str, value: Any) -> None:
         self._table.data[key] = value
-        self.sent.append(self._table.send_changelog(self._partition, key, value))
+        self._pending.append((key, value))
+
+    async def send(self) -> list[Awaitable[Any]]:
+        """Sends the pending writes; their acknowledgements, to be awaited."""
+        table, topic = self._table, self._table.changelog_topic
+        name = topic.get_topic_name()
+        transactions = table.app.consumer.transactions
+        sent: list[Awaitable[Any]] = []
+        for key, value in self._pending:
+            key_bytes, _ = topic.prepare_key(key, table.key_serializer)
+            value_bytes, _ = topic.prepare_value(value, table.value_serializer)
+            sent.append(
+                await transactions.send(name, key_bytes, value_bytes, self._partition, None, None)
+            )
+        self._pending.clear()
+        return sent
 
 
 def delete(table: Any, partition: int, key: str) -> None:

@@ -15,6 +15,7 @@ rebalance ends by seeking every partition back to its committed offset.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -81,6 +82,20 @@ class BatchingConsumer(faust_aiokafka.Consumer):
     async def _drain_messages(self, fetcher: Any) -> None:
         # Replaces Faust's loop of the same name (transport/consumer.py), which the Fetcher
         # service runs for the consumer's whole life.
+        ending: tuple[type[BaseException], ...] = (
+            *self.consumer_stopped_errors,
+            asyncio.CancelledError,
+        )
+        try:
+            await self._drain(fetcher)
+        except ending:
+            # As in Faust's loop: a stopping app cancels the fetch, and that is the end of it
+            # (re-raised, it would reach Faust's rebalance-restart path and crash the worker).
+            if self.transport.app.should_stop:
+                return
+            raise
+
+    async def _drain(self, fetcher: Any) -> None:
         callback = self.callback
         batched = self._batched_topics()
         read_offset = self._read_offset

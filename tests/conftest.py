@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import socket
 import uuid
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from pulse.settings import ClickHouseSettings, Settings
+from tests.cleanup import delete_topics
 
 
 def _reachable(host: str, port: int) -> bool:
@@ -39,12 +41,19 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def kafka(settings: Settings) -> str:
-    """The bootstrap address of the real broker; fails the test if it is down."""
+def kafka(settings: Settings) -> Iterator[str]:
+    """The bootstrap address of the real broker; fails the test if it is down.
+
+    Afterwards the test's topics (its prefix, and its Faust app's changelogs) are deleted.
+    """
     host, port = settings.kafka.bootstrap_servers.split(",")[0].rsplit(":", 1)
     if not _reachable(host, int(port)):
         pytest.fail(f"Kafka is not reachable at {host}:{port}; run `make services-up`")
-    return settings.kafka.bootstrap_servers
+    yield settings.kafka.bootstrap_servers
+    delete_topics(
+        settings.kafka.bootstrap_servers,
+        (f"{settings.kafka.topic_prefix}.", f"{settings.stream.app_id}-"),
+    )
 
 
 @pytest.fixture

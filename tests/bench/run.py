@@ -4,7 +4,8 @@
 2. a bare confluent-kafka consume + fastavro decode loop over them;
 3. a naive Faust agent (tests/bench/naive_faust.py) updating one windowed table per event;
 4. the pipeline: `pulse worker` (exactly once) + `pulse serve` (raw rows and aggregates into
-   ClickHouse), timed from the first row handed off until the sink has committed the last one.
+   ClickHouse), timed from the worker's partition assignment until the sink has committed the
+   last row.
 
 The last line printed is one JSON object with the three rates.
 """
@@ -23,7 +24,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+from confluent_kafka import Consumer, ConsumerGroupState, TopicPartition
+from confluent_kafka.admin import AdminClient
 
 from pulse.avro.codec import EventDecoder, EventEncoder
 from pulse.avro.contract import validate
@@ -31,6 +33,7 @@ from pulse.avro.producer import EventProducer
 from pulse.avro.schemas import SchemaCatalog
 from pulse.settings import ClickHouseSettings, Settings
 from pulse.simulate import Simulation, TenantPlan
+from tests.cleanup import delete_topics
 from tests.e2e.harness import REPO, Pipeline, free_port, pulse
 
 EVENTS = int(os.environ.get("BENCH_EVENTS", "200000"))
@@ -122,7 +125,7 @@ def naive_faust(settings: Settings, total: int, workdir: Path) -> float:
         os.environ,
         BENCH_TOPIC=settings.topic("events.conversations"),
         BENCH_EVENTS=str(total),
-        BENCH_APP_ID=f"naive-{uuid.uuid4().hex[:6]}",
+        BENCH_APP_ID=f"{settings.kafka.topic_prefix}-naive",
         BENCH_DATA_DIR=str(workdir / "naive"),
         BENCH_BOOTSTRAP=settings.kafka.bootstrap_servers,
         BENCH_PARTITIONS=str(settings.kafka.partitions),
@@ -144,36 +147,28 @@ def naive_faust(settings: Settings, total: int, workdir: Path) -> float:
     return float(result["events"]) / float(result["seconds"])
 
 
-def first_timestamp_ms(settings: Settings, topic: str) -> int:
-    """The broker timestamp of the earliest message in ``topic``."""
-    consumer = Consumer(
-        {
-            "bootstrap.servers": settings.kafka.bootstrap_servers,
-            "group.id": f"bench-probe-{uuid.uuid4().hex}",
-            "enable.auto.commit": False,
-        }
-    )
-    try:
-        meta = consumer.list_topics(topic, timeout=10).topics[topic]
-        consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in meta.partitions])
-        stamps: list[int] = []
-        deadline = time.monotonic() + 10
-        while len(stamps) < len(meta.partitions) and time.monotonic() < deadline:
-            msg = consumer.poll(0.5)
-            if msg is not None and msg.error() is None:
-                stamps.append(msg.timestamp()[1])
-                consumer.pause([TopicPartition(topic, msg.partition())])
-        return min(stamps)
-    finally:
-        consumer.close()
+def wait_assigned(settings: Settings, timeout: float = 120) -> float:
+    """The time at which the worker's consumer group has its partitions (consuming starts)."""
+    admin = AdminClient({"bootstrap.servers": settings.kafka.bootstrap_servers})
+    group = settings.stream.app_id
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        described = admin.describe_consumer_groups([group])[group].result()
+        if described.state == ConsumerGroupState.STABLE and any(
+            m.assignment.topic_partitions for m in described.members
+        ):
+            return time.time()
+        time.sleep(0.05)
+    raise RuntimeError(f"the worker's group {group} got no assignment in {timeout} s")
 
 
 def pipeline_rate(settings: Settings, total: int, workdir: Path) -> float:
-    """Events over the time from the first hand-off row to the sink's commit of the last one.
+    """Events over the time from the worker's partition assignment to the sink's last commit.
 
     The worker's own commits move in steps of Faust's commit interval (2.8 s), too coarse to time
-    a run of a few seconds by; the hand-off topic's first message and the moment the sink has
-    committed everything (its lag 0, the topic no longer growing, the worker's lag 0) are not.
+    a run of a few seconds by. The run starts when the worker's group is assigned its partitions
+    (start-up is not counted; table recovery is) and ends when the sink has committed everything
+    (its lag 0, the hand-off topic no longer growing, and the worker's lag 0).
     """
     pipeline = Pipeline(settings, workdir)
     inputs = pipeline.topics()
@@ -182,6 +177,7 @@ def pipeline_rate(settings: Settings, total: int, workdir: Path) -> float:
         pipeline.serve.start()
         pipeline.wait_api()
         pipeline.worker.start()
+        started = wait_assigned(settings)
         settled_at, last = time.time(), (-1, -1)
         while True:
             pipeline.worker.assert_alive()
@@ -192,41 +188,44 @@ def pipeline_rate(settings: Settings, total: int, workdir: Path) -> float:
             elif now - settled_at > 1.0 and pipeline.lag(settings.stream.app_id, inputs) == 0:
                 break
             time.sleep(0.25)
-        started = first_timestamp_ms(settings, rows[0]) / 1000
         return total / (settled_at - started)
     finally:
         pipeline.stop()
 
 
+def measure(settings: Settings, workdir: Path) -> dict[str, float]:
+    pulse(settings, "topics", "apply")
+    for tenant in TENANTS:
+        pulse(settings, "tenants", "set", tenant.tenant_id, "--timezone", tenant.timezone)
+    events = messaging_events(EVENTS)
+    print(f"producing {len(events)} events", file=sys.stderr)
+    produced = produce(settings, events)
+    print(f"produced at {produced:,.0f} events/s", file=sys.stderr)
+    bare = bare_consume_decode(settings, len(events))
+    print(f"bare consume+decode: {bare:,.0f} events/s", file=sys.stderr)
+    naive = naive_faust(settings, len(events), workdir)
+    print(f"naive Faust agent: {naive:,.0f} events/s", file=sys.stderr)
+    piped = pipeline_rate(settings, len(events), workdir)
+    print(f"pipeline end to end: {piped:,.0f} events/s", file=sys.stderr)
+    return {
+        "events": len(events),
+        "pipeline_events_per_s": round(piped),
+        "bare_consume_decode_events_per_s": round(bare),
+        "naive_faust_events_per_s": round(naive),
+        "pipeline_vs_bare": round(piped / bare, 3),
+        "pipeline_vs_naive": round(piped / naive, 2),
+    }
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="pulse-bench-") as tmp:
-        workdir = Path(tmp)
-        settings = bench_settings(workdir)
-        pulse(settings, "topics", "apply")
-        for tenant in TENANTS:
-            pulse(settings, "tenants", "set", tenant.tenant_id, "--timezone", tenant.timezone)
-        events = messaging_events(EVENTS)
-        print(f"producing {len(events)} events", file=sys.stderr)
-        produced = produce(settings, events)
-        print(f"produced at {produced:,.0f} events/s", file=sys.stderr)
-        bare = bare_consume_decode(settings, len(events))
-        print(f"bare consume+decode: {bare:,.0f} events/s", file=sys.stderr)
-        naive = naive_faust(settings, len(events), workdir)
-        print(f"naive Faust agent: {naive:,.0f} events/s", file=sys.stderr)
-        piped = pipeline_rate(settings, len(events), workdir)
-        print(f"pipeline end to end: {piped:,.0f} events/s", file=sys.stderr)
-        print(
-            json.dumps(
-                {
-                    "events": len(events),
-                    "pipeline_events_per_s": round(piped),
-                    "bare_consume_decode_events_per_s": round(bare),
-                    "naive_faust_events_per_s": round(naive),
-                    "pipeline_vs_bare": round(piped / bare, 3),
-                    "pipeline_vs_naive": round(piped / naive, 2),
-                }
-            )
-        )
+        settings = bench_settings(Path(tmp))
+        try:
+            result = measure(settings, Path(tmp))
+        finally:
+            # Every topic of the run (inputs, hand-off, changelogs) starts with its prefix.
+            delete_topics(settings.kafka.bootstrap_servers, (settings.kafka.topic_prefix,))
+        print(json.dumps(result))
 
 
 if __name__ == "__main__":
