@@ -95,26 +95,31 @@ class EventDecoder:
 
     def __init__(self, catalog: SchemaCatalog, registry: Any | None = None) -> None:
         self._registry = RegistrySchemas(registry, catalog) if registry is not None else None
-        self._by_fingerprint: dict[bytes, ReadPlan] = {
-            v.fingerprint: ReadPlan.for_version(v, catalog.latest(v.event_type)) for v in catalog
+        # Keyed by the whole single-object header (magic + fingerprint): the usual message costs
+        # one slice and one lookup before its body is read.
+        self._by_header: dict[bytes, ReadPlan] = {
+            SINGLE_OBJECT_MAGIC + v.fingerprint: ReadPlan.for_version(
+                v, catalog.latest(v.event_type)
+            )
+            for v in catalog
         }
 
     def decode(self, data: bytes | None) -> dict[str, Any]:
         """One event from ``data`` (None, as a Kafka tombstone, is malformed too)."""
         if not data:
             raise DecodeError("empty message", reason="empty")
+        plan = self._by_header.get(data[:_SINGLE_HEADER])
+        if plan is not None:
+            return _read(data, _SINGLE_HEADER, plan)
         if data[:2] == SINGLE_OBJECT_MAGIC:
             if len(data) < _SINGLE_HEADER:
                 raise DecodeError("truncated single-object header", reason="truncated")
             fingerprint = bytes(data[2:_SINGLE_HEADER])
-            plan = self._by_fingerprint.get(fingerprint)
-            if plan is None:
-                raise DecodeError(
-                    f"no schema has fingerprint {fingerprint.hex()}",
-                    reason="unknown_fingerprint",
-                    fingerprint=fingerprint.hex(),
-                )
-            return _read(data, _SINGLE_HEADER, plan)
+            raise DecodeError(
+                f"no schema has fingerprint {fingerprint.hex()}",
+                reason="unknown_fingerprint",
+                fingerprint=fingerprint.hex(),
+            )
         if data[:1] == CONFLUENT_MAGIC:
             if len(data) < _CONFLUENT_HEADER:
                 raise DecodeError("truncated Confluent header", reason="truncated")

@@ -173,16 +173,49 @@ class _DecodedRules:
     names: frozenset[str]
     required: tuple[FieldRule, ...]
     checked: tuple[FieldRule, ...]
+    # The same checks as plain data, for :meth:`passes` (every consumed event goes through it).
+    required_names: tuple[str, ...]
+    uuids: tuple[str, ...]
+    min_lengths: tuple[tuple[str, int], ...]
+    bounds: tuple[tuple[str, int, int], ...]
 
     @classmethod
     def of(cls, shape: _Shape) -> _DecodedRules:
         every = shape.latest
+        required = tuple(r for r in every if r.default is _NO_DEFAULT and not r.nullable)
+        checked = tuple(r for r in every if r.needs_decoded_check)
         return cls(
             every=every,
             names=frozenset(r.name for r in every),
-            required=tuple(r for r in every if r.default is _NO_DEFAULT and not r.nullable),
-            checked=tuple(r for r in every if r.needs_decoded_check),
+            required=required,
+            checked=checked,
+            required_names=tuple(r.name for r in required),
+            uuids=tuple(r.name for r in checked if r.logical == "uuid"),
+            min_lengths=tuple((r.name, r.min_length) for r in checked if r.min_length),
+            bounds=tuple((r.name, *r.bounds) for r in checked if r.bounds is not None),
         )
+
+    def passes(self, record: dict[str, Any]) -> bool:
+        """Whether ``record`` keeps every rule (UUIDs are lower-cased on the way); the rules'
+        own checks name the first broken one when it does not."""
+        for name in self.required_names:
+            if record[name] is None:
+                return False
+        for name in self.uuids:
+            value = record[name]
+            if value is not None:
+                if type(value) is not str or _UUID.fullmatch(value) is None:
+                    return False
+                record[name] = value.lower()
+        for name, length in self.min_lengths:
+            value = record[name]
+            if value is not None and len(value) < length:
+                return False
+        for name, low, high in self.bounds:
+            value = record[name]
+            if value is not None and not low <= value <= high:
+                return False
+        return True
 
 
 class Contract:
@@ -230,6 +263,8 @@ class Contract:
             for rule in compiled.every:
                 if rule.name not in record:
                     record[rule.name] = rule.absent()
+        if compiled.passes(record):
+            return record
         for rule in compiled.required:
             if record[rule.name] is None:
                 rule.absent()

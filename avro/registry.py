@@ -84,7 +84,8 @@ class ReadPlan:
         for name in self.drop:
             record.pop(name, None)
         for name, default in self.fill:
-            record[name] = copy.copy(default)
+            # Only a container default needs a copy of its own per record.
+            record[name] = copy.copy(default) if isinstance(default, list | dict) else default
         return record
 
 
