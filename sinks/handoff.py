@@ -7,7 +7,7 @@ the block's ``bad_rows``, so one malformed row does not cost its neighbours.
 
 from __future__ import annotations
 
-import json
+import orjson
 
 from pulse.sinks.errors import BadMessageError, UnknownTableError
 from pulse.sinks.tables import HANDOFF_TABLES
@@ -23,8 +23,8 @@ def decode(key: bytes | None, value: bytes | None) -> Block:
     if table not in HANDOFF_TABLES:
         raise UnknownTableError(f"no table {table!r} to write", table=table[:100])
     try:
-        payload = json.loads(value or b"")
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        payload = orjson.loads(value or b"")
+    except orjson.JSONDecodeError as exc:
         raise BadMessageError(f"the value is not JSON: {exc}", table=table) from None
     if not isinstance(payload, list):
         raise BadMessageError("the value is not a JSON array", table=table)

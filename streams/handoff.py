@@ -10,11 +10,11 @@ absorbs because rows are idempotent.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+import orjson
 from confluent_kafka import KafkaError, Message, Producer
 
 from pulse.settings import KafkaSettings
@@ -93,13 +93,18 @@ def json_chunks(
 ) -> Iterator[tuple[bytes, int]]:
     """``rows`` as JSON arrays of at most ``max_bytes`` (unless one row is bigger), with counts.
 
-    One ``json.dumps`` per array, not per row: the per-call cost was a fifth of the worker's time.
-    A chunk that comes out too big is halved and encoded again.
+    One encoder call per array, not per row, and orjson rather than the standard library's
+    encoder: JSON was a fifth of the worker's time with ``json.dumps``. A chunk that comes out too
+    big is halved and encoded again.
     """
     start, step = 0, ROWS_PER_MESSAGE
     while start < len(rows):
         chunk = rows[start : start + step]
-        encoded = json.dumps(chunk, separators=(",", ":"), ensure_ascii=False).encode()
+        try:
+            encoded = orjson.dumps(chunk)
+        except TypeError as exc:
+            # Rows hold what Avro decoded (64-bit ints, UTF-8 strings); anything else is a bug.
+            raise HandoffError(f"a row cannot be encoded as JSON: {exc}") from exc
         if len(encoded) > max_bytes and len(chunk) > 1:
             step = len(chunk) // 2
             continue
