@@ -13,6 +13,7 @@ from types import FrameType
 
 import structlog
 
+from pulse.gc_tuning import tune_for_batches
 from pulse.settings import Settings
 from pulse.sinks.clickhouse import connect
 from pulse.sinks.migrator import Migrator
@@ -47,6 +48,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         applied = Migrator(clickhouse, settings.clickhouse.database).up()
         log.info("migrations applied", versions=applied)
         runner = SinkRunner(settings, clickhouse, realtime)
+        tune_for_batches()
         runner.run(stop)
         log.info("sink stopped", **vars(runner.stats))
     finally:

@@ -15,6 +15,7 @@ from typing import Protocol
 import structlog
 import uvicorn
 
+from pulse.gc_tuning import tune_for_batches
 from pulse.graphql.services import build_app, open_realtime, run_server, server
 from pulse.settings import Settings
 from pulse.sinks.clickhouse import connect
@@ -43,6 +44,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         log.info("migrations applied", versions=applied)
         sink = SinkRunner(settings, clickhouse, realtime)
         app = build_app(settings, clickhouse, realtime)
+        tune_for_batches()
         return serve_with_sink(server(settings, app, args.host, args.port), sink)
     finally:
         realtime.close()
