@@ -71,9 +71,10 @@ def prepare(table: str, rows: Sequence[Any]) -> Block:
     """The good rows of ``rows`` as a block of the table's columns; bad ones in ``bad_rows``."""
     cols = columns(table)
     if all(type(row) is dict for row in rows):
+        gathered = _gather(cols, rows)
         data: dict[str, list[Any]] = {}
         for column in cols:
-            values = _checked_column(column, [row.get(column.name) for row in rows])
+            values = _checked_column(column, gathered[column.name])
             if values is None:
                 break
             data[column.name] = values
@@ -90,6 +91,21 @@ def prepare(table: str, rows: Sequence[Any]) -> Block:
             block.columns[name].append(value)
         block.rows += 1
     return block
+
+
+def _gather(cols: Sequence[Column], rows: Sequence[Row]) -> dict[str, list[Any]]:
+    """The rows' values column by column, None where a row lacks the column.
+
+    Rows are sparse (the worker leaves out empty fields), so each row's own keys are walked
+    once rather than every column looked up in every row.
+    """
+    data: dict[str, list[Any]] = {c.name: [None] * len(rows) for c in cols}
+    for index, row in enumerate(rows):
+        for name, value in row.items():
+            column = data.get(name)
+            if column is not None:
+                column[index] = value
+    return data
 
 
 def _checked_column(column: Column, values: list[Any]) -> list[Any] | None:
