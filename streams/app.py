@@ -90,6 +90,7 @@ def create_app(
     )
     names = tuple(settings.topic(name) for name in DOMAIN_TOPICS)
     app.batched_topics = frozenset(names)
+    app.batch_max_records = settings.stream.batch_events
     source = app.topic(*names, value_serializer="raw", key_serializer="raw")
     partitions = settings.kafka.partitions
     seen = app.Table("seen", partitions=partitions)

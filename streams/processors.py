@@ -63,7 +63,9 @@ def process_batch(
 
     changed_counters: dict[SliceId, CounterSlice] = {}
     changed_conversations: dict[tuple[str, str], tuple[ConversationState, Accepted]] = {}
-    fold_counters(((e, s.slice) for e, s in accepted), tz_of, counters, changed_counters)
+    if accepted:
+        slice_ = accepted[0][1].slice
+        fold_counters(((e, slice_) for e, _ in accepted), tz_of, counters, changed_counters)
     for event, source in accepted:
         tenant = event["tenant_id"]
         if is_frt_event(event):

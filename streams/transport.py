@@ -28,6 +28,7 @@ from pulse.streams.batch import Incoming
 from pulse.streams.source import SourceRecord
 
 FETCH_TIMEOUT_SECONDS = 1.0
+DEFAULT_BATCH_RECORDS = 5000
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,8 +48,13 @@ class SourceBatch:
     def messages(self) -> list[Incoming]:
         """Each record's key, value and coordinates."""
         topic, partition = self.topic, self.partition
+        # tuple.__new__ skips the named tuples' Python-level constructors: two per event.
+        new = tuple.__new__
         return [
-            Incoming(r.key, r.value, SourceRecord(topic, partition, r.offset, r.timestamp))
+            new(
+                Incoming,
+                (r.key, r.value, new(SourceRecord, (topic, partition, r.offset, r.timestamp))),
+            )
             for r in self.records
         ]
 
@@ -58,6 +64,9 @@ class BatchingConsumer(faust_aiokafka.Consumer):
 
     def _batched_topics(self) -> frozenset[str]:
         return getattr(self.app, "batched_topics", frozenset())
+
+    def _batch_size(self) -> int:
+        return int(getattr(self.app, "batch_max_records", DEFAULT_BATCH_RECORDS))
 
     def _batch_message(self, tp: Any, records: Sequence[Any]) -> ConsumerMessage:
         last = records[-1]
@@ -98,6 +107,7 @@ class BatchingConsumer(faust_aiokafka.Consumer):
     async def _drain(self, fetcher: Any) -> None:
         callback = self.callback
         batched = self._batched_topics()
+        size = self._batch_size()
         read_offset = self._read_offset
         monitor = self.app.monitor
         while not (self._stopped.is_set() or fetcher._stopped.is_set()):
@@ -120,9 +130,11 @@ class BatchingConsumer(faust_aiokafka.Consumer):
                     # Everything the fetcher returns is processed: a record seen twice is a
                     # duplicate to the worker's dedup, never a reason to skip (Faust skips
                     # records below its read offset, and a skipped record is lost).
-                    message = self._batch_message(tp, chunk)
-                    await self.wait_first(callback(message), self.suspend_flow.wait())
-                    read_offset[tp] = chunk[-1].offset
+                    for start in range(0, len(chunk), size):
+                        part = chunk[start : start + size]
+                        message = self._batch_message(tp, part)
+                        await self.wait_first(callback(message), self.suspend_flow.wait())
+                        read_offset[tp] = part[-1].offset
                     continue
                 previous = read_offset.get(tp)
                 for record in chunk:
@@ -137,9 +149,11 @@ class BatchingTransport(faust_aiokafka.Transport):
 
 
 class BatchingApp(faust.App):
-    """A Faust app whose consumer batches ``batched_topics`` (see :class:`BatchingConsumer`)."""
+    """A Faust app whose consumer batches ``batched_topics`` (see :class:`BatchingConsumer`) in
+    batches of at most ``batch_max_records``."""
 
     batched_topics: frozenset[str] = frozenset()
+    batch_max_records: int = DEFAULT_BATCH_RECORDS
 
     def _new_transport(self) -> Any:
         return BatchingTransport(self.conf.broker_consumer, self)

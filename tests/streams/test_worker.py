@@ -79,8 +79,11 @@ def _run_and_check(settings: Settings, tmp_path: Path, conversations: int, kill:
 
 @pytest.mark.kafka
 def test_worker_counts_each_event_once(settings: Settings, kafka: str, tmp_path: Path) -> None:
-    """A few hundred events with duplicates and a bad message give exact rows and one letter."""
-    _run_and_check(worker_settings(settings), tmp_path, conversations=40, kill=False)
+    """A few hundred events with duplicates and a bad message give exact rows and one letter,
+    also when each fetched chunk is split into many small batches."""
+    _run_and_check(
+        worker_settings(settings, batch_events=50), tmp_path, conversations=40, kill=False
+    )
 
 
 @pytest.mark.kafka
