@@ -108,6 +108,8 @@ class EventDecoder:
         """One event from ``data`` (None, as a Kafka tombstone, is malformed too)."""
         if not data:
             raise DecodeError("empty message", reason="empty")
+        if type(data) is not bytes:
+            data = bytes(data)  # a bytearray or memoryview: the readers slice and hash bytes
         plan = self._by_header.get(data[:_SINGLE_HEADER])
         if plan is not None:
             return _read(data, _SINGLE_HEADER, plan)
@@ -145,19 +147,24 @@ class EventDecoder:
 
 
 def _read(data: bytes, offset: int, plan: ReadPlan) -> dict[str, Any]:
-    body = BytesIO(data)
-    body.seek(offset)
+    record: Any
     try:
-        record = schemaless_reader(body, plan.writer, plan.reader)
+        if plan.compiled is not None:
+            record, end = plan.compiled(data, offset)
+        else:
+            body = BytesIO(data)
+            body.seek(offset)
+            record = schemaless_reader(body, plan.writer, plan.reader)
+            end = body.tell()
     except _BODY_ERRORS as exc:
         raise DecodeError(
             f"body is not a {plan.event_type} record: {type(exc).__name__}: {exc}",
             reason="bad_body",
             event_type=plan.event_type,
         ) from exc
-    if body.tell() != len(data):
+    if end != len(data):
         raise DecodeError(
-            f"{len(data) - body.tell()} bytes after the {plan.event_type} record",
+            f"{len(data) - end} bytes after the {plan.event_type} record",
             reason="trailing_bytes",
             event_type=plan.event_type,
         )

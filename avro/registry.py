@@ -17,6 +17,7 @@ import httpx
 from fastavro import parse_schema
 from fastavro.schema import SchemaParseException
 
+from pulse.avro.compiled_reader import Reader, compile_reader
 from pulse.avro.errors import DecodeError, EncodeError
 from pulse.avro.schemas import (
     SchemaCatalog,
@@ -47,7 +48,9 @@ class ReadPlan:
     When the writer differs from the latest version only by fields added or removed (the usual
     evolution), the body is read with the writer alone and the differences are patched in
     Python, which is about twice as fast as fastavro's per-record schema resolution; any other
-    difference (a promoted type, changed enum symbols) goes through ``reader``.
+    difference (a promoted type, changed enum symbols) goes through ``reader``. A body read
+    with the writer alone is read by ``compiled`` when the writer compiles
+    (:mod:`pulse.avro.compiled_reader`), by fastavro otherwise.
     """
 
     event_type: str
@@ -55,6 +58,7 @@ class ReadPlan:
     reader: Any | None = None
     fill: tuple[tuple[str, Any], ...] = ()
     drop: tuple[str, ...] = ()
+    compiled: Reader | None = None
 
     @classmethod
     def between(cls, event_type: str, raw: Any, writer: Any, latest: SchemaVersion) -> ReadPlan:
@@ -73,6 +77,7 @@ class ReadPlan:
             writer,
             fill=tuple((f["name"], f["default"]) for f in added),
             drop=tuple(n for n in theirs if n not in ours),
+            compiled=compile_reader(without_logical_types(raw)),
         )
 
     @classmethod
