@@ -1,14 +1,15 @@
 """The process stage: accepted events + current state -> rows and state changes. No I/O.
 
 Given the same state and the same events, :func:`process_batch` returns the same rows and the
-same new state; that is what lets a batch replayed after a crash repeat itself exactly
-(ARCHITECTURE.md, "Exactly once, end to end"). The caller writes each changed key back once.
+same new state (it consumes the events: each becomes its raw row in place); that is what lets
+a batch replayed after a crash repeat itself exactly (ARCHITECTURE.md, "Exactly once, end to
+end"). The caller writes each changed key back once.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,12 +22,14 @@ from pulse.streams.frt import (
     frt_row,
     is_frt_event,
 )
-from pulse.streams.raw_rows import raw_event_row
+from pulse.streams.raw_rows import to_raw_row
 from pulse.streams.source import SourceRecord
 from pulse.streams.state import Lookup
 
 Row = dict[str, Any]
-Accepted = tuple[Mapping[str, Any], SourceRecord]
+# A decoded event (owned by the batch: the process stage turns it into its raw row in place)
+# and where it came from.
+Accepted = tuple[dict[str, Any], SourceRecord]
 
 
 @dataclass
@@ -59,8 +62,6 @@ def process_batch(
     offset of the last event folded into it.
     """
     out = BatchOutput()
-    out.add_rows("events_raw", [raw_event_row(event, source) for event, source in accepted])
-
     changed_counters: dict[SliceId, CounterSlice] = {}
     changed_conversations: dict[tuple[str, str], tuple[ConversationState, Accepted]] = {}
     if accepted:
@@ -95,4 +96,6 @@ def process_batch(
         if row is not None:
             frt_rows.append(row)
     out.add_rows("conversation_frt", frt_rows)
+    # Last: each event becomes its raw row in place, so nothing may read it as an event after.
+    out.add_rows("events_raw", [to_raw_row(event, source) for event, source in accepted])
     return out
