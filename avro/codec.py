@@ -168,6 +168,8 @@ def _read(data: bytes, offset: int, plan: ReadPlan) -> dict[str, Any]:
             reason="trailing_bytes",
             event_type=plan.event_type,
         )
+    if plan.compiled is not None:
+        return record  # type: ignore[no-any-return]  # already in the latest field set
     if not isinstance(record, dict):
         raise DecodeError("body is not a record", reason="bad_body")
     return plan.patch(record) if plan.fill or plan.drop else record

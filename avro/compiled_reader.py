@@ -15,7 +15,7 @@ used by reference) gets None here and is read by fastavro.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any, cast
 
 # (record, position after it) from (bytes, position of the body).
@@ -104,18 +104,33 @@ class _Compiler:
     def __init__(self) -> None:
         self.constants: dict[str, Any] = {}
 
-    def record(self, fields: Sequence[Any]) -> str:
+    def record(
+        self, fields: Sequence[Any], fill: Sequence[tuple[str, Any]], drop: Collection[str]
+    ) -> str:
         lines = ["def read(data, pos):", "    size = len(data)"]
-        names = []
+        items = []
         for index, field in enumerate(fields):
             name = field.get("name") if isinstance(field, dict) else None
             if not isinstance(name, str) or _NAME.fullmatch(name) is None:
                 raise _UnsupportedError(f"field name {name!r}")
-            names.append(name)
             lines += _indent(self.value(field["type"], f"v{index}"), 1)
-        items = ", ".join(f"{name!r}: v{i}" for i, name in enumerate(names))
-        lines.append(f"    return {{{items}}}, pos")
+            if name not in drop:
+                items.append(f"{name!r}: v{index}")
+        for name, default in fill:
+            constant = self.constant(default)
+            # A container default is copied, so that no two records share it.
+            items.append(
+                f"{name!r}: {constant}.copy()"
+                if isinstance(default, list | dict)
+                else f"{name!r}: {constant}"
+            )
+        lines.append(f"    return {{{', '.join(items)}}}, pos")
         return "\n".join(lines)
+
+    def constant(self, value: Any) -> str:
+        name = f"CONSTANT{len(self.constants)}"
+        self.constants[name] = value
+        return name
 
     def value(self, avro_type: Any, target: str) -> list[str]:
         if isinstance(avro_type, list):
@@ -146,8 +161,7 @@ class _Compiler:
             symbols = avro_type.get("symbols")
             if not isinstance(symbols, list) or not all(isinstance(s, str) for s in symbols):
                 raise _UnsupportedError("enum symbols")
-            constant = f"SYMBOLS{len(self.constants)}"
-            self.constants[constant] = tuple(symbols)
+            constant = self.constant(tuple(symbols))
             return [
                 *_VARINT.format(target="i").splitlines(),
                 f"if not 0 <= i < {len(symbols)}:",
@@ -185,9 +199,15 @@ def _indent(lines: list[str], levels: int) -> list[str]:
     return [pad + line for line in lines]
 
 
-def compile_reader(schema: Any) -> Reader | None:
+def compile_reader(
+    schema: Any, fill: Sequence[tuple[str, Any]] = (), drop: Collection[str] = ()
+) -> Reader | None:
     """A reader of bodies written with record ``schema`` (logical types are read as their
-    underlying types), or None when the schema uses something only fastavro reads."""
+    underlying types), or None when the schema uses something only fastavro reads.
+
+    The records it returns leave out the fields named in ``drop`` and add each ``(name,
+    default)`` of ``fill``: a writer version read into the latest field set of its type.
+    """
     if not isinstance(schema, dict) or schema.get("type") != "record":
         return None
     fields = schema.get("fields")
@@ -195,7 +215,7 @@ def compile_reader(schema: Any) -> Reader | None:
         return None
     compiler = _Compiler()
     try:
-        source = compiler.record(fields)
+        source = compiler.record(fields, fill, drop)
     except _UnsupportedError:
         return None
     namespace: dict[str, Any] = {

@@ -72,12 +72,14 @@ class ReadPlan:
         added = [f for n, f in ours.items() if n not in theirs]
         if not same_types or any("default" not in f for f in added):
             return cls(event_type, writer, latest.reading)
+        fill = tuple((f["name"], f["default"]) for f in added)
+        drop = tuple(n for n in theirs if n not in ours)
         return cls(
             event_type,
             writer,
-            fill=tuple((f["name"], f["default"]) for f in added),
-            drop=tuple(n for n in theirs if n not in ours),
-            compiled=compile_reader(without_logical_types(raw)),
+            fill=fill,
+            drop=drop,
+            compiled=compile_reader(without_logical_types(raw), fill, drop),
         )
 
     @classmethod

@@ -105,3 +105,21 @@ def test_types_only_fastavro_reads_get_no_compiled_reader(field_type: Any) -> No
     """Schemas with other types are left to fastavro: compile_reader returns None."""
     schema = {"type": "record", "name": "r", "fields": [{"name": "x", "type": field_type}]}
     assert compile_reader(schema) is None
+
+
+def test_fill_and_drop_read_a_writer_into_another_field_set() -> None:
+    """Dropped fields are read past and left out; filled ones take their default, and a
+    container default is a new one in every record."""
+    schema = {
+        "type": "record",
+        "name": "r",
+        "fields": [{"name": "a", "type": "string"}, {"name": "old", "type": "long"}],
+    }
+    reader = compile_reader(schema, fill=(("tags", []), ("b", None)), drop=("old",))
+    assert reader is not None
+    data = b"\x02x\x04"  # a="x", old=2
+    first, end = reader(data, 0)
+    second, _ = reader(data, 0)
+    assert (first, end) == ({"a": "x", "tags": [], "b": None}, 3)
+    first["tags"].append("t")
+    assert second["tags"] == []
