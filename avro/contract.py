@@ -254,17 +254,40 @@ class Contract:
         return {r.name: checked[r.name] if r.name in checked else r.absent() for r in shape.latest}
 
     def check_decoded(self, record: dict[str, Any]) -> dict[str, Any]:
-        """``record`` after the rules Avro cannot express (updated in place and returned)."""
-        event_type = record.get("event_type")
-        compiled = self._decoded.get(event_type) if isinstance(event_type, str) else None
-        if compiled is None:
-            raise _fail("event_type", "unknown_event_type", f"not in the catalogue: {event_type!r}")
+        """``record`` after the rules Avro cannot express (updated in place and returned);
+        fields of the latest schema that it lacks take their defaults."""
+        compiled = self._rules_of(record)
         if not compiled.names <= record.keys():
             for rule in compiled.every:
                 if rule.name not in record:
                     record[rule.name] = rule.absent()
         if compiled.passes(record):
             return record
+        return self._by_rule(compiled, record)
+
+    def check_complete(self, record: dict[str, Any]) -> dict[str, Any]:
+        """:meth:`check_decoded` for a record that has the latest field set of its type, as
+        :class:`~pulse.avro.codec.EventDecoder` returns them: the field set is not compared (a
+        fifth of the check's cost). A record lacking a field the rules read still gets
+        :meth:`check_decoded`; one lacking another field is returned without it."""
+        compiled = self._rules_of(record)
+        try:
+            if compiled.passes(record):
+                return record
+        except KeyError:
+            return self.check_decoded(record)
+        return self._by_rule(compiled, record)
+
+    def _rules_of(self, record: dict[str, Any]) -> _DecodedRules:
+        event_type = record.get("event_type")
+        compiled = self._decoded.get(event_type) if isinstance(event_type, str) else None
+        if compiled is None:
+            raise _fail("event_type", "unknown_event_type", f"not in the catalogue: {event_type!r}")
+        return compiled
+
+    @staticmethod
+    def _by_rule(compiled: _DecodedRules, record: dict[str, Any]) -> dict[str, Any]:
+        """The rules one by one, raising the first broken one's error (``passes`` said no)."""
         for rule in compiled.required:
             if record[rule.name] is None:
                 rule.absent()
@@ -294,3 +317,8 @@ def validate(obj: Mapping[str, Any]) -> dict[str, Any]:
 def check_decoded(record: dict[str, Any]) -> dict[str, Any]:
     """:meth:`Contract.check_decoded` over the committed schemas."""
     return default_contract().check_decoded(record)
+
+
+def check_complete(record: dict[str, Any]) -> dict[str, Any]:
+    """:meth:`Contract.check_complete` over the committed schemas."""
+    return default_contract().check_complete(record)

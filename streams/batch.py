@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol
 
-from pulse.avro.contract import check_decoded
+from pulse.avro.contract import check_complete
 from pulse.avro.errors import AvroError
 from pulse.settings import StreamSettings
 from pulse.streams.deadletter import TOO_LATE, DeadLetter, send_dead_letters
@@ -69,7 +69,7 @@ class BatchHandler:
         try:
             event = self._decoder.decode(message.value)
             tenant = str(event.get("tenant_id") or "")
-            event = check_decoded(event)
+            event = check_complete(event)
         except AvroError as exc:
             field = str(exc.fields.get("field", ""))
             reason = str(exc.fields.get("reason", exc.message))

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pulse.avro.contract import check_decoded, validate
+from pulse.avro.contract import check_complete, check_decoded, validate
 from pulse.avro.errors import AvroError, ContractError
 from pulse.errors import PulseError
 from tests.avro.strategies import ALL_VERSIONS, as_json, as_latest, events
@@ -169,8 +170,10 @@ def test_declared_version_picks_the_rules() -> None:
     assert (v1["reply_to_message_id"], v2["reply_to_message_id"]) == (None, "m-0")
 
 
-def test_check_decoded_rules() -> None:
-    """Decoded records get the rules Avro cannot express: UUID, range, non-empty, known type."""
+@pytest.mark.parametrize("check_decoded", [check_decoded, check_complete])
+def test_check_decoded_rules(check_decoded: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+    """Decoded records get the rules Avro cannot express: UUID, range, non-empty, known type
+    (check_complete, for records with the whole field set, applies the same rules)."""
     good = validate(_csat())
     assert check_decoded(dict(good)) == good
     for field, value, reason in [
@@ -183,6 +186,15 @@ def test_check_decoded_rules() -> None:
         with pytest.raises(ContractError) as caught:
             check_decoded({**good, field: value})
         assert (caught.value.field, caught.value.reason) == (field, reason)
+
+
+def test_check_complete_falls_back_to_filling_when_a_checked_field_is_absent() -> None:
+    """A record without a field the rules read is filled and checked like check_decoded's."""
+    good = validate(_csat())
+    partial = {k: v for k, v in good.items() if k != "conversation_id"}
+    with pytest.raises(ContractError) as caught:
+        check_complete(partial)
+    assert (caught.value.field, caught.value.reason) == ("conversation_id", "missing")
 
 
 def test_check_decoded_fills_absent_optionals() -> None:
