@@ -96,8 +96,9 @@ def prepare(table: str, rows: Sequence[Any]) -> Block:
 def _gather(cols: Sequence[Column], rows: Sequence[Row]) -> dict[str, list[Any]]:
     """The rows' values column by column, None where a row lacks the column.
 
-    Rows are sparse (the worker leaves out empty fields), so each row's own keys are walked
-    once rather than every column looked up in every row.
+    A row has fewer keys than its table has columns (an event type has about twenty of
+    events_raw's forty-five), so each row's own keys are walked once rather than every column
+    looked up in every row.
     """
     data: dict[str, list[Any]] = {c.name: [None] * len(rows) for c in cols}
     for index, row in enumerate(rows):
