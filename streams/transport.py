@@ -24,11 +24,11 @@ import faust
 from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import ConsumerMessage
 
+from pulse.settings import StreamSettings
 from pulse.streams.batch import Incoming
 from pulse.streams.source import SourceRecord
 
 FETCH_TIMEOUT_SECONDS = 1.0
-DEFAULT_BATCH_RECORDS = 5000
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +66,7 @@ class BatchingConsumer(faust_aiokafka.Consumer):
         return getattr(self.app, "batched_topics", frozenset())
 
     def _batch_size(self) -> int:
-        return int(getattr(self.app, "batch_max_records", DEFAULT_BATCH_RECORDS))
+        return int(getattr(self.app, "batch_max_records", StreamSettings.batch_events))
 
     def _batch_message(self, tp: Any, records: Sequence[Any]) -> ConsumerMessage:
         last = records[-1]
@@ -153,7 +153,7 @@ class BatchingApp(faust.App):
     batches of at most ``batch_max_records``."""
 
     batched_topics: frozenset[str] = frozenset()
-    batch_max_records: int = DEFAULT_BATCH_RECORDS
+    batch_max_records: int = StreamSettings.batch_events
 
     def _new_transport(self) -> Any:
         return BatchingTransport(self.conf.broker_consumer, self)
