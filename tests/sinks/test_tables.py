@@ -7,6 +7,7 @@ import pytest
 from pulse.settings import Settings
 from pulse.sinks.clickhouse import ClickHouse
 from pulse.sinks.tables import TABLES
+from pulse.sinks.writer import RowsWriter
 
 pytestmark = pytest.mark.clickhouse
 
@@ -44,3 +45,22 @@ def test_specs_match_the_migrated_columns(
     actual = [(r["name"], *kind(r["type"])) for r in rows]
     expected = [(c.name, c.kind, c.bits if c.kind.endswith("int") else 64) for c in TABLES[table]]
     assert actual == expected
+
+
+_SOME = {"string": "x", "ms": 0, "uint": 1, "int": 1}
+
+
+@pytest.mark.parametrize("table", sorted(TABLES))
+def test_a_column_left_out_of_an_insert_takes_the_default_the_specs_name(
+    migrated: ClickHouse, settings: Settings, table: str
+) -> None:
+    """The writer leaves out columns that hold only defaults; ClickHouse fills in the same."""
+    cols = TABLES[table]
+    RowsWriter(migrated).write(table, [{c.name: _SOME[c.kind] for c in cols if c.required}])
+    select = ", ".join(
+        f"toUnixTimestamp64Milli({c.name}) AS {c.name}" if c.kind == "ms" else c.name
+        for c in cols
+        if not c.required
+    )
+    (stored,) = migrated.query(f"SELECT {select} FROM {settings.clickhouse.database}.{table}")
+    assert stored == {c.name: c.default for c in cols if not c.required}
