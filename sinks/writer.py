@@ -111,14 +111,16 @@ def _gather(cols: Sequence[Column], rows: Sequence[Row]) -> dict[str, list[Any]]
 
 def _checked_column(column: Column, values: list[Any]) -> list[Any] | None:
     """``values`` with defaults filled in, or None if any value does not fit the column."""
+    if values.count(None) == len(values):
+        # No row has the column (most columns of most event types): all take the default.
+        if column.required:
+            return None
+        return [column.default] * len(values)
     kinds = set(map(type, values))
     if _NONE in kinds and _NONE not in _ALLOWED[column.kind]:
         if column.required:
             return None
         default = column.default
-        if len(kinds) == 1:
-            # No row has the column (most columns of most event types): all take the default.
-            return [default] * len(values)
         values = [default if v is None else v for v in values]
         kinds = set(map(type, values))
     if not kinds <= _ALLOWED[column.kind]:
