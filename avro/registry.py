@@ -50,7 +50,8 @@ class ReadPlan:
     Python, which is about twice as fast as fastavro's per-record schema resolution; any other
     difference (a promoted type, changed enum symbols) goes through ``reader``. A body read
     with the writer alone is read by ``compiled`` when the writer compiles
-    (:mod:`pulse.avro.compiled_reader`), by fastavro otherwise.
+    (:mod:`pulse.avro.compiled_reader`, with the fill and drop built in), by fastavro and
+    :meth:`patch` otherwise.
     """
 
     event_type: str
