@@ -261,9 +261,7 @@ class Contract:
             for rule in compiled.every:
                 if rule.name not in record:
                     record[rule.name] = rule.absent()
-        if compiled.passes(record):
-            return record
-        return self._by_rule(compiled, record)
+        return self.check_complete(record)
 
     def check_complete(self, record: dict[str, Any]) -> dict[str, Any]:
         """:meth:`check_decoded` for a record that has the latest field set of its type, as

@@ -131,6 +131,9 @@ class BatchingConsumer(faust_aiokafka.Consumer):
                     # duplicate to the worker's dedup, never a reason to skip (Faust skips
                     # records below its read offset, and a skipped record is lost).
                     for start in range(0, len(chunk), size):
+                        # As between chunks: a rebalance ends the delivery of this fetch.
+                        if self.app.consumer_generation_id != generation or not self.flow_active:
+                            break
                         part = chunk[start : start + size]
                         message = self._batch_message(tp, part)
                         await self.wait_first(callback(message), self.suspend_flow.wait())
