@@ -100,11 +100,13 @@ def publish_lines(
 def _make_producer(settings: Settings, registry_url: str) -> EventProducer:
     # Imported here so that `pulse produce --help` stays instant.
     from pulse.avro.codec import EventEncoder
+    from pulse.avro.instants import InstantBounds
     from pulse.avro.registry import registry_client
     from pulse.avro.schemas import SchemaCatalog
 
     encoder = EventEncoder(SchemaCatalog(), registry_client(registry_url))
-    return EventProducer(settings.kafka, encoder)
+    bounds = InstantBounds.from_settings(settings.contract)
+    return EventProducer(settings.kafka, encoder, bounds=bounds)
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:

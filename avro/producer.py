@@ -7,13 +7,15 @@ partition. Delivery failures are collected by the delivery callback and raised b
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any, Protocol
 
 from confluent_kafka import KafkaError, Message, Producer
 
 from pulse.avro.errors import AvroError
-from pulse.settings import KafkaSettings
+from pulse.avro.instants import InstantBounds
+from pulse.settings import ContractSettings, KafkaSettings
 from pulse.topics.routing import Router, default_router
 
 # Serving the delivery callbacks every this many events keeps the client's queue draining
@@ -56,8 +58,10 @@ class EventProducer:
         encoder: Encoder,
         router: Router | None = None,
         overrides: Mapping[str, Any] | None = None,
+        bounds: InstantBounds | None = None,
     ) -> None:
         self._encoder = encoder
+        self._bounds = bounds or InstantBounds.from_settings(ContractSettings())
         self._router = router or default_router()
         self._prefix = kafka.topic_prefix + "."
         self._topics: dict[str, str] = {}
@@ -71,7 +75,13 @@ class EventProducer:
             self._failures.append((str(msg.topic()), err))
 
     def publish(self, event: Mapping[str, Any]) -> None:
-        """Encodes ``event`` and queues it for its domain topic; raises only for a bad event."""
+        """Encodes ``event`` and queues it for its domain topic; raises only for a bad event.
+
+        Its ``occurred_at`` must lie within the bounds (:mod:`pulse.avro.instants`), judged
+        against the wall clock: the worker would dead-letter it otherwise."""
+        occurred_at = event.get("occurred_at")
+        if type(occurred_at) is int:
+            self._bounds.check("occurred_at", occurred_at, int(time.time() * 1000))
         short = self._router.topic_for(event.get("event_type", ""))
         topic = self._topics.get(short)
         if topic is None:

@@ -55,7 +55,8 @@ def common() -> list[Field]:
         req("tenant_id", **{MIN_LENGTH: 1}),
         req("event_type"),
         req("occurred_at", {"type": "long", "logicalType": "timestamp-millis"}),
-        req("schema_version", "int", default=1),
+        # The version is stored as a UInt16 (events_raw): a wider one would be unstorable.
+        req("schema_version", "int", default=1, **{RANGE: [1, 65535]}),
         req("attributes", {"type": "map", "values": "string"}, default={}),
         req("tags", {"type": "array", "items": "string"}, default=[]),
     ]

@@ -52,6 +52,14 @@ class StreamSettings:
 
 
 @dataclass(frozen=True)
+class ContractSettings:
+    # The earliest accepted ``occurred_at`` (ISO-8601 with an offset), and how far past "now"
+    # one may be: clocks drift, but a later instant is a unit mistake (µs or ns for ms).
+    floor: str = "2000-01-01T00:00:00Z"
+    future_skew_seconds: int = 24 * 3600
+
+
+@dataclass(frozen=True)
 class ClickHouseSettings:
     # "chdb:///abs/path" (embedded, the default) or "clickhouse://user:pass@host:9000/db".
     url: str = "chdb://" + str(ROOT / ".local" / "chdb")
@@ -84,6 +92,7 @@ class SinkSettings:
 class Settings:
     kafka: KafkaSettings = field(default_factory=KafkaSettings)
     stream: StreamSettings = field(default_factory=StreamSettings)
+    contract: ContractSettings = field(default_factory=ContractSettings)
     clickhouse: ClickHouseSettings = field(default_factory=ClickHouseSettings)
     redis: RedisSettings = field(default_factory=RedisSettings)
     api: ApiSettings = field(default_factory=ApiSettings)
@@ -123,6 +132,7 @@ class Settings:
 _SECTIONS = {
     "kafka": "PULSE_KAFKA_",
     "stream": "PULSE_STREAM_",
+    "contract": "PULSE_CONTRACT_",
     "clickhouse": "PULSE_CLICKHOUSE_",
     "redis": "PULSE_REDIS_",
     "api": "PULSE_API_",

@@ -38,6 +38,7 @@ import faust
 import structlog
 
 from pulse.avro.codec import EventDecoder
+from pulse.avro.instants import InstantBounds
 from pulse.avro.registry import registry_client
 from pulse.avro.schemas import SchemaCatalog
 from pulse.errors import PulseError
@@ -103,7 +104,8 @@ def create_app(
     index = SeenIndex()
     out = handoff or RowsHandoff(settings.kafka, settings.topic("rows"))
     decoder = EventDecoder(SchemaCatalog(), registry_client(settings.kafka.schema_registry_url))
-    handler = BatchHandler(decoder, tz_of, settings.stream, out, index)
+    bounds = InstantBounds.from_settings(settings.contract)
+    handler = BatchHandler(decoder, tz_of, settings.stream, bounds, out, index)
 
     @app.agent(source, isolated_partitions=True)
     async def process(stream: Any) -> None:

@@ -13,6 +13,7 @@ from typing import Any, NamedTuple, Protocol
 
 from pulse.avro.contract import check_complete
 from pulse.avro.errors import AvroError
+from pulse.avro.instants import InstantBounds
 from pulse.settings import StreamSettings
 from pulse.streams.deadletter import TOO_LATE, DeadLetter, send_dead_letters
 from pulse.streams.dedup import BatchDedup, SeenIndex, segments
@@ -55,6 +56,7 @@ class BatchHandler:
         decoder: Decoder,
         tz_of: Callable[[str], str],
         stream: StreamSettings,
+        bounds: InstantBounds,
         handoff: RowsHandoff,
         seen: SeenIndex,
     ) -> None:
@@ -62,14 +64,20 @@ class BatchHandler:
         self._decoder = decoder
         self._tz_of = tz_of
         self._late_ms = stream.late_horizon_seconds * 1000
+        self._bounds = bounds
         self._handoff = handoff
 
-    def _admit(self, message: Incoming) -> dict[str, Any] | DeadLetter:
+    def _admit(self, message: Incoming, now_ms: int) -> dict[str, Any] | DeadLetter:
         tenant = ""
         try:
             event = self._decoder.decode(message.value)
             tenant = str(event.get("tenant_id") or "")
             event = check_complete(event)
+            # The broker's timestamp, not the clock, so a replayed batch decides alike; capped
+            # by the clock for a producer that stamps its messages in the future.
+            at, sent = event["occurred_at"], min(message.source.timestamp_ms, now_ms)
+            if at < self._bounds.floor_ms or at > self._bounds.latest_ms(sent):
+                self._bounds.check("occurred_at", at, sent)
         except AvroError as exc:
             field = str(exc.fields.get("field", ""))
             reason = str(exc.fields.get("reason", exc.message))
@@ -94,7 +102,7 @@ class BatchHandler:
         letters: list[DeadLetter] = []
         duplicates = 0
         for message in batch:
-            outcome = self._admit(message)
+            outcome = self._admit(message, now_ms)
             if isinstance(outcome, DeadLetter):
                 letters.append(outcome)
             elif dedup.first_time(outcome["tenant_id"], outcome["event_id"]):

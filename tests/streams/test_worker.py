@@ -68,13 +68,13 @@ def _run_and_check(settings: Settings, tmp_path: Path, conversations: int, kill:
     assert {k: r["frt_ms"] for k, r in frt.items()} == expected_frt(events)
     letters = {(m.partition(), m.offset()): m for m in reader.dlq}.values()
     codes = {dict(m.headers())["pulse.error.code"]: m for m in letters}
-    assert sorted(codes) == [b"contract_error", b"decode_error"]
+    assert sorted(codes) == [b"contract_error", b"decode_error", b"from_future"]
     assert codes[b"decode_error"].value() == GARBAGE
     headers = dict(codes[b"contract_error"].headers())
     assert headers["pulse.error.field"] == b"score"
     assert headers["pulse.source.topic"] == settings.topic("events.conversations").encode()
     dead = {r["code"] for r in reader.rows["dead_letters"]}
-    assert dead == {"decode_error", "contract_error", "too_late"}
+    assert dead == {"decode_error", "contract_error", "from_future", "too_old", "too_late"}
 
 
 @pytest.mark.kafka

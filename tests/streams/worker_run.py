@@ -46,9 +46,13 @@ def worker_settings(settings: Settings, **stream: Any) -> Settings:
 
 
 def rejected() -> list[dict[str, Any]]:
-    """Events that encode but must dead-letter: out of contract, and older than the horizon."""
+    """Events that encode but must dead-letter: out of contract, instants in microseconds or
+    before the floor, and older than the horizon."""
+    sent = {"message_id": "m-us", "channel": "sms", "direction": "outbound", "sender_type": "agent"}
     return [
         ev("t1", "csat.submitted", T0, conversation_id="c0", score=9),
+        ev("t1", "message.sent", T0 * 1000, **sent),
+        ev("t2", "contact.created", -86_400_000, contact_id="before-1970"),
         ev(
             "t1",
             "contact.created",
