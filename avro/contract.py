@@ -13,7 +13,9 @@ Two entry points:
 
 Rules come from the .avsc: a union with ``null`` is optional, a ``default`` fills an absent or
 null value, ``enum`` symbols are the allowed values, ``pulse.range`` bounds an int, and
-``pulse.min_length`` forbids empty strings. Types are strict: ``True`` is not an int, ``"5"`` is
+``pulse.min_length`` forbids empty strings, ``pulse.max_length`` bounds identifiers (they become
+keys of the worker's state and changelog records, which must stay well below Kafka's message
+size). Types are strict: ``True`` is not an int, ``"5"`` is
 not an int, ``4.5`` is not an int, ``"true"`` is not a bool.
 """
 
@@ -49,6 +51,7 @@ class FieldRule:
     default: Any  # _NO_DEFAULT when the field is required
     bounds: tuple[int, int] | None
     min_length: int
+    max_length: int | None = None
 
     # Cached: check_value reads both for every checked field of every consumed event.
     @cached_property
@@ -116,11 +119,20 @@ class FieldRule:
             raise _fail(self.name, "out_of_range", f"{value} is outside {low}..{high}")
         if self.min_length and len(value) < self.min_length:
             raise _fail(self.name, "empty", "must not be empty")
+        if self.max_length is not None and len(value) > self.max_length:
+            raise _fail(
+                self.name, "too_long", f"{len(value)} characters, more than {self.max_length}"
+            )
         return value
 
     @property
     def needs_decoded_check(self) -> bool:
-        return self.logical == "uuid" or self.bounds is not None or self.min_length > 0
+        return (
+            self.logical == "uuid"
+            or self.bounds is not None
+            or self.min_length > 0
+            or self.max_length is not None
+        )
 
 
 def _utf8(name: str, text: str) -> str:
@@ -147,6 +159,7 @@ def compile_field(field: Mapping[str, Any]) -> FieldRule:
         default=field.get("default", _NO_DEFAULT),
         bounds=(int(bounds[0]), int(bounds[1])) if bounds else None,
         min_length=int(field.get("pulse.min_length", 0)),
+        max_length=int(field["pulse.max_length"]) if "pulse.max_length" in field else None,
     )
 
 
@@ -177,6 +190,7 @@ class _DecodedRules:
     required_names: tuple[str, ...]
     uuids: tuple[str, ...]
     min_lengths: tuple[tuple[str, int], ...]
+    max_lengths: tuple[tuple[str, int], ...]
     bounds: tuple[tuple[str, int, int], ...]
 
     @classmethod
@@ -192,6 +206,7 @@ class _DecodedRules:
             required_names=tuple(r.name for r in required),
             uuids=tuple(r.name for r in checked if r.logical == "uuid"),
             min_lengths=tuple((r.name, r.min_length) for r in checked if r.min_length),
+            max_lengths=tuple((r.name, r.max_length) for r in checked if r.max_length is not None),
             bounds=tuple((r.name, *r.bounds) for r in checked if r.bounds is not None),
         )
 
@@ -210,6 +225,10 @@ class _DecodedRules:
         for name, length in self.min_lengths:
             value = record[name]
             if value is not None and len(value) < length:
+                return False
+        for name, length in self.max_lengths:
+            value = record[name]
+            if value is not None and len(value) > length:
                 return False
         for name, low, high in self.bounds:
             value = record[name]

@@ -20,6 +20,19 @@ Field = dict[str, Any]
 # Custom properties the contract validator reads (Avro itself ignores them).
 RANGE = "pulse.range"
 MIN_LENGTH = "pulse.min_length"
+MAX_LENGTH = "pulse.max_length"
+
+# Identifiers become keys of the worker's state (a dedup segment holds 2,000 of them in one
+# changelog record) and of ClickHouse's sorting keys: a bound keeps those records far below
+# Kafka's 1 MiB message limit whatever a producer sends.
+MAX_ID_CHARS = 256
+ID_FIELDS = frozenset(
+    {
+        "tenant_id", "channel", "message_id", "conversation_id", "contact_id", "agent_id",
+        "org_unit", "campaign_id", "workflow_id", "sequence_id", "template_id", "run_id",
+        "enrollment_id", "flow_id", "visitor_id", "session_id", "reply_to_message_id",
+    }
+)  # fmt: skip
 
 
 def _direction() -> dict[str, Any]:
@@ -160,8 +173,12 @@ def render(event_type: str, version: int) -> dict[str, Any]:
         "doc": f"{event_type} v{version} (METRICS.md §1)",
         "pulse.event_type": event_type,
         "pulse.version": version,
-        "fields": [*common(), *VERSIONS[event_type][version - 1]],
+        "fields": [_bounded(f) for f in [*common(), *VERSIONS[event_type][version - 1]]],
     }
+
+
+def _bounded(field: Field) -> Field:
+    return {**field, MAX_LENGTH: MAX_ID_CHARS} if field["name"] in ID_FIELDS else field
 
 
 def rendered_files() -> dict[Path, str]:

@@ -105,7 +105,10 @@ DEAD_LETTERS = (
         Column("source_partition", "uint", bits=32),
         Column("source_offset", "uint"),
     ),
+    Column("source_row", "uint", bits=32),
     *_strings("tenant_id", "code", "field", "reason", "payload_b64"),
+    Column("payload_bytes", "uint"),
+    *_strings("payload_sha256"),
     Column("failed_at", "ms", required=True),
 )
 

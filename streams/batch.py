@@ -11,16 +11,25 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol
 
+import orjson
+
 from pulse.avro.contract import check_complete
 from pulse.avro.errors import AvroError
 from pulse.avro.instants import InstantBounds
 from pulse.settings import StreamSettings
-from pulse.streams.deadletter import TOO_LATE, DeadLetter, send_dead_letters
+from pulse.streams.deadletter import TOO_LARGE, TOO_LATE, DeadLetter, send_dead_letters
 from pulse.streams.dedup import BatchDedup, SeenIndex, segments
-from pulse.streams.handoff import RowsHandoff
+from pulse.streams.handoff import MAX_ROW_BYTES, RowsHandoff
 from pulse.streams.processors import Accepted, process_batch
 from pulse.streams.source import SourceRecord
 from pulse.streams.state import PartitionState
+
+
+# A raw row is the event plus its source coordinates (well under this); JSON writes a byte of a
+# string as at most six (a \u00XX escape), so only a message past a sixth of the limit can make
+# a row too big to hand off, and only those are measured.
+_ROW_OVERHEAD_BYTES = 4096
+_MEASURE_FROM_BYTES = (MAX_ROW_BYTES - _ROW_OVERHEAD_BYTES) // 6
 
 
 class Decoder(Protocol):
@@ -82,6 +91,11 @@ class BatchHandler:
             field = str(exc.fields.get("field", ""))
             reason = str(exc.fields.get("reason", exc.message))
             return self._letter(message, exc.code, field, f"{reason}: {exc.message}", tenant)
+        if len(message.value or b"") > _MEASURE_FROM_BYTES:
+            size = len(orjson.dumps(event)) + _ROW_OVERHEAD_BYTES
+            if size > MAX_ROW_BYTES:
+                reason = f"its row would be ~{size} bytes, over the hand-off's {MAX_ROW_BYTES}"
+                return self._letter(message, TOO_LARGE, "", reason, event["tenant_id"])
         # Judged against the broker timestamp, not the wall clock, so a replay decides alike.
         if event["occurred_at"] < message.source.timestamp_ms - self._late_ms:
             return self._letter(

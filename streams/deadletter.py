@@ -1,13 +1,17 @@
 """Dead letters: a rejected message goes to its topic's ``.dlq`` twin with the reason in headers.
 
-The original bytes and key are kept so it can be inspected and replayed; a ``dead_letters`` row
-is handed off with it, and each one is logged and counted. ``failed_at`` is the source message's
-broker timestamp, so a replayed batch yields the same row.
+The original key and bytes are kept so it can be inspected and replayed, as long as they fit a
+dead-letter message; a bigger one keeps a prefix (header ``pulse.payload.truncated``) with its
+full length and SHA-256, so a huge input can never make a letter the broker refuses (which would
+stop the worker on the same message after every restart). A ``dead_letters`` row, with a shorter
+prefix, is handed off with it, and each one is logged and counted. ``failed_at`` is the source
+message's broker timestamp, so a replayed batch yields the same row.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +27,23 @@ _dead_letters = metrics.get_meter("pulse.streams").create_counter(
 )
 
 TOO_LATE = "too_late"
+TOO_LARGE = "too_large"
+
+# A dead-letter topic takes the broker's default 1 MiB messages: the value, key and headers of a
+# letter stay well below it.
+VALUE_MAX_BYTES = 900_000
+KEY_MAX_BYTES = 16 * 1024
+# Enough of a payload to see what was wrong; the topic keeps the rest for a replay.
+ROW_PAYLOAD_MAX_BYTES = 64 * 1024
+# Reasons quote the offending value, which may be a megabyte of text.
+TEXT_MAX_CHARS = 1024
+
+
+def clip(text: str, limit: int = TEXT_MAX_CHARS) -> str:
+    """``text`` cut to ``limit`` characters, saying how much was left out."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text) - limit} more characters)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,14 +60,29 @@ class DeadLetter:
     def topic(self) -> str:
         return f"{self.source.topic}.dlq"
 
+    @property
+    def truncated(self) -> bool:
+        return len(self.value) > VALUE_MAX_BYTES or len(self.key or b"") > KEY_MAX_BYTES
+
+    def stored_key(self) -> bytes | None:
+        return self.key[:KEY_MAX_BYTES] if self.key is not None else None
+
+    def stored_value(self) -> bytes:
+        return self.value[:VALUE_MAX_BYTES]
+
     def headers(self) -> Headers:
         return [
             ("pulse.error.code", self.code.encode()),
-            ("pulse.error.field", self.field.encode()),
-            ("pulse.error.reason", self.reason.encode()),
+            ("pulse.error.field", clip(self.field).encode()),
+            ("pulse.error.reason", clip(self.reason).encode()),
             ("pulse.source.topic", self.source.topic.encode()),
             ("pulse.source.partition", str(self.source.partition).encode()),
             ("pulse.source.offset", str(self.source.offset).encode()),
+            ("pulse.tenant_id", clip(self.tenant_id).encode()),
+            ("pulse.failed_at", str(self.source.timestamp_ms).encode()),
+            ("pulse.payload.bytes", str(len(self.value)).encode()),
+            ("pulse.payload.sha256", hashlib.sha256(self.value).hexdigest().encode()),
+            ("pulse.payload.truncated", b"true" if self.truncated else b"false"),
         ]
 
     def row(self) -> dict[str, Any]:
@@ -54,11 +90,13 @@ class DeadLetter:
             "source_topic": self.source.topic,
             "source_partition": self.source.partition,
             "source_offset": self.source.offset,
-            "tenant_id": self.tenant_id,
+            "tenant_id": clip(self.tenant_id),
             "code": self.code,
-            "field": self.field,
-            "reason": self.reason,
-            "payload_b64": base64.b64encode(self.value).decode(),
+            "field": clip(self.field),
+            "reason": clip(self.reason),
+            "payload_b64": base64.b64encode(self.value[:ROW_PAYLOAD_MAX_BYTES]).decode(),
+            "payload_bytes": len(self.value),
+            "payload_sha256": hashlib.sha256(self.value).hexdigest(),
             "failed_at": self.source.timestamp_ms,
         }
 
@@ -68,7 +106,7 @@ def send_dead_letters(handoff: RowsHandoff, letters: list[DeadLetter]) -> None:
     if not letters:
         return
     for letter in letters:
-        handoff.send_raw(letter.topic, letter.key, letter.value, letter.headers())
+        handoff.send_raw(letter.topic, letter.stored_key(), letter.stored_value(), letter.headers())
         _dead_letters.add(1, {"topic": letter.source.topic, "code": letter.code})
         log.warning(
             "dead_letter",
@@ -77,7 +115,7 @@ def send_dead_letters(handoff: RowsHandoff, letters: list[DeadLetter]) -> None:
             offset=letter.source.offset,
             tenant_id=letter.tenant_id,
             code=letter.code,
-            field=letter.field,
-            reason=letter.reason,
+            field=clip(letter.field),
+            reason=clip(letter.reason),
         )
     handoff.send_rows("dead_letters", [letter.row() for letter in letters])

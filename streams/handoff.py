@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 import orjson
-from confluent_kafka import KafkaError, Message, Producer
+from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
 from pulse.settings import KafkaSettings
 from pulse.streams.errors import HandoffError
@@ -24,6 +24,9 @@ Headers = list[tuple[str, str | bytes | None]]
 
 # Below the broker's default 1 MiB message limit, with room for the record overhead.
 MAX_MESSAGE_BYTES = 512 * 1024
+# One row alone makes a message of its own; the worker dead-letters an event whose row would be
+# bigger (``too_large``) before anything is derived from it.
+MAX_ROW_BYTES = 900_000
 ROWS_PER_MESSAGE = 500
 
 
@@ -60,6 +63,12 @@ class RowsHandoff:
             except BufferError:
                 # The local queue is full: wait for deliveries to make room.
                 self._producer.poll(0.1)
+            except KafkaException as exc:
+                # Messages are bounded before they get here, so this is the client or the
+                # cluster failing (an unknown topic, a closed producer): stop loudly.
+                raise HandoffError(
+                    f"Kafka refused a hand-off message: {exc}", topic=topic, bytes=len(value)
+                ) from exc
 
     def send_rows(self, table: str, rows: Sequence[dict[str, Any]]) -> None:
         """Queues ``rows`` of ``table`` as one or more JSON-array messages."""

@@ -19,7 +19,9 @@ from pulse.topics.errors import DeclarationError
 DEFAULT_PATH = Path(__file__).with_name("topics.toml")
 
 _NAME = re.compile(r"^[A-Za-z0-9._-]+$")
-_TOPIC_KEYS = {"name", "partitions", "replication", "config", "event_types", "key_fields"}
+_TOPIC_KEYS = {
+    "name", "partitions", "replication", "config", "event_types", "key_fields", "dead_letter"
+}  # fmt: skip
 _DEAD_LETTER_KEYS = {"suffix", "config"}
 
 
@@ -34,8 +36,10 @@ class TopicSpec:
     config: Mapping[str, str] = field(default_factory=dict)
     event_types: tuple[str, ...] = ()
     key_fields: tuple[str, ...] = ()
-    # The short name of the domain topic this one is the dead-letter twin of.
+    # The short name of the topic this one is the dead-letter twin of.
     dead_letter_of: str | None = None
+    # Whether it has a dead-letter twin: every domain topic does, others when declared so.
+    has_dead_letter: bool = False
 
     @property
     def is_domain(self) -> bool:
@@ -60,9 +64,9 @@ class Declarations:
         return tuple(spec for spec in self.topics if spec.is_domain)
 
     def dead_letter_name(self, name: str) -> str:
-        """The short name of a domain topic's dead-letter twin."""
-        if not self.get(name).is_domain:
-            raise DeclarationError(f"{name!r} is not a domain topic", field="name", value=name)
+        """The short name of a topic's dead-letter twin."""
+        if not self.get(name).has_dead_letter:
+            raise DeclarationError(f"{name!r} has no dead-letter twin", field="name", value=name)
         return name + self.dead_letter_suffix
 
 
@@ -99,7 +103,7 @@ def parse(text: str, source: str = "topics.toml") -> Declarations:
     topics: list[TopicSpec] = []
     for spec in declared:
         topics.append(spec)
-        if spec.is_domain:
+        if spec.has_dead_letter:
             twin = TopicSpec(
                 name=spec.name + suffix,
                 partitions=spec.partitions,
@@ -133,8 +137,15 @@ def _topic(raw: Any, where: str) -> TopicSpec:
         raise DeclarationError(
             f"{where}: key_fields without event_types route nothing", field=f"{where}.event_types"
         )
+    dead_letter = table.get("dead_letter", bool(event_types))
+    if not isinstance(dead_letter, bool) or (event_types and not dead_letter):
+        raise DeclarationError(
+            f"{where}.dead_letter must be true or false (true for a domain topic)",
+            field=f"{where}.dead_letter",
+        )
     return TopicSpec(
         name=name,
+        has_dead_letter=dead_letter,
         partitions=_positive(table.get("partitions"), f"{where}.partitions"),
         replication=_positive(table.get("replication"), f"{where}.replication"),
         config=_config(table.get("config", {}), f"{where}.config"),

@@ -17,10 +17,24 @@ event_types = ["a.happened"]
 
 
 def test_packaged_declarations_hold_the_architecture_topics() -> None:
-    """The packaged file declares the four domain topics, their twins, tenants and rows."""
+    """The packaged file declares the four domain topics, tenants and rows, and the twins."""
     names = {spec.name for spec in default_declarations().topics}
     domains = {"events.conversations", "events.outreach", "events.web", "events.contacts"}
-    assert names == domains | {d + ".dlq" for d in domains} | {"tenants", "rows"}
+    twins = {d + ".dlq" for d in {*domains, "rows"}}
+    assert names == domains | twins | {"tenants", "rows"}
+
+
+def test_a_topic_other_than_a_domain_topic_gets_a_twin_only_when_declared() -> None:
+    """``dead_letter = true`` gives a twin; a domain topic cannot do without one."""
+    with_twin = parse(MINIMAL + '[[topic]]\nname = "out"\ndead_letter = true\n')
+    assert with_twin.get("out.dlq").dead_letter_of == "out"
+    assert {s.name for s in parse(MINIMAL + '[[topic]]\nname = "out"\n').topics} == {
+        "events.a",
+        "events.a.dlq",
+        "out",
+    }
+    with pytest.raises(DeclarationError, match="dead_letter"):
+        parse(MINIMAL.replace('name = "events.a"', 'name = "events.a"\ndead_letter = false'))
 
 
 def test_dead_letter_twins_keep_longer_and_follow_their_source() -> None:
@@ -104,4 +118,4 @@ def test_undeclared_topic_lookup_fails() -> None:
     with pytest.raises(DeclarationError):
         default_declarations().get("events.nope")
     with pytest.raises(DeclarationError):
-        default_declarations().dead_letter_name("rows")
+        default_declarations().dead_letter_name("tenants")
