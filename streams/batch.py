@@ -24,7 +24,6 @@ from pulse.streams.processors import Accepted, process_batch
 from pulse.streams.source import SourceRecord
 from pulse.streams.state import PartitionState
 
-
 # A raw row is the event plus its source coordinates (well under this); JSON writes a byte of a
 # string as at most six (a \u00XX escape), so only a message past a sixth of the limit can make
 # a row too big to hand off, and only those are measured.

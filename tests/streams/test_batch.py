@@ -7,7 +7,7 @@ import hashlib
 import uuid
 from typing import Any
 
-from pulse.avro.codec import EventEncoder, EventDecoder
+from pulse.avro.codec import EventDecoder, EventEncoder
 from pulse.avro.instants import InstantBounds
 from pulse.avro.schemas import SchemaCatalog
 from pulse.settings import ContractSettings, StreamSettings
