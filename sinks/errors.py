@@ -1,11 +1,13 @@
 """The sink family's errors: one root, :class:`SinkError`, and small subclasses.
 
 Bad input (a hand-off message or row the sink cannot store) and broken infrastructure (ClickHouse
-or Kafka failing) are different families below the root, because the runner skips the first and
-stops loudly on the second.
+or Kafka failing) are different families below the root, because the runner dead-letters the
+first and stops loudly on the second.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from pulse.errors import PulseError
 
@@ -17,9 +19,14 @@ class SinkError(PulseError):
 
 
 class BadRowError(SinkError):
-    """A row does not fit its table (missing column, wrong type, out of range)."""
+    """A row does not fit its table (missing column, wrong type, out of range); ``value`` is the
+    row as it came, kept for its dead letter."""
 
     code = "bad_row"
+
+    def __init__(self, message: str, *, value: Any = None, **fields: Any) -> None:
+        super().__init__(message, **fields)
+        self.value = value
 
 
 class UnknownTableError(BadRowError):

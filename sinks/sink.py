@@ -11,8 +11,9 @@ A crash before 3 replays the batch into rows that collapse; a crash between 3 an
 assignment, where the sink seeks to the offset after the one ``sink_offsets`` holds: ClickHouse is
 the source of truth, as in ClickHouse's Kafka Connect sink.
 
-Bad hand-off messages (not JSON, unknown table) and bad rows are logged with topic, partition and
-offset, counted in :class:`SinkStats`, and skipped. ClickHouse and Kafka failures raise.
+Bad hand-off messages (not JSON, unknown table) and bad rows are dead letters
+(:mod:`pulse.sinks.refusals`), flushed before step 3, and counted in :class:`SinkStats`; nothing
+is skipped silently. ClickHouse and Kafka failures raise.
 """
 
 from __future__ import annotations
@@ -33,7 +34,10 @@ from pulse.sinks.errors import BadMessageError, KafkaError, UnknownTableError
 from pulse.sinks.handoff import decode
 from pulse.sinks.offsets import SinkOffsets
 from pulse.sinks.realtime import RealtimeCache
+from pulse.sinks.refusals import message_letter, row_letters
 from pulse.sinks.writer import Block, RowsWriter
+from pulse.streams.deadletter import DeadLetter, send_dead_letters
+from pulse.streams.handoff import RowsHandoff
 
 log = structlog.get_logger(__name__)
 
@@ -78,6 +82,10 @@ class SinkRunner:
         self._offsets = SinkOffsets(clickhouse)
         self._realtime = realtime
         self._clock = clock
+        self._kafka_settings = settings.kafka
+        # Made on the first refusal: most sinks never need a producer.
+        self._letters: RowsHandoff | None = None
+        self._letters_pending = False
         self._batch = _Batch()
         self._assigned_at: float | None = None
         self._log = log.bind(topic=self.topic, group_id=self.group_id)
@@ -90,7 +98,7 @@ class SinkRunner:
                 self._step(consumer)
             self._flush(consumer)
         finally:
-            consumer.close()
+            self._close(consumer)
 
     def run_until_idle(self, idle_seconds: float, max_seconds: float = 120.0) -> SinkStats:
         """Consume until no message came for ``idle_seconds`` since partitions were assigned
@@ -108,8 +116,14 @@ class SinkRunner:
                     break
             self._flush(consumer)
         finally:
-            consumer.close()
+            self._close(consumer)
         return self.stats
+
+    def _close(self, consumer: Consumer) -> None:
+        consumer.close()
+        if self._letters is not None:
+            self._letters.close()
+            self._letters = None
 
     def _open(self) -> Consumer:
         consumer = Consumer(
@@ -193,17 +207,23 @@ class SinkRunner:
             block = decode(message.key(), message.value())
         except (BadMessageError, UnknownTableError) as exc:
             self.stats.bad_messages += 1
-            self._log.error("bad hand-off message skipped", **where, **exc.as_dict())
+            self._refuse([message_letter(message, exc)])
             return
-        for bad in block.bad_rows:
-            self.stats.bad_rows += 1
-            self._log.error("bad row skipped", **where, **bad.as_dict())
-        block.bad_rows = []
+        if block.bad_rows:
+            self.stats.bad_rows += len(block.bad_rows)
+            self._refuse(row_letters(message, block.bad_rows))
+            block.bad_rows = []
         if block.table in batch.tables:
             batch.tables[block.table].extend(block)
         else:
             batch.tables[block.table] = block
         batch.rows += block.rows
+
+    def _refuse(self, letters: list[DeadLetter]) -> None:
+        if self._letters is None:
+            self._letters = RowsHandoff(self._kafka_settings, self.topic)
+        send_dead_letters(self._letters, letters)
+        self._letters_pending = True
 
     def _kafka_error(self, error: ConfluentError) -> None:
         if error.code() == ConfluentError._PARTITION_EOF:
@@ -224,6 +244,9 @@ class SinkRunner:
             self._writer.write_block(block)
         inserted = time.monotonic()
         self._cache(batch.tables.get("messaging_counters"))
+        if self._letters is not None and self._letters_pending:
+            self._letters.flush()
+            self._letters_pending = False
         self._offsets.save(self.group_id, batch.last, int(self._clock() * 1000))
         commits = [TopicPartition(t, p, offset + 1) for (t, p), offset in batch.last.items()]
         try:

@@ -141,7 +141,9 @@ def _checked_column(column: Column, values: list[Any]) -> list[Any] | None:
 def prepare_row(table: str, cols: Sequence[Column], row: Any, index: int = 0) -> Row:
     """One contract row as column values (extra keys are ignored, as the contract allows)."""
     if not isinstance(row, Mapping):
-        raise BadRowError(f"row {index} of {table} is not an object", table=table, row=index)
+        raise BadRowError(
+            f"row {index} of {table} is not an object", value=row, table=table, row=index
+        )
     out: Row = {}
     for column in cols:
         value = row.get(column.name)
@@ -149,6 +151,7 @@ def prepare_row(table: str, cols: Sequence[Column], row: Any, index: int = 0) ->
             if column.required:
                 raise BadRowError(
                     f"row {index} of {table} lacks {column.name}",
+                    value=row,
                     table=table,
                     row=index,
                     column=column.name,
@@ -157,6 +160,7 @@ def prepare_row(table: str, cols: Sequence[Column], row: Any, index: int = 0) ->
         if not _fits(column, value):
             raise BadRowError(
                 f"row {index} of {table}: {column.name}={value!r:.80} is not a {column.kind}",
+                value=row,
                 table=table,
                 row=index,
                 column=column.name,

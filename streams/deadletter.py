@@ -55,6 +55,8 @@ class DeadLetter:
     field: str
     reason: str
     tenant_id: str = ""
+    # Which row of a hand-off message the sink refused (0 for a whole message or an event).
+    source_row: int = 0
 
     @property
     def topic(self) -> str:
@@ -78,6 +80,7 @@ class DeadLetter:
             ("pulse.source.topic", self.source.topic.encode()),
             ("pulse.source.partition", str(self.source.partition).encode()),
             ("pulse.source.offset", str(self.source.offset).encode()),
+            ("pulse.source.row", str(self.source_row).encode()),
             ("pulse.tenant_id", clip(self.tenant_id).encode()),
             ("pulse.failed_at", str(self.source.timestamp_ms).encode()),
             ("pulse.payload.bytes", str(len(self.value)).encode()),
@@ -90,6 +93,7 @@ class DeadLetter:
             "source_topic": self.source.topic,
             "source_partition": self.source.partition,
             "source_offset": self.source.offset,
+            "source_row": self.source_row,
             "tenant_id": clip(self.tenant_id),
             "code": self.code,
             "field": clip(self.field),

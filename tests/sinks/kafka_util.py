@@ -13,11 +13,40 @@ from pulse.settings import Settings
 
 
 def create_rows_topic(settings: Settings, partitions: int = 3) -> str:
+    """The hand-off topic and its dead-letter twin."""
     topic = settings.topic("rows")
     admin = AdminClient({"bootstrap.servers": settings.kafka.bootstrap_servers})
-    futures = admin.create_topics([NewTopic(topic, partitions, 1)], operation_timeout=10)
-    futures[topic].result(timeout=30)
+    names = [topic, topic + ".dlq"]
+    futures = admin.create_topics(
+        [NewTopic(name, partitions, 1) for name in names], operation_timeout=10
+    )
+    for name in names:
+        futures[name].result(timeout=30)
     return topic
+
+
+def read_topic(settings: Settings, topic: str, timeout: float = 10.0) -> list[Any]:
+    """Every message of ``topic`` from the start (until none came for a second)."""
+    consumer = Consumer(
+        {
+            "bootstrap.servers": settings.kafka.bootstrap_servers,
+            "group.id": f"read-{topic}",
+            "auto.offset.reset": "earliest",
+            "enable.auto.commit": False,
+        }
+    )
+    consumer.subscribe([topic])
+    messages: list[Any] = []
+    try:
+        idle = 0.0
+        while idle < timeout:
+            batch = consumer.consume(100, timeout=1.0)
+            good = [m for m in batch if m.error() is None]
+            messages += good
+            idle = idle + 1.0 if not good else (timeout - 1.0 if messages else 0.0)
+    finally:
+        consumer.close()
+    return messages
 
 
 def produce(

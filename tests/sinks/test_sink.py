@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import threading
 from dataclasses import replace
 
@@ -13,7 +14,7 @@ from pulse.sinks.errors import ClickHouseError
 from pulse.sinks.offsets import SinkOffsets
 from pulse.sinks.realtime import RealtimeCache
 from pulse.sinks.sink import SinkRunner
-from tests.sinks.kafka_util import committed, create_rows_topic, produce
+from tests.sinks.kafka_util import committed, create_rows_topic, produce, read_topic
 from tests.sinks.rows import T0, counter, event, frt
 
 pytestmark = [pytest.mark.kafka, pytest.mark.clickhouse]
@@ -93,10 +94,11 @@ def test_replaying_stored_messages_changes_nothing(
     assert migrated.query("SELECT sent FROM messaging_counters FINAL") == [{"sent": 2}]
 
 
-def test_bad_messages_are_skipped_and_counted(
+def test_bad_messages_are_dead_letters_and_counted(
     settings: Settings, kafka: str, migrated: ClickHouse
 ) -> None:
-    """Invalid JSON, an unknown table, a non-array and a bad row are skipped; good rows land."""
+    """Invalid JSON, an unknown table, a non-array and a bad row become dead letters (table and
+    topic) with their reason; good rows land."""
     create_rows_topic(settings)
     produce(
         settings,
@@ -109,9 +111,31 @@ def test_bad_messages_are_skipped_and_counted(
         partition=0,
     )
     stats = SinkRunner(settings, migrated).run_until_idle(IDLE)
-    assert (stats.messages, stats.bad_messages, stats.bad_rows, stats.rows) == (4, 3, 1, 1)
+    # The four letters' rows come back through the hand-off topic and are stored too.
+    assert (stats.messages, stats.bad_messages, stats.bad_rows, stats.rows) == (8, 3, 1, 5)
     assert counts(migrated)["events_raw"] == 1
-    assert SinkOffsets(migrated).load(settings.sink.group_id, settings.topic("rows")) == {0: 3}
+    letters = migrated.query(
+        "SELECT source_offset, source_row, code, field, reason, payload_b64 FROM dead_letters"
+        " FINAL ORDER BY source_offset"
+    )
+    assert [(r["source_offset"], r["code"]) for r in letters] == [
+        (0, "bad_message"),
+        (1, "unknown_table"),
+        (2, "bad_message"),
+        (3, "bad_row"),
+    ]
+    assert letters[3]["source_row"] == 1 and letters[3]["field"] == "occurred_at"
+    assert all(r["reason"] for r in letters)
+    assert b'"bad"' in base64.b64decode(letters[3]["payload_b64"])
+    dlq = read_topic(settings, settings.topic("rows") + ".dlq", timeout=3.0)
+    assert sorted(dict(m.headers())["pulse.error.code"] for m in dlq) == [
+        b"bad_message",
+        b"bad_message",
+        b"bad_row",
+        b"unknown_table",
+    ]
+    # Its letters' rows came back through the hand-off topic, maybe after the four messages.
+    assert SinkOffsets(migrated).load(settings.sink.group_id, settings.topic("rows"))[0] >= 3
 
 
 def test_run_stops_when_asked_and_stores_what_is_pending(
