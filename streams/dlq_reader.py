@@ -24,6 +24,8 @@ from pulse.topics.declarations import Declarations
 
 TIMEOUT_SECONDS = 10.0
 CONSUME_BATCH = 500
+# consume() returns when a batch is full or this has passed: only a partition's tail waits it.
+CONSUME_WAIT_SECONDS = 0.2
 
 
 def dlq_topics(settings: Settings, declarations: Declarations, topic: str | None) -> list[str]:
@@ -79,7 +81,7 @@ class DeadLetterScan:
 
     def __iter__(self) -> Iterator[Letter]:
         while self._ends:
-            for message in self._consumer.consume(CONSUME_BATCH, timeout=1.0):
+            for message in self._consumer.consume(CONSUME_BATCH, timeout=CONSUME_WAIT_SECONDS):
                 letter = self._take(message)
                 if letter is not None:
                     yield letter
