@@ -120,7 +120,11 @@ def fetch_letter(settings: Settings, letter_id: LetterId, suffix: str) -> Letter
         )
     consumer = _consumer(settings)
     try:
-        partitions = _partitions(consumer, letter_id.topic) or ()
+        partitions = _partitions(consumer, letter_id.topic)
+        if partitions is None:
+            raise BadLetterIdError(
+                f"{letter_id.topic} does not exist on the cluster", letter_id=str(letter_id)
+            )
         if letter_id.partition not in partitions:
             raise BadLetterIdError(
                 f"{letter_id.topic} has no partition {letter_id.partition}",

@@ -148,12 +148,12 @@ def test_show_prints_headers_and_the_decoded_event(
     assert '"event_id": "e-late"' in text
 
 
-@pytest.mark.parametrize("suffix", [":0:99", ":7:0"])
+@pytest.mark.parametrize("name", ["events.web.dlq:0:99", "events.web.dlq:7:0", "nope.dlq:0:0"])
 def test_show_of_an_id_that_holds_no_letter_is_a_structured_error(
-    letters: Settings, suffix: str
+    letters: Settings, name: str
 ) -> None:
-    """An offset past the end or a partition the topic lacks raises BadLetterIdError."""
-    letter_id = letters.topic("events.web.dlq") + suffix
+    """An offset past the end, a partition or a topic that is not there: BadLetterIdError."""
+    letter_id = letters.topic(name)
     with pytest.raises(BadLetterIdError) as caught:
         dlq(letters, "show", letter_id)
     assert caught.value.fields["letter_id"] == letter_id
