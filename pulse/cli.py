@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sink": ("pulse.sinks.sink_cli", "run the ClickHouse/Redis sink alone (ClickHouse server)"),
     "api": ("pulse.graphql.api_cli", "run the GraphQL API alone (ClickHouse server)"),
     "serve": ("pulse.graphql.serve_cli", "run sink + GraphQL in one process (owns chdb)"),
+    "dlq": ("pulse.streams.dlq_cli", "list, show or replay dead letters"),
     "token": ("pulse.graphql.token_cli", "mint a bearer token for a tenant"),
     "demo-events": ("pulse.demo_cli", "write a JSONL file of synthetic events"),
 }
