@@ -46,7 +46,8 @@ def message_letter(message: Message, error: SinkError) -> DeadLetter:
 
 
 def row_letters(message: Message, errors: list[BadRowError]) -> list[DeadLetter]:
-    """One letter per refused row of a readable hand-off message, the row as JSON."""
+    """One letter per refused row of a readable hand-off message, holding the row as a
+    one-row hand-off message."""
     source = source_of(message)
     return [
         DeadLetter(
@@ -64,8 +65,9 @@ def row_letters(message: Message, errors: list[BadRowError]) -> list[DeadLetter]
 
 
 def _json(row: Any) -> bytes:
-    # The row came out of a JSON array, so it goes back into JSON.
-    return orjson.dumps(row)
+    # A hand-off message of its own (a one-row array), so `pulse dlq replay` can send it back
+    # to the hand-off topic once the sink takes it. It came out of JSON, so it goes back in.
+    return orjson.dumps([row])
 
 
 def _tenant(row: Any) -> str:

@@ -202,7 +202,6 @@ class SinkRunner:
             batch.started = time.monotonic()
         batch.last[(topic, partition)] = offset
         self.stats.messages += 1
-        where = {"topic": topic, "partition": partition, "offset": offset}
         try:
             block = decode(message.key(), message.value())
         except (BadMessageError, UnknownTableError) as exc:

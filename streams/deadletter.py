@@ -18,6 +18,7 @@ from typing import Any
 import structlog
 from opentelemetry import metrics
 
+from pulse.streams import dlq_letters as h
 from pulse.streams.handoff import Headers, RowsHandoff
 from pulse.streams.source import SourceRecord
 
@@ -74,18 +75,18 @@ class DeadLetter:
 
     def headers(self) -> Headers:
         return [
-            ("pulse.error.code", self.code.encode()),
-            ("pulse.error.field", clip(self.field).encode()),
-            ("pulse.error.reason", clip(self.reason).encode()),
-            ("pulse.source.topic", self.source.topic.encode()),
-            ("pulse.source.partition", str(self.source.partition).encode()),
-            ("pulse.source.offset", str(self.source.offset).encode()),
-            ("pulse.source.row", str(self.source_row).encode()),
-            ("pulse.tenant_id", clip(self.tenant_id).encode()),
-            ("pulse.failed_at", str(self.source.timestamp_ms).encode()),
-            ("pulse.payload.bytes", str(len(self.value)).encode()),
-            ("pulse.payload.sha256", hashlib.sha256(self.value).hexdigest().encode()),
-            ("pulse.payload.truncated", b"true" if self.truncated else b"false"),
+            (h.CODE, self.code.encode()),
+            (h.FIELD, clip(self.field).encode()),
+            (h.REASON, clip(self.reason).encode()),
+            (h.SOURCE_TOPIC, self.source.topic.encode()),
+            (h.SOURCE_PARTITION, str(self.source.partition).encode()),
+            (h.SOURCE_OFFSET, str(self.source.offset).encode()),
+            (h.SOURCE_ROW, str(self.source_row).encode()),
+            (h.TENANT_ID, clip(self.tenant_id).encode()),
+            (h.FAILED_AT, str(self.source.timestamp_ms).encode()),
+            (h.PAYLOAD_BYTES, str(len(self.value)).encode()),
+            (h.PAYLOAD_SHA256, hashlib.sha256(self.value).hexdigest().encode()),
+            (h.PAYLOAD_TRUNCATED, b"true" if self.truncated else b"false"),
         ]
 
     def row(self) -> dict[str, Any]:

@@ -24,6 +24,8 @@ REASON = "pulse.error.reason"
 SOURCE_TOPIC = "pulse.source.topic"
 SOURCE_PARTITION = "pulse.source.partition"
 SOURCE_OFFSET = "pulse.source.offset"
+# Which row of a hand-off message the sink refused (0 otherwise).
+SOURCE_ROW = "pulse.source.row"
 TENANT_ID = "pulse.tenant_id"
 FAILED_AT = "pulse.failed_at"
 PAYLOAD_BYTES = "pulse.payload.bytes"

@@ -41,7 +41,7 @@ def dlq_topics(settings: Settings, declarations: Declarations, topic: str | None
         if short in (source, twin):
             return [settings.topic(twin)]
     raise UnknownTopicError(
-        f"{topic!r} is neither a domain topic nor a dead-letter topic",
+        f"{topic!r} is no topic with a dead-letter twin, nor a twin",
         topic=topic,
         known=", ".join(sorted(twins)),
     )

@@ -39,6 +39,11 @@ EVENT = {
 }
 
 
+OLD_HEADERS = {f"pulse.error.{n}" for n in ("code", "field", "reason")} | {
+    f"pulse.source.{n}" for n in ("topic", "partition", "offset")
+}
+
+
 def newer(tenant: str, failed_at: int, value: bytes, **extra: str) -> list[tuple[str, bytes]]:
     """The headers the lead adds to every letter (absent from letters written before)."""
     found = {"pulse.tenant_id": tenant, "pulse.failed_at": str(failed_at), **extra}
@@ -56,7 +61,7 @@ def letters(settings: Settings, kafka: str) -> Settings:
     conversations, web = settings.topic("events.conversations"), settings.topic("events.web")
     late = EventEncoder(SchemaCatalog()).encode(EVENT)
     out = RowsHandoff(settings.kafka, settings.topic("rows"))
-    sent: list[tuple[DeadLetter, list[tuple[str, bytes]]]] = [
+    sent: list[tuple[DeadLetter, list[tuple[str, bytes]] | None]] = [
         (
             DeadLetter(SourceRecord(conversations, 0, 10, T1), b"acme:m1", late, "too_late",
                        "occurred_at", "older than the late horizon", "acme"),
@@ -71,7 +76,7 @@ def letters(settings: Settings, kafka: str) -> Settings:
         (
             DeadLetter(SourceRecord(web, 0, 5, T1), b"beta:v1", b"\x07web", "contract_error",
                        "url", "must not be empty"),
-            [],
+            None,
         ),
         (
             DeadLetter(SourceRecord(web, 0, 6, T2), b"acme:v2", b"\xc3\x01prefix", "too_big", "",
@@ -80,7 +85,11 @@ def letters(settings: Settings, kafka: str) -> Settings:
         ),
     ]  # fmt: skip
     for letter, extra in sent:
-        out.send_raw(letter.topic, letter.key, letter.value, letter.headers() + extra)
+        if extra is None:
+            headers = [(k, v) for k, v in letter.headers() if k in OLD_HEADERS]
+        else:
+            headers = letter.headers() + extra  # type: ignore[operator]
+        out.send_raw(letter.topic, letter.key, letter.value, headers)
     out.flush()
     out.close()
     return settings
