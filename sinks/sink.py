@@ -27,6 +27,15 @@ import structlog
 from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
 from confluent_kafka import KafkaError as ConfluentError
 
+from pulse.lag import position_lag
+from pulse.metrics import (
+    MESSAGES_REJECTED,
+    ROWS_REJECTED,
+    ROWS_STORED,
+    SINK_FLUSH_SECONDS,
+    forget_lag,
+    set_lag,
+)
 from pulse.settings import Settings
 from pulse.sinks.clickhouse import ClickHouse
 from pulse.sinks.errors import BadMessageError, KafkaError, UnknownTableError
@@ -38,6 +47,8 @@ from pulse.sinks.writer import Block, RowsWriter
 log = structlog.get_logger(__name__)
 
 MESSAGES_PER_CONSUME = 500
+# Positions and cached watermarks cost no request; once a second keeps the gauge fresh when idle.
+LAG_INTERVAL_SECONDS = 1.0
 
 
 @dataclass
@@ -80,6 +91,7 @@ class SinkRunner:
         self._clock = clock
         self._batch = _Batch()
         self._assigned_at: float | None = None
+        self._lag_at = 0.0
         self._log = log.bind(topic=self.topic, group_id=self.group_id)
 
     def run(self, stop: threading.Event) -> None:
@@ -146,11 +158,13 @@ class SinkRunner:
 
     def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         self._flush(consumer)
+        forget_lag(self.group_id, ((tp.topic, tp.partition) for tp in partitions))
         self._log.info("partitions revoked", partitions=[tp.partition for tp in partitions])
 
     def _on_lost(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         # Another member owns them now: its replay re-inserts these rows, which collapse.
         self._batch = _Batch()
+        forget_lag(self.group_id, ((tp.topic, tp.partition) for tp in partitions))
         self._log.warning("partitions lost", partitions=[tp.partition for tp in partitions])
 
     def _step(self, consumer: Consumer) -> bool:
@@ -173,6 +187,9 @@ class SinkRunner:
         )
         if due:
             self._flush(consumer)
+        if time.monotonic() - self._lag_at >= LAG_INTERVAL_SECONDS:
+            set_lag(self.group_id, position_lag(consumer))
+            self._lag_at = time.monotonic()
         return bool(messages)
 
     def _add(self, message: Message) -> None:
@@ -193,10 +210,12 @@ class SinkRunner:
             block = decode(message.key(), message.value())
         except (BadMessageError, UnknownTableError) as exc:
             self.stats.bad_messages += 1
+            MESSAGES_REJECTED.labels(exc.code).inc()
             self._log.error("bad hand-off message skipped", **where, **exc.as_dict())
             return
         for bad in block.bad_rows:
             self.stats.bad_rows += 1
+            ROWS_REJECTED.labels(block.table, bad.code).inc()
             self._log.error("bad row skipped", **where, **bad.as_dict())
         block.bad_rows = []
         if block.table in batch.tables:
@@ -232,6 +251,9 @@ class SinkRunner:
             raise KafkaError(f"committing offsets failed: {exc}", topic=self.topic) from exc
         self.stats.rows += batch.rows
         self.stats.batches += 1
+        SINK_FLUSH_SECONDS.observe(time.monotonic() - started)
+        for name, block in batch.tables.items():
+            ROWS_STORED.labels(name).inc(block.rows)
         self._log.debug(
             "batch stored",
             rows=batch.rows,
