@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("pulse.graphql.serve_cli", "run sink + GraphQL in one process (owns chdb)"),
     "token": ("pulse.graphql.token_cli", "mint a bearer token for a tenant"),
     "demo-events": ("pulse.demo_cli", "write a JSONL file of synthetic events"),
+    "lag": ("pulse.lag_cli", "print, or wait out, the worker's and the sink's consumer lag"),
 }
 
 
