@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "dlq": ("pulse.streams.dlq_cli", "list, show or replay dead letters"),
     "token": ("pulse.graphql.token_cli", "mint a bearer token for a tenant"),
     "demo-events": ("pulse.demo_cli", "write a JSONL file of synthetic events"),
+    "lag": ("pulse.lag_cli", "print, or wait out, the worker's and the sink's consumer lag"),
 }
 
 

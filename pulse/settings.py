@@ -86,6 +86,9 @@ class SinkSettings:
     group_id: str = "pulse-sink"
     batch_rows: int = 20000
     batch_seconds: float = 0.5
+    # `pulse sink` alone serves /metrics here (`pulse serve` serves them on the API's port).
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = 9464
 
 
 @dataclass(frozen=True)

@@ -38,18 +38,24 @@ done
 
 $pulse demo-events "$demo/events.jsonl" --days 7
 $pulse produce "$demo/events.jsonl" || true   # the demo file has no bad lines; keep going anyway
-echo "waiting for the worker to catch up…"
-sleep 20
+echo "waiting for the worker, then the sink, to catch up (pulse lag --wait)…"
+$pulse lag --wait --timeout 300 || {
+  echo "the pipeline did not catch up in 300 s; see $demo/worker.log and $demo/serve.log" >&2
+  exit 1
+}
 
 token=$($pulse token acme)
 query='{"query":"{ messagingMetrics(from: \"2020-01-01T00:00:00Z\", to: \"2100-01-01T00:00:00Z\", granularity: DAY) { buckets { start end sent delivered read deliveryRate readRate firstResponse { conversations frtAvgSeconds frtP50Seconds frtP90Seconds } } } }"}'
 echo
 echo "GraphQL: http://127.0.0.1:8000/graphql   health: http://127.0.0.1:8000/health"
+echo "metrics: http://127.0.0.1:8000/metrics (sink + API)   http://127.0.0.1:6066/metrics (worker)"
 echo "logs:    $demo/worker.log  $demo/serve.log"
 echo "token for tenant acme (America/New_York):"
 echo "  $token"
 echo "daily messaging metrics of acme:"
-curl -s http://127.0.0.1:8000/graphql -H "Authorization: Bearer $token" \
-  -H 'Content-Type: application/json' -d "$query" | .venv/bin/python -m json.tool | head -60
+# Saved, then printed whole: cutting a pipe short (`| head`) fails the script under pipefail.
+curl -fsS http://127.0.0.1:8000/graphql -H "Authorization: Bearer $token" \
+  -H 'Content-Type: application/json' -d "$query" -o "$demo/acme-daily.json"
+.venv/bin/python -m json.tool "$demo/acme-daily.json"
 echo
 echo "stop with: make demo-stop"

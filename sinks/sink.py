@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -28,6 +29,15 @@ import structlog
 from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
 from confluent_kafka import KafkaError as ConfluentError
 
+from pulse.lag import position_lag
+from pulse.metrics import (
+    MESSAGES_REJECTED,
+    ROWS_REJECTED,
+    ROWS_STORED,
+    SINK_FLUSH_SECONDS,
+    forget_lag,
+    set_lag,
+)
 from pulse.settings import Settings
 from pulse.sinks.clickhouse import ClickHouse
 from pulse.sinks.errors import BadMessageError, KafkaError, UnknownTableError
@@ -42,6 +52,8 @@ from pulse.streams.handoff import RowsHandoff
 log = structlog.get_logger(__name__)
 
 MESSAGES_PER_CONSUME = 500
+# Positions and cached watermarks cost no request; once a second keeps the gauge fresh when idle.
+LAG_INTERVAL_SECONDS = 1.0
 
 
 @dataclass
@@ -88,6 +100,7 @@ class SinkRunner:
         self._letters_pending = False
         self._batch = _Batch()
         self._assigned_at: float | None = None
+        self._lag_at = 0.0
         self._log = log.bind(topic=self.topic, group_id=self.group_id)
 
     def run(self, stop: threading.Event) -> None:
@@ -160,11 +173,13 @@ class SinkRunner:
 
     def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         self._flush(consumer)
+        forget_lag(self.group_id, ((tp.topic, tp.partition) for tp in partitions))
         self._log.info("partitions revoked", partitions=[tp.partition for tp in partitions])
 
     def _on_lost(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         # Another member owns them now: its replay re-inserts these rows, which collapse.
         self._batch = _Batch()
+        forget_lag(self.group_id, ((tp.topic, tp.partition) for tp in partitions))
         self._log.warning("partitions lost", partitions=[tp.partition for tp in partitions])
 
     def _step(self, consumer: Consumer) -> bool:
@@ -187,6 +202,9 @@ class SinkRunner:
         )
         if due:
             self._flush(consumer)
+        if time.monotonic() - self._lag_at >= LAG_INTERVAL_SECONDS:
+            set_lag(self.group_id, position_lag(consumer))
+            self._lag_at = time.monotonic()
         return bool(messages)
 
     def _add(self, message: Message) -> None:
@@ -206,10 +224,13 @@ class SinkRunner:
             block = decode(message.key(), message.value())
         except (BadMessageError, UnknownTableError) as exc:
             self.stats.bad_messages += 1
+            MESSAGES_REJECTED.labels(exc.code).inc()
             self._refuse([message_letter(message, exc)])
             return
         if block.bad_rows:
             self.stats.bad_rows += len(block.bad_rows)
+            for code, count in Counter(bad.code for bad in block.bad_rows).items():
+                ROWS_REJECTED.labels(block.table, code).inc(count)
             self._refuse(row_letters(message, block.bad_rows))
             block.bad_rows = []
         if block.table in batch.tables:
@@ -254,6 +275,9 @@ class SinkRunner:
             raise KafkaError(f"committing offsets failed: {exc}", topic=self.topic) from exc
         self.stats.rows += batch.rows
         self.stats.batches += 1
+        SINK_FLUSH_SECONDS.observe(time.monotonic() - started)
+        for name, block in batch.tables.items():
+            ROWS_STORED.labels(name).inc(block.rows)
         self._log.debug(
             "batch stored",
             rows=batch.rows,

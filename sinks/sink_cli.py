@@ -14,6 +14,7 @@ from types import FrameType
 import structlog
 
 from pulse.gc_tuning import tune_for_batches
+from pulse.metrics import serve
 from pulse.settings import Settings
 from pulse.sinks.clickhouse import connect
 from pulse.sinks.migrator import Migrator
@@ -38,6 +39,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    metrics = serve(
+        settings.sink.metrics_host, settings.sink.metrics_port, "PULSE_SINK_METRICS_PORT"
+    )
     clickhouse = connect(settings.clickhouse)
     realtime = (
         None
@@ -55,4 +59,5 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         clickhouse.close()
         if realtime is not None:
             realtime.close()
+        metrics.shutdown()
     return 0

@@ -51,6 +51,8 @@ from pulse.streams.handoff import RowsHandoff
 from pulse.streams.offsets import ProcessedOffsets
 from pulse.streams.state import FaustPartitionTable, delete
 from pulse.streams.transport import BatchingApp, SourceBatch
+from pulse.streams.worker_metrics import install as install_metrics
+from pulse.streams.worker_metrics import observe_batch
 
 log = structlog.get_logger(__name__)
 
@@ -106,6 +108,7 @@ def create_app(
     decoder = EventDecoder(SchemaCatalog(), registry_client(settings.kafka.schema_registry_url))
     bounds = InstantBounds.from_settings(settings.contract)
     handler = BatchHandler(decoder, tz_of, settings.stream, bounds, out, index)
+    install_metrics(app, settings.stream.app_id)
 
     @app.agent(source, isolated_partitions=True)
     async def process(stream: Any) -> None:
@@ -131,6 +134,13 @@ def create_app(
                     await asyncio.wait_for(asyncio.gather(*sent), DURABLE_TIMEOUT_SECONDS)
                     await asyncio.to_thread(out.flush, DURABLE_TIMEOUT_SECONDS)
                     offsets.done(source_batch)
+                observe_batch(
+                    settings.stream.app_id,
+                    source_batch,
+                    summary,
+                    time.perf_counter() - started,
+                    app.monitor.tp_end_offsets,
+                )
             except BaseException as exc:  # noqa: BLE001 - bad messages never get here
                 _stop_loudly(exc)
             log.debug(

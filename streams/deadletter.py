@@ -12,20 +12,18 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from opentelemetry import metrics
 
+from pulse.metrics import DEAD_LETTERS
 from pulse.streams import dlq_letters as h
 from pulse.streams.handoff import Headers, RowsHandoff
 from pulse.streams.source import SourceRecord
 
 log = structlog.get_logger(__name__)
-_dead_letters = metrics.get_meter("pulse.streams").create_counter(
-    "pulse.dead_letters", description="messages sent to a dead-letter topic"
-)
 
 TOO_LATE = "too_late"
 TOO_LARGE = "too_large"
@@ -112,7 +110,6 @@ def send_dead_letters(handoff: RowsHandoff, letters: list[DeadLetter]) -> None:
         return
     for letter in letters:
         handoff.send_raw(letter.topic, letter.stored_key(), letter.stored_value(), letter.headers())
-        _dead_letters.add(1, {"topic": letter.source.topic, "code": letter.code})
         log.warning(
             "dead_letter",
             topic=letter.source.topic,
@@ -124,3 +121,5 @@ def send_dead_letters(handoff: RowsHandoff, letters: list[DeadLetter]) -> None:
             reason=clip(letter.reason),
         )
     handoff.send_rows("dead_letters", [letter.row() for letter in letters])
+    for (topic, code), count in Counter((x.source.topic, x.code) for x in letters).items():
+        DEAD_LETTERS.labels(topic, code).inc(count)

@@ -1,4 +1,5 @@
-"""The ASGI application: ``/graphql`` (POST, and GET for queries and GraphiQL) and ``/health``."""
+"""The ASGI application: ``/graphql`` (POST, and GET for queries and GraphiQL), ``/health`` and
+``/metrics`` (Prometheus; like ``/health``, without a token)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from pulse.graphql.health import Check, clickhouse_check, health_endpoint, redis
 from pulse.graphql.queries import Reader
 from pulse.graphql.realtime import RealtimeReader, RealtimeStore
 from pulse.graphql.schema import build_schema
+from pulse.metrics import exposition
 from pulse.settings import Settings
 
 
@@ -58,5 +60,11 @@ def create_app(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/health", health_endpoint(checks), methods=["GET"]),
+            Route("/metrics", metrics, methods=["GET"]),
         ]
     )
+
+
+async def metrics(_: Request) -> Response:
+    body, content_type = exposition()
+    return Response(body, media_type=content_type)

@@ -9,6 +9,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+import httpx
 import pytest
 
 from pulse.settings import ROOT, Settings
@@ -21,7 +22,8 @@ from tests.graphql.test_serve_cli import free_port, wait_for_health
 def test_pulse_api_answers_health_and_exits_0_on_sigterm(
     settings: Settings, kafka: str, redis_url: str, tmp_path: Path
 ) -> None:
-    """The API process reports every service up, then SIGTERM ends it with exit code 0."""
+    """The API process reports every service up, serves /metrics without a token, then SIGTERM
+    ends it with exit code 0."""
     port = free_port()
     settings = replace(settings, api=replace(settings.api, port=port))
     env = {
@@ -39,6 +41,10 @@ def test_pulse_api_answers_health_and_exits_0_on_sigterm(
     try:
         health = wait_for_health(f"http://127.0.0.1:{port}/health", process, log_path)
         assert health.status_code == 200, health.text
+        metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10)
+        assert metrics.status_code == 200
+        assert metrics.headers["content-type"].startswith("text/plain; version=")
+        assert "# TYPE pulse_sink_rows_stored_total counter" in metrics.text
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=30) == 0, log_path.read_text(errors="replace")
     finally:
