@@ -122,7 +122,7 @@ def _message(now_ms: int) -> st.SearchStrategy[bytes]:
 # --- bytes that are no event -------------------------------------------------------------------
 
 
-def garbage() -> st.SearchStrategy[bytes]:
+def garbage(now_ms: int) -> st.SearchStrategy[bytes]:
     """Random bytes (the empty value too), never starting with a known single-object header."""
     return st.binary(max_size=300).filter(lambda b: b[2:10] not in FINGERPRINTS)
 
@@ -208,19 +208,6 @@ def contract_breaches(draw: st.DrawFn, now_ms: int) -> bytes:
     return frame(version, event)
 
 
-def malformed(now_ms: int) -> st.SearchStrategy[bytes]:
-    """Every bad message the worker already refuses on its main branch today."""
-    return st.one_of(
-        garbage(),
-        truncated(now_ms),
-        trailing_bytes(now_ms),
-        wrong_fingerprint(now_ms),
-        wrong_schema_id(now_ms),
-        bad_magic(now_ms),
-        contract_breaches(now_ms),
-    )
-
-
 def bad_instants(now_ms: int) -> st.SearchStrategy[int]:
     """``occurred_at`` values out of bounds: micro/nano seconds, negative, before the floor,
     after now plus the skew (year 2350 among them), and the ends of the long range."""
@@ -293,7 +280,19 @@ def draw_many(strategy: st.SearchStrategy[T], count: int) -> list[T]:
     return out[:count]
 
 
-def cycle(strategies: list[Callable[[], st.SearchStrategy[T]]], count: int) -> list[T]:
-    """``count`` examples split evenly over ``strategies``, so no family crowds out another."""
-    share = -(-count // len(strategies))
-    return [value for make in strategies for value in draw_many(make(), share)][:count]
+MALFORMED: list[Callable[[int], st.SearchStrategy[bytes]]] = [
+    garbage,
+    truncated,
+    trailing_bytes,
+    wrong_fingerprint,
+    wrong_schema_id,
+    bad_magic,
+    contract_breaches,
+]
+
+
+def malformed_messages(now_ms: int, count: int) -> list[bytes]:
+    """``count`` bad messages split evenly over the families of :data:`MALFORMED`, so that no
+    family crowds out another."""
+    share = -(-count // len(MALFORMED))
+    return [value for family in MALFORMED for value in draw_many(family(now_ms), share)][:count]
