@@ -80,7 +80,7 @@ def publish_lines(
             continue
         try:
             obj = json.loads(line)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested too deeply
             summary.rejected += 1
             reject(f"line {number}: invalid JSON: {exc}")
             continue

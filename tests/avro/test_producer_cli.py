@@ -71,7 +71,8 @@ def test_every_line_is_either_published_or_reported(kinds: list[str]) -> None:
         + b"\n"
         for i, k in enumerate(kinds)
     ]
-    recorder, reports = Recorder(), []
+    recorder = Recorder()
+    reports: list[str] = []
     summary = produce_cli.publish_lines(lines, validate, recorder, reports.append)
     good_lines = [i for i, k in enumerate(kinds) if k == "good"]
     assert [e["conversation_id"] for e in recorder.events] == [f"c{i}" for i in good_lines]
@@ -182,3 +183,14 @@ def test_a_kafka_failure_other_than_size_stops_the_run() -> None:
     """Only an oversized event is a line error; a transport failure propagates."""
     with pytest.raises(KafkaException):
         produce_cli.publish_lines([json.dumps(good(0)).encode()], validate, BrokenKafka(), print)
+
+
+def test_json_nested_too_deeply_is_a_line_error() -> None:
+    """A line of 100k nested arrays is invalid JSON of its line, not a RecursionError (found
+    by tests/fuzz); the next line is still published."""
+    recorder = Recorder()
+    reports: list[str] = []
+    lines = [b"[" * 100_000, json.dumps(good(0)).encode()]
+    summary = produce_cli.publish_lines(lines, validate, recorder, reports.append)
+    assert (summary.sent, summary.rejected) == (1, 1)
+    assert reports[0].startswith("line 1: invalid JSON: maximum recursion depth")

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from pulse.avro.timestamps import format_iso_ms
 from tests.fuzz.strategies import (
     _BREAKABLE,
+    CORPUS,
     DAY_MS,
     EVENT_TYPES,
     FLOOR_MS,
@@ -27,7 +28,9 @@ from tests.fuzz.strategies import (
 _SCALARS = st.one_of(st.integers(), st.floats(), st.booleans(), st.text(max_size=8))
 _ANY_JSON = st.recursive(
     st.none() | _SCALARS,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3)
+    ),
     max_leaves=6,
 )
 
@@ -55,8 +58,10 @@ def _not_json() -> st.SearchStrategy[str]:
             return False
         return True
 
-    return st.text(max_size=60).map(lambda t: t.replace("\n", " ").replace("\r", " ")).filter(
-        lambda t: t.strip() != "" and not parses(t)
+    return (
+        st.text(max_size=60)
+        .map(lambda t: t.replace("\n", " ").replace("\r", " "))
+        .filter(lambda t: t.strip() != "" and not parses(t))
     )
 
 
@@ -74,29 +79,44 @@ def _wrong_type(field: dict[str, Any]) -> st.SearchStrategy[Any]:
     """JSON values that are not of ``field``'s type (null aside: it means absent)."""
     _, kind, _ = _field_kind(field)
     if kind in ("int",):
-        return st.floats(allow_nan=False).filter(lambda f: not f.is_integer()) | st.text(
-            max_size=5
-        ) | st.booleans() | st.lists(st.integers(), max_size=2)
+        return (
+            st.floats(allow_nan=False).filter(lambda f: not f.is_integer())
+            | st.text(max_size=5)
+            | st.booleans()
+            | st.lists(st.integers(), max_size=2)
+        )
     if kind == "boolean":
         return st.integers() | st.text(max_size=5) | st.just("true")
     if kind == "map":
-        return st.lists(st.text(max_size=3), max_size=2) | st.text(max_size=5) | st.dictionaries(
-            st.text(max_size=3), st.integers() | st.booleans(), min_size=1, max_size=2
+        return (
+            st.lists(st.text(max_size=3), max_size=2)
+            | st.text(max_size=5)
+            | st.dictionaries(
+                st.text(max_size=3), st.integers() | st.booleans(), min_size=1, max_size=2
+            )
         )
     if kind == "array":
-        return st.text(max_size=5) | st.dictionaries(st.text(max_size=3), st.text(), max_size=2) | st.lists(
-            st.integers(), min_size=1, max_size=2
+        return (
+            st.text(max_size=5)
+            | st.dictionaries(st.text(max_size=3), st.text(), max_size=2)
+            | st.lists(st.integers(), min_size=1, max_size=2)
         )
     # Strings, enums, UUIDs and instants are all JSON strings.
-    return st.integers() | st.floats(allow_nan=False) | st.booleans() | st.lists(
-        st.text(max_size=3), max_size=2
-    ) | st.dictionaries(st.text(max_size=3), st.text(max_size=3), max_size=2)
+    return (
+        st.integers()
+        | st.floats(allow_nan=False)
+        | st.booleans()
+        | st.lists(st.text(max_size=3), max_size=2)
+        | st.dictionaries(st.text(max_size=3), st.text(max_size=3), max_size=2)
+    )
 
 
 @st.composite
 def wrong_types(draw: st.DrawFn, now_ms: int) -> str:
     version, event = draw(st.sampled_from(_pool(now_ms)))
-    field = draw(st.sampled_from([f for f in version.raw["fields"] if f["name"] != "schema_version"]))
+    field = draw(
+        st.sampled_from([f for f in version.raw["fields"] if f["name"] != "schema_version"])
+    )
     out = as_json(event)
     out[field["name"]] = draw(_wrong_type(field))
     return _line(out)
@@ -205,3 +225,8 @@ def bad_lines(now_ms: int, count: int) -> list[str]:
     """``count`` bad lines split evenly over :data:`BAD_LINES`."""
     share = -(-count // len(BAD_LINES))
     return [line for family in BAD_LINES for line in draw_many(family(now_ms), share)][:count]
+
+
+def corpus_lines() -> list[str]:
+    """The hand-written bad lines of ``corpus/lines.jsonl``."""
+    return (CORPUS / "lines.jsonl").read_text(encoding="utf-8").splitlines()

@@ -158,7 +158,8 @@ class FuzzRun:
     def dlq_letters(self) -> list[Any]:
         """Every message of the four dead-letter topics."""
         return read_topics(
-            self.pipeline.settings, [self.pipeline.settings.topic(f"{t}.dlq") for t in DOMAIN_TOPICS]
+            self.pipeline.settings,
+            [self.pipeline.settings.topic(f"{t}.dlq") for t in DOMAIN_TOPICS],
         )
 
     def stored(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -181,9 +182,7 @@ class FuzzRun:
 
     def assert_good_data_unchanged(self, raw: list[dict[str, Any]]) -> None:
         """events_raw holds exactly the good events, at their own instants."""
-        want = {
-            (e["tenant_id"], e["event_id"]): _ms(e["occurred_at"]) for e in self.good
-        }
+        want = {(e["tenant_id"], e["event_id"]): _ms(e["occurred_at"]) for e in self.good}
         got = {(r["tenant_id"], r["event_id"]): int(r["at"]) for r in raw}
         assert len(raw) == len(got), "a raw event is stored twice"
         assert got == want

@@ -68,7 +68,9 @@ def ranges(secret: str) -> st.SearchStrategy[Request]:
     )
     bearer = f"Bearer {token(secret)}"
     return st.tuples(edges | _instants(), edges | _instants()).map(
-        lambda pair: Request(bearer, _body(QUERY, {**GOOD_VARIABLES, "from": pair[0], "to": pair[1]}))
+        lambda pair: Request(
+            bearer, _body(QUERY, {**GOOD_VARIABLES, "from": pair[0], "to": pair[1]})
+        )
     )
 
 
@@ -83,13 +85,19 @@ def unknown_enums(secret: str) -> st.SearchStrategy[Request]:
 def wrong_variable_types(secret: str) -> st.SearchStrategy[Request]:
     bearer = f"Bearer {token(secret)}"
     wrong = st.one_of(
-        st.integers(), st.floats(allow_nan=False), st.booleans(), st.lists(st.integers(), max_size=2),
-        st.dictionaries(st.text(max_size=3), st.integers(), max_size=2), st.none(),
+        st.integers(),
+        st.floats(allow_nan=False),
+        st.booleans(),
+        st.lists(st.integers(), max_size=2),
+        st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+        st.none(),
     )
     names = st.sampled_from(["from", "to", "granularity", "channel", "tenant"])
-    return st.tuples(names, wrong).filter(
-        lambda p: not (p[0] in ("channel", "tenant") and p[1] is None)
-    ).map(lambda p: Request(bearer, _body(QUERY, {**GOOD_VARIABLES, p[0]: p[1]})))
+    return (
+        st.tuples(names, wrong)
+        .filter(lambda p: not (p[0] in ("channel", "tenant") and p[1] is None))
+        .map(lambda p: Request(bearer, _body(QUERY, {**GOOD_VARIABLES, p[0]: p[1]})))
+    )
 
 
 def malformed_queries(secret: str) -> st.SearchStrategy[Request]:
@@ -99,7 +107,9 @@ def malformed_queries(secret: str) -> st.SearchStrategy[Request]:
         st.integers(1, len(QUERY) - 1).map(lambda n: QUERY[:n]),
         st.integers(1, 5_000).map(lambda n: "{" * n + "}" * n),
         st.integers(1, 3_000).map(lambda n: "query { " + "messagingMetrics { " * n),
-        st.sampled_from(["{ nope }", "mutation { x }", "subscription { y }", "{ __typename @skip }"]),
+        st.sampled_from(
+            ["{ nope }", "mutation { x }", "subscription { y }", "{ __typename @skip }"]
+        ),
     )
     return texts.map(lambda q: Request(bearer, _body(q, GOOD_VARIABLES)))
 
@@ -124,10 +134,14 @@ def bad_tokens(secret: str) -> st.SearchStrategy[Request]:
         "",
         f"Bearer {'a' * 100_000}",
     ]
-    printable = st.text(alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E), max_size=200)
+    printable = st.text(
+        alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E), max_size=200
+    )
     headers = st.sampled_from(fixed) | printable.map(lambda t: f"Bearer {t}") | printable
     body = _body(QUERY, {**GOOD_VARIABLES, "tenant": None})
-    foreign = Request(f"Bearer {token(secret)}", _body(QUERY, {**GOOD_VARIABLES, "tenant": "globex"}))
+    foreign = Request(
+        f"Bearer {token(secret)}", _body(QUERY, {**GOOD_VARIABLES, "tenant": "globex"})
+    )
     return headers.map(lambda h: Request(h, body)) | st.just(foreign)
 
 
@@ -157,4 +171,3 @@ def bad_requests(secret: str, count: int) -> list[Request]:
     """``count`` bad requests split evenly over :data:`BAD_REQUESTS`."""
     share = -(-count // len(BAD_REQUESTS))
     return [r for family in BAD_REQUESTS for r in draw_many(family(secret), share)][:count]
-

@@ -13,6 +13,7 @@ import struct
 import uuid
 from collections.abc import Callable
 from io import BytesIO
+from pathlib import Path
 from typing import Any, TypeVar
 
 from fastavro import schemaless_writer
@@ -29,6 +30,7 @@ VERSIONS = list(CATALOG)
 EVENT_TYPES = frozenset(CATALOG.event_types())
 FINGERPRINTS = frozenset(v.fingerprint for v in VERSIONS)
 
+CORPUS = Path(__file__).parent / "corpus"
 DAY_MS = 86_400_000
 # The instant floor the lead's bounds check uses by default (2000-01-01T00:00:00Z).
 FLOOR_MS = 946_684_800_000
@@ -296,3 +298,9 @@ def malformed_messages(now_ms: int, count: int) -> list[bytes]:
     family crowds out another."""
     share = -(-count // len(MALFORMED))
     return [value for family in MALFORMED for value in draw_many(family(now_ms), share)][:count]
+
+
+def corpus_messages() -> list[bytes]:
+    """The hand-written bad messages of ``corpus/messages.hex``."""
+    text = (CORPUS / "messages.hex").read_text()
+    return [bytes.fromhex(line) for line in text.splitlines() if line and not line.startswith("#")]

@@ -15,7 +15,6 @@ from starlette.testclient import TestClient
 
 from pulse.settings import Settings
 from tests.fuzz.requests import GOOD_VARIABLES, QUERY, Request, bad_requests, token
-from tests.graphql.conftest import clickhouse, client, settings, store  # noqa: F401 - fixtures
 
 pytestmark = [pytest.mark.clickhouse]
 
@@ -47,8 +46,7 @@ def problems(response: Any) -> list[str]:
 
 
 def test_bad_requests_get_clean_errors_and_change_nothing(
-    client: TestClient,
-    settings: Settings,  # noqa: F811 - the fixture
+    client: TestClient, settings: Settings
 ) -> None:
     """1,500 bad ranges, enums, variables, queries, tokens and bodies: each a clean GraphQL
     error or a 4xx, and the good query answers the same before and after."""

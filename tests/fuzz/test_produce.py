@@ -62,7 +62,11 @@ def test_every_bad_line_is_reported_and_only_good_lines_are_published(
     settings = fuzz_settings(settings)
     pulse(settings, "topics", "apply")
     now_ms = int(time.time() * 1000)
-    bad = lines.bad_lines(now_ms, BAD_LINES - 3) + lines.oversized_lines(now_ms)
+    bad = [
+        *lines.bad_lines(now_ms, BAD_LINES),
+        *lines.oversized_lines(now_ms),
+        *lines.corpus_lines(),
+    ]
     _, good_ids = run_produce(settings, tmp_path, bad)
     assert_only_good_published(settings, good_ids)
 

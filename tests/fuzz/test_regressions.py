@@ -21,7 +21,7 @@ from pulse.avro.codec import EventEncoder
 from pulse.avro.contract import validate
 from pulse.settings import Settings
 from tests.e2e.harness import pulse
-from tests.fuzz.pipeline import FuzzRun, dumps, expected_days, good_events, letter_headers, iso
+from tests.fuzz.pipeline import FuzzRun, dumps, expected_days, good_events, iso, letter_headers
 from tests.fuzz.strategies import CATALOG, YEAR_2350_MS
 from tests.fuzz.test_worker import publish_to_rows
 

@@ -34,11 +34,12 @@ MALFORMED_MESSAGES = 6_000
 BAD_INSTANTS = 400
 GOOD_EVENTS = 300
 
+
 def bad_handoff_messages() -> list[tuple[bytes | None, bytes | None]]:
     """``pulse.rows`` messages the sink cannot read: no table, not JSON, not an array."""
     values = [b"", b"not json", b"{", dumps({"a": 1}), dumps(5), dumps("rows"), b"\xff\xfe"]
     keys: list[bytes | None] = [b"events_raw", b"messaging_counters", b"dead_letters"]
-    out = [(key, value) for key in keys for value in values]
+    out: list[tuple[bytes | None, bytes | None]] = [(k, v) for k in keys for v in values]
     out += [(key, dumps([])) for key in (None, b"", b"nope", b"\xff", b"events_raw; DROP TABLE")]
     return out
 
@@ -69,7 +70,7 @@ def bad_rows(now_ms: int) -> list[list[Any]]:
         ("schema_version", -5),
     ]
     rows: list[list[Any]] = [[{**base, "event_id": str(uuid.uuid4()), k: v}] for k, v in breaks]
-    return rows + [[5], [None], [[]]]
+    return [*rows, [5], [None], [[]]]
 
 
 def publish_to_rows(run: FuzzRun, messages: list[tuple[bytes | None, bytes | None]]) -> None:
@@ -98,7 +99,10 @@ def test_malformed_messages_are_dead_letters_and_good_data_is_unchanged(
     """6,000 garbage, truncated, re-framed and contract-breaking messages, and bad hand-off
     messages: processes alive, one dead letter each, one logged error per hand-off message."""
     now_ms = int(time.time() * 1000)
-    bad: list[bytes | None] = [*s.malformed_messages(now_ms, MALFORMED_MESSAGES)]
+    bad: list[bytes | None] = [
+        *s.malformed_messages(now_ms, MALFORMED_MESSAGES),
+        *s.corpus_messages(),
+    ]
     bad.append(None)  # a tombstone
     handoff = bad_handoff_messages()
     run = FuzzRun.start(settings, tmp_path, good_events(GOOD_EVENTS, now_ms))
