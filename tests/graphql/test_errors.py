@@ -93,7 +93,9 @@ def test_a_body_that_is_no_json_object_is_a_400(settings: Settings, body: bytes)
     500 (found by tests/fuzz)."""
     app = create_app(settings, BrokenReader(), MemoryStore(), kafka_up)
     with TestClient(app) as client:
-        response = client.post("/graphql", content=body, headers={"Content-Type": "application/json"})
+        response = client.post(
+            "/graphql", content=body, headers={"Content-Type": "application/json"}
+        )
     assert response.status_code == 400
     assert "Traceback" not in response.text
 
@@ -116,6 +118,8 @@ def test_bad_variables_are_the_callers_error_not_masked(
         buckets { start } } }"""
     app = create_app(settings, BrokenReader(), MemoryStore(), kafka_up)
     with TestClient(app) as client:
-        body = graphql(client, query, {"from": "2025-03-01T00:00:00Z", **variables}, token(settings))
+        body = graphql(
+            client, query, {"from": "2025-03-01T00:00:00Z", **variables}, token(settings)
+        )
     (error,) = body["errors"]
     assert said in error["message"]
