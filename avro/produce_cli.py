@@ -1,7 +1,8 @@
 """``pulse produce FILE.jsonl``: validate, encode and publish one event per line.
 
-A bad line (not JSON, or breaking the contract) is reported as ``line N: field F: reason`` and
-nothing of it is sent; the good lines are still published. Exit code 1 if any line was bad.
+A bad line (not JSON, breaking the contract, or an event over Kafka's message size) is reported
+as ``line N: field F: reason`` and nothing of it is sent; the good lines are still published.
+Exit code 1 if any line was bad.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Protocol
 
+from confluent_kafka import KafkaError, KafkaException
 from tqdm import tqdm
 
 from pulse.avro.errors import AvroError
@@ -78,7 +80,7 @@ def publish_lines(
             continue
         try:
             obj = json.loads(line)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested too deeply
             summary.rejected += 1
             reject(f"line {number}: invalid JSON: {exc}")
             continue
@@ -91,6 +93,15 @@ def publish_lines(
         except (AvroError, RoutingError) as exc:
             summary.rejected += 1
             reject(rejection(number, exc))
+            continue
+        except KafkaException as exc:
+            # The client refuses an event over its message size before sending anything: that is
+            # the line's fault. Any other Kafka error is the infrastructure's and stops the run.
+            error = exc.args[0] if exc.args else None
+            if not isinstance(error, KafkaError) or error.code() != KafkaError.MSG_SIZE_TOO_LARGE:
+                raise
+            summary.rejected += 1
+            reject(f"line {number}: too_large (the encoded event is over Kafka's message size)")
             continue
         summary.sent += 1
     progress(pending_bytes)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from starlette.applications import Starlette
@@ -43,6 +44,18 @@ class _GraphQL(GraphQL[ApiContext, None]):
         except UnauthenticatedError as refused:
             auth = refused
         return ApiContext(services=self._services, auth=auth, request=request, response=response)
+
+    def decode_json(self, data: str | bytes) -> object:
+        """The request body's JSON object, else a 400 like any unreadable body. Strawberry lets
+        a body that is not UTF-8 (UnicodeDecodeError) or that is a JSON string, number or null
+        (``.get`` on it) through as a 500."""
+        try:
+            decoded = json.loads(data)
+        except UnicodeDecodeError as exc:
+            raise json.JSONDecodeError("the body is not UTF-8", "", 0) from exc
+        if not isinstance(decoded, dict | list):
+            raise json.JSONDecodeError("the body is not a JSON object", "", 0)
+        return decoded
 
 
 def create_app(

@@ -14,14 +14,18 @@ from pulse.graphql.resolvers import Query
 log = structlog.get_logger(__name__)
 
 
-def should_mask(error: GraphQLError) -> bool:
-    """Mask anything raised by code, except the API's own errors; keep GraphQL's own messages.
-
-    An error without an original exception is a syntax or validation error about the query
-    itself; it names nothing internal and the client needs it to fix the query.
-    """
+def _callers_mistake(error: GraphQLError) -> bool:
+    """A syntax or validation error about the query (no original exception), an API error, or
+    one raised while coercing the request's variables (no path: no field was being resolved,
+    e.g. an unknown enum value or a DateTime that does not parse)."""
     original = error.original_error
-    return original is not None and not isinstance(original, ApiError)
+    return original is None or isinstance(original, ApiError) or error.path is None
+
+
+def should_mask(error: GraphQLError) -> bool:
+    """Mask anything raised by our code while resolving a field, except the API's own errors;
+    keep GraphQL's own messages: they name nothing internal and the client needs them."""
+    return not _callers_mistake(error)
 
 
 def _mask_errors() -> MaskErrors:
@@ -38,6 +42,8 @@ class _Schema(strawberry.Schema):
         for error in errors:
             if isinstance(error.original_error, ApiError):
                 log.info("request refused", **error.original_error.as_dict())
+            elif error.original_error is not None and error.path is None:
+                log.info("request refused", code="invalid_variables", message=error.message)
             else:
                 unexpected.append(error)
         super().process_errors(unexpected, execution_context)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient
 from hypothesis import given
 from hypothesis import strategies as st
@@ -70,7 +71,8 @@ def test_every_line_is_either_published_or_reported(kinds: list[str]) -> None:
         + b"\n"
         for i, k in enumerate(kinds)
     ]
-    recorder, reports = Recorder(), []
+    recorder = Recorder()
+    reports: list[str] = []
     summary = produce_cli.publish_lines(lines, validate, recorder, reports.append)
     good_lines = [i for i, k in enumerate(kinds) if k == "good"]
     assert [e["conversation_id"] for e in recorder.events] == [f"c{i}" for i in good_lines]
@@ -152,3 +154,43 @@ def test_registry_option_switches_to_the_confluent_wire_format(
     assert produce_cli.run(args, topics) == 0
     (msg,) = read_all(topics, DOMAINS)
     assert msg.value()[:1] == b"\x00"
+
+
+@pytest.mark.kafka
+def test_an_event_over_the_message_size_is_a_line_error(
+    topics: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An event over Kafka's 1 MB is reported as its line's error, not a traceback (found by
+    tests/fuzz); the lines around it are still published."""
+    huge = {**good(1), "conversation_id": "c" * 1_100_000}
+    path = tmp_path / "events.jsonl"
+    path.write_text("".join(json.dumps(e) + "\n" for e in (good(0), huge, good(2))))
+    assert produce(path, topics) == 1
+    out, err = capsys.readouterr()
+    assert re.search(r"^line 2: too_large \(", err, re.M), err
+    assert "sent 2 event(s), rejected 1 line(s)" in out
+    assert len(read_all(topics, DOMAINS)) == 2
+
+
+class BrokenKafka:
+    """A publisher whose client fails for a reason that is no line's fault."""
+
+    def publish(self, event: Mapping[str, Any]) -> None:
+        raise KafkaException(KafkaError(KafkaError._TRANSPORT))
+
+
+def test_a_kafka_failure_other_than_size_stops_the_run() -> None:
+    """Only an oversized event is a line error; a transport failure propagates."""
+    with pytest.raises(KafkaException):
+        produce_cli.publish_lines([json.dumps(good(0)).encode()], validate, BrokenKafka(), print)
+
+
+def test_json_nested_too_deeply_is_a_line_error() -> None:
+    """A line of 100k nested arrays is invalid JSON of its line, not a RecursionError (found
+    by tests/fuzz); the next line is still published."""
+    recorder = Recorder()
+    reports: list[str] = []
+    lines = [b"[" * 100_000, json.dumps(good(0)).encode()]
+    summary = produce_cli.publish_lines(lines, validate, recorder, reports.append)
+    assert (summary.sent, summary.rejected) == (1, 1)
+    assert reports[0].startswith("line 1: invalid JSON: maximum recursion depth")

@@ -85,3 +85,41 @@ def test_refusals_are_logged_as_info_without_traceback(settings: Settings) -> No
     refusals = [e for e in logs if e["event"] == "request refused"]
     assert len(refusals) == 1
     assert (refusals[0]["log_level"], refusals[0]["code"]) == ("info", "unauthenticated")
+
+
+@pytest.mark.parametrize("body", [b"\xc4\x80\xff", b'"{}"', b"5", b"null"])
+def test_a_body_that_is_no_json_object_is_a_400(settings: Settings, body: bytes) -> None:
+    """Bytes that are not UTF-8, or JSON that is no object, are refused as unreadable, not a
+    500 (found by tests/fuzz)."""
+    app = create_app(settings, BrokenReader(), MemoryStore(), kafka_up)
+    with TestClient(app) as client:
+        response = client.post(
+            "/graphql", content=body, headers={"Content-Type": "application/json"}
+        )
+    assert response.status_code == 400
+    assert "Traceback" not in response.text
+
+
+@pytest.mark.parametrize(
+    ("variables", "said"),
+    [
+        ({"granularity": "YEAR"}, "does not exist in 'Granularity' enum"),
+        ({"from": "x", "granularity": "DAY"}, "cannot represent a DateTime"),
+        ({"from": 5, "granularity": "DAY"}, "cannot represent a DateTime"),
+    ],
+)
+def test_bad_variables_are_the_callers_error_not_masked(
+    settings: Settings, variables: dict[str, Any], said: str
+) -> None:
+    """A variable that does not coerce (unknown enum, unparseable DateTime) gets GraphQL's own
+    message, not "Internal error." (found by tests/fuzz)."""
+    query = """query($from: DateTime!, $granularity: Granularity!) {
+      messagingMetrics(from: $from, to: "2025-04-01T00:00:00Z", granularity: $granularity) {
+        buckets { start } } }"""
+    app = create_app(settings, BrokenReader(), MemoryStore(), kafka_up)
+    with TestClient(app) as client:
+        body = graphql(
+            client, query, {"from": "2025-03-01T00:00:00Z", **variables}, token(settings)
+        )
+    (error,) = body["errors"]
+    assert said in error["message"]
