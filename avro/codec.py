@@ -168,8 +168,16 @@ def _read(data: bytes, offset: int, plan: ReadPlan) -> dict[str, Any]:
             reason="trailing_bytes",
             event_type=plan.event_type,
         )
-    if plan.compiled is not None:
-        return record  # type: ignore[no-any-return]  # already in the latest field set
-    if not isinstance(record, dict):
-        raise DecodeError("body is not a record", reason="bad_body")
-    return plan.patch(record) if plan.fill or plan.drop else record
+    if plan.compiled is None:
+        if not isinstance(record, dict):
+            raise DecodeError("body is not a record", reason="bad_body")
+        if plan.fill or plan.drop:
+            record = plan.patch(record)
+    # The schema names the type; a body claiming another would be counted as that other.
+    if record["event_type"] != plan.event_type:
+        raise DecodeError(
+            f"a {plan.event_type} record says event_type {str(record['event_type'])[:100]!r}",
+            reason="event_type_mismatch",
+            event_type=plan.event_type,
+        )
+    return record  # type: ignore[no-any-return]

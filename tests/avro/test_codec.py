@@ -169,6 +169,24 @@ def test_trailing_and_truncated_bodies() -> None:
         assert caught.value.reason == reason
 
 
+@pytest.mark.parametrize("decoder", [PLAIN_DECODER, FRAMED_DECODER], ids=["single", "framed"])
+def test_a_body_claiming_another_event_type_is_malformed(decoder: EventDecoder) -> None:
+    """A contact.created record whose event_type says message.sent is not counted as one."""
+    version = CATALOG.latest("contact.created")
+    body = BytesIO()
+    schemaless_writer(body, parse_schema(version.raw), _event(event_type="message.sent"))
+    if decoder is PLAIN_DECODER:
+        data = b"\xc3\x01" + version.fingerprint + body.getvalue()
+    else:
+        schema_id = REGISTRY.register_schema(
+            subject_of("contact.created"), Schema(json.dumps(version.raw), "AVRO")
+        )
+        data = b"\x00" + struct.pack(">I", schema_id) + body.getvalue()
+    with pytest.raises(DecodeError) as caught:
+        decoder.decode(data)
+    assert caught.value.reason == "event_type_mismatch"
+
+
 def test_unknown_schema_id_is_a_decode_error() -> None:
     """A Confluent id the registry does not know raises DecodeError(unknown_schema_id)."""
     with pytest.raises(DecodeError) as caught:
