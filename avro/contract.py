@@ -13,9 +13,10 @@ Two entry points:
 
 Rules come from the .avsc: a union with ``null`` is optional, a ``default`` fills an absent or
 null value, ``enum`` symbols are the allowed values, ``pulse.range`` bounds an int, and
-``pulse.min_length`` forbids empty strings, ``pulse.max_length`` bounds identifiers (they become
-keys of the worker's state and changelog records, which must stay well below Kafka's message
-size). Types are strict: ``True`` is not an int, ``"5"`` is
+``pulse.min_length`` forbids empty strings, ``pulse.max_length`` bounds a string (or each key
+and item of a map or array) and ``pulse.max_items`` a map or array: identifiers become keys of the
+worker's state and changelog records, and every row must stay well below Kafka's message size.
+Types are strict: ``True`` is not an int, ``"5"`` is
 not an int, ``4.5`` is not an int, ``"true"`` is not a bool.
 """
 
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import copy
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache, cached_property
@@ -52,6 +54,7 @@ class FieldRule:
     bounds: tuple[int, int] | None
     min_length: int
     max_length: int | None = None
+    max_items: int | None = None
 
     # Cached: check_value reads both for every checked field of every consumed event.
     @cached_property
@@ -97,17 +100,19 @@ class FieldRule:
                 isinstance(k, str) and isinstance(v, str) for k, v in value.items()
             ):
                 raise _fail(name, "wrong_type", "expected an object of strings")
-            return {_utf8(name, k): _utf8(name, v) for k, v in value.items()}
+            return self.check_value({_utf8(name, k): _utf8(name, v) for k, v in value.items()})
         if base == "array":
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise _fail(name, "wrong_type", "expected an array of strings")
-            return [_utf8(name, v) for v in value]
+            return self.check_value([_utf8(name, v) for v in value])
         if not isinstance(value, str):
             raise _fail(name, "wrong_type", f"expected a string, got {type(value).__name__}")
         return self.check_value(_utf8(name, value))
 
     def check_value(self, value: Any) -> Any:
         """The rules Avro cannot express, on a value of the right Avro type."""
+        if self.max_items is not None:
+            return self._check_items(value)
         if self.base == "enum" and value not in self.avro_type["symbols"]:
             raise _fail(self.name, "not_in_enum", f"{value!r} is not one of the listed values")
         if self.logical == "uuid":
@@ -125,6 +130,14 @@ class FieldRule:
             )
         return value
 
+    def _check_items(self, value: Any) -> Any:
+        assert self.max_items is not None  # only called for a map or array with a bound
+        if len(value) > self.max_items:
+            raise _fail(self.name, "too_many", f"{len(value)} entries, more than {self.max_items}")
+        if self.max_length is not None and _longest(value) > self.max_length:
+            raise _fail(self.name, "too_long", f"an entry is over {self.max_length} characters")
+        return value
+
     @property
     def needs_decoded_check(self) -> bool:
         return (
@@ -132,7 +145,15 @@ class FieldRule:
             or self.bounds is not None
             or self.min_length > 0
             or self.max_length is not None
+            or self.max_items is not None
         )
+
+
+def _longest(value: Any) -> int:
+    """The longest key or value of a map, or item of an array, in characters."""
+    if isinstance(value, Mapping):
+        return max(max(map(len, value), default=0), max(map(len, value.values()), default=0))
+    return max(map(len, value), default=0)
 
 
 def _utf8(name: str, text: str) -> str:
@@ -160,6 +181,7 @@ def compile_field(field: Mapping[str, Any]) -> FieldRule:
         bounds=(int(bounds[0]), int(bounds[1])) if bounds else None,
         min_length=int(field.get("pulse.min_length", 0)),
         max_length=int(field["pulse.max_length"]) if "pulse.max_length" in field else None,
+        max_items=int(field["pulse.max_items"]) if "pulse.max_items" in field else None,
     )
 
 
@@ -191,6 +213,7 @@ class _DecodedRules:
     uuids: tuple[str, ...]
     min_lengths: tuple[tuple[str, int], ...]
     max_lengths: tuple[tuple[str, int], ...]
+    collections: tuple[tuple[str, int, int], ...]
     bounds: tuple[tuple[str, int, int], ...]
 
     @classmethod
@@ -206,7 +229,16 @@ class _DecodedRules:
             required_names=tuple(r.name for r in required),
             uuids=tuple(r.name for r in checked if r.logical == "uuid"),
             min_lengths=tuple((r.name, r.min_length) for r in checked if r.min_length),
-            max_lengths=tuple((r.name, r.max_length) for r in checked if r.max_length is not None),
+            max_lengths=tuple(
+                (r.name, r.max_length)
+                for r in checked
+                if r.max_length is not None and r.max_items is None
+            ),
+            collections=tuple(
+                (r.name, r.max_items, r.max_length or sys.maxsize)
+                for r in checked
+                if r.max_items is not None
+            ),
             bounds=tuple((r.name, *r.bounds) for r in checked if r.bounds is not None),
         )
 
@@ -229,6 +261,10 @@ class _DecodedRules:
         for name, length in self.max_lengths:
             value = record[name]
             if value is not None and len(value) > length:
+                return False
+        for name, items, length in self.collections:
+            value = record[name]
+            if value and (len(value) > items or _longest(value) > length):
                 return False
         for name, low, high in self.bounds:
             value = record[name]

@@ -21,6 +21,7 @@ Field = dict[str, Any]
 RANGE = "pulse.range"
 MIN_LENGTH = "pulse.min_length"
 MAX_LENGTH = "pulse.max_length"
+MAX_ITEMS = "pulse.max_items"
 
 # Identifiers become keys of the worker's state (a dedup segment holds 2,000 of them in one
 # changelog record) and of ClickHouse's sorting keys: a bound keeps those records far below
@@ -177,8 +178,31 @@ def render(event_type: str, version: int) -> dict[str, Any]:
     }
 
 
+# Any other text (a URL, a name) and the free-form attributes and tags: generous for what they
+# carry, small enough that no valid event needs more than a fraction of a hand-off message.
+MAX_TEXT_CHARS = 8192
+MAX_ITEMS_PER_COLLECTION = 256
+MAX_ITEM_CHARS = 1024
+
+
 def _bounded(field: Field) -> Field:
-    return {**field, MAX_LENGTH: MAX_ID_CHARS} if field["name"] in ID_FIELDS else field
+    """``field`` with the size bounds of its kind (enums, UUIDs and ints have their own)."""
+    name, kind = field["name"], _kind(field["type"])
+    if name in ID_FIELDS:
+        return {**field, MAX_LENGTH: MAX_ID_CHARS}
+    if kind in ("map", "array"):
+        return {**field, MAX_ITEMS: MAX_ITEMS_PER_COLLECTION, MAX_LENGTH: MAX_ITEM_CHARS}
+    if kind == "string" and name != "event_type":
+        return {**field, MAX_LENGTH: MAX_TEXT_CHARS}
+    return field
+
+
+def _kind(avro_type: Any) -> str:
+    if isinstance(avro_type, list):
+        (avro_type,) = [t for t in avro_type if t != "null"]
+    if isinstance(avro_type, dict):
+        return "uuid" if avro_type.get("logicalType") == "uuid" else str(avro_type["type"])
+    return str(avro_type)
 
 
 def rendered_files() -> dict[Path, str]:

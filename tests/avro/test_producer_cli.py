@@ -160,16 +160,33 @@ def test_registry_option_switches_to_the_confluent_wire_format(
 def test_an_event_over_the_message_size_is_a_line_error(
     topics: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """An event over Kafka's 1 MB is reported as its line's error, not a traceback (found by
-    tests/fuzz); the lines around it are still published."""
+    """A 1.1 MB identifier is its line's error, not a traceback (found by tests/fuzz); the lines
+    around it are still published."""
     huge = {**good(1), "conversation_id": "c" * 1_100_000}
     path = tmp_path / "events.jsonl"
     path.write_text("".join(json.dumps(e) + "\n" for e in (good(0), huge, good(2))))
     assert produce(path, topics) == 1
     out, err = capsys.readouterr()
-    assert re.search(r"^line 2: too_large \(", err, re.M), err
+    assert re.search(r"^line 2: field conversation_id: too_long \(", err, re.M), err
     assert "sent 2 event(s), rejected 1 line(s)" in out
     assert len(read_all(topics, DOMAINS)) == 2
+
+
+class OversizeKafka:
+    """A publisher whose client refuses the message for its size."""
+
+    def publish(self, event: Mapping[str, Any]) -> None:
+        raise KafkaException(KafkaError(KafkaError.MSG_SIZE_TOO_LARGE))
+
+
+def test_a_message_kafka_finds_too_large_is_a_line_error() -> None:
+    """Kafka's size refusal names the line (too_large) and the run goes on."""
+    errors: list[str] = []
+    summary = produce_cli.publish_lines(
+        [json.dumps(good(0)).encode()], validate, OversizeKafka(), errors.append
+    )
+    assert summary.rejected == 1
+    assert re.match(r"line 1: too_large \(", errors[0]), errors
 
 
 class BrokenKafka:

@@ -60,7 +60,7 @@ def bad_rows(now_ms: int) -> list[list[Any]]:
         ("occurred_at", now_ms * 1000),
         ("occurred_at", 2**63),
         ("occurred_at", "2025-01-01"),
-        ("event_id", "not-a-uuid"),
+        ("event_id", 12345),
         ("tenant_id", None),
         ("source_partition", "x"),
         ("attributes", [1]),
