@@ -60,6 +60,7 @@ typecheck: setup
 	ln -s $$PWD/streams .local/typecheck/pulse/streams
 	ln -s $$PWD/sinks .local/typecheck/pulse/sinks
 	ln -s $$PWD/graphql/api .local/typecheck/pulse/graphql
+	ln -s $$PWD/families .local/typecheck/pulse/families
 	cd .local/typecheck && $(CURDIR)/$(VENV)/bin/mypy --config-file $(CURDIR)/pyproject.toml -p pulse
 
 bench: services-up
