@@ -131,9 +131,9 @@ def helpdesk_answer(db: Reader, q: HelpdeskQuery) -> HelpdeskAnswer:
             totals = row
     figures: list[HelpdeskFigures] = []
     backlog = opening
-    for row in per_bucket:
-        backlog += int(row["backlog_change"]) if row else 0
-        figures.append(_figures(row, backlog))
+    for found in per_bucket:
+        backlog += int(found["backlog_change"]) if found else 0
+        figures.append(_figures(found, backlog))
     return HelpdeskAnswer(buckets=tuple(figures), totals=_figures(totals, backlog))
 
 

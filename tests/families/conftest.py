@@ -1,0 +1,5 @@
+"""Fixtures of the family tests."""
+
+from tests.families.events import db
+
+__all__ = ["db"]
