@@ -5,7 +5,8 @@
 3. a naive Faust agent (tests/bench/naive_faust.py) updating one windowed table per event;
 4. the pipeline: `pulse worker` (exactly once) + `pulse serve` (raw rows and aggregates into
    ClickHouse), timed from the worker's partition assignment until the sink has committed the
-   last row.
+   last row;
+5. helpdesk dashboard queries over ≥ 5M generated raw events (tests/bench/helpdesk.py).
 
 The last line printed is one JSON object with the three rates.
 """
@@ -35,6 +36,7 @@ from pulse.avro.producer import EventProducer
 from pulse.avro.schemas import SchemaCatalog
 from pulse.settings import ClickHouseSettings, Settings
 from pulse.simulate import Simulation, TenantPlan
+from tests.bench import helpdesk
 from tests.cleanup import delete_topics
 from tests.e2e.harness import REPO, Pipeline, free_port, pulse
 
@@ -215,6 +217,7 @@ def measure(settings: Settings, workdir: Path) -> dict[str, float]:
     print(f"naive Faust agent: {naive:,.0f} events/s", file=sys.stderr)
     piped = pipeline_rate(settings, len(events), workdir)
     print(f"pipeline end to end: {piped:,.0f} events/s", file=sys.stderr)
+    queried = helpdesk.measure(workdir / "helpdesk")
     return {
         "events": len(events),
         "pipeline_events_per_s": round(piped),
@@ -222,6 +225,7 @@ def measure(settings: Settings, workdir: Path) -> dict[str, float]:
         "naive_faust_events_per_s": round(naive),
         "pipeline_vs_bare": round(piped / bare, 3),
         "pipeline_vs_naive": round(piped / naive, 2),
+        **queried,
     }
 
 

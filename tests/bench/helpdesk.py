@@ -1,0 +1,116 @@
+"""``helpdesk_query_p95_ms``: dashboard queries over a tenant holding ≥ 5M raw events in chdb.
+
+Rows are generated in ClickHouse (``INSERT … SELECT … FROM numbers``) straight into
+``events_raw``, so the materialized view builds the facts as the sink's inserts would. A
+conversation has ten events (creation, assignment, contact, bot and agent messages, resolution,
+a reopening for one in ten, CSAT) spread over 30 days; two other tenants hold 10 % more.
+Run alone with ``python -m tests.bench.helpdesk``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from pulse.families.grid import grid
+from pulse.families.helpdesk.model import DEFAULT_SLA_MS, HelpdeskQuery
+from pulse.families.helpdesk.query import helpdesk_answer
+from pulse.settings import ClickHouseSettings
+from pulse.sinks.clickhouse import ClickHouse, connect
+from pulse.sinks.migrator import Migrator
+
+EVENTS = int(os.environ.get("BENCH_HELPDESK_EVENTS", "5000000"))
+QUERIES = 16
+DAY_MS = 86_400_000
+ZONE = "America/New_York"
+
+# {tenant} and {start_ms} are filled in by code; {span} spreads creations over 30 days.
+_GENERATE = """
+INSERT INTO events_raw (tenant_id, event_id, event_type, occurred_at, channel, sender_type,
+                        conversation_id, agent_id, org_unit, priority, score, source_topic,
+                        source_partition, source_offset, ingested_at)
+SELECT '{tenant}', concat('{tenant}-', toString(number)),
+       multiIf(k = 0, 'conversation.created', k = 1, 'conversation.assigned',
+               k IN (2, 6), 'message.received', k = 7, 'conversation.resolved',
+               k = 8 AND conv % 10 = 0, 'conversation.reopened', k = 9, 'csat.submitted',
+               'message.sent'),
+       fromUnixTimestamp64Milli(toInt64(created + multiIf(
+           k = 0, 0, k = 1, 1000, k = 2, 2000, k = 3, 3000,
+           k = 4, 60000 + (conv % 7200) * 1000, k = 5, 8000000,
+           k = 6, 8100000, k = 7, 9000000 + (conv % 86400) * 1000,
+           k = 8, 9100000 + (conv % 86400) * 1000, 9200000 + (conv % 86400) * 1000)), 'UTC'),
+       ['whatsapp', 'email', 'webchat'][conv % 3 + 1],
+       multiIf(k = 3, 'bot', k IN (2, 6), 'contact', 'agent'),
+       concat('conv-', toString(conv)),
+       if(k IN (1, 4, 5, 8), concat('agent-', toString(conv % 50)), ''),
+       if(k = 1, concat('team-', toString(conv % 5)), ''),
+       if(k = 0, ['low', 'normal', 'high', 'urgent'][conv % 4 + 1], ''),
+       if(k = 9, toUInt8(1 + conv % 5), NULL),
+       'pulse.events.conversations', 0, number, now64(3)
+FROM (SELECT number, intDiv(number, 10) AS conv, number % 10 AS k,
+             {start_ms} + intDiv(conv * {span}, {conversations}) AS created
+      FROM numbers({events}))
+"""
+
+
+def load(db: ClickHouse, tenant: str, events: int, start_ms: int) -> None:
+    conversations = max(events // 10, 1)
+    db.execute(
+        _GENERATE.format(
+            tenant=tenant,
+            start_ms=start_ms,
+            span=30 * DAY_MS,
+            conversations=conversations,
+            events=conversations * 10,
+        )
+    )
+
+
+def measure(workdir: Path) -> dict[str, float]:
+    db = connect(ClickHouseSettings(url=f"chdb://{workdir / 'chdb'}", database="pulse"))
+    try:
+        Migrator(db, "pulse").up()
+        now_ms = int(time.time() * 1000) // DAY_MS * DAY_MS
+        start_ms = now_ms - 30 * DAY_MS
+        began = time.perf_counter()
+        load(db, "acme", EVENTS, start_ms)
+        for tenant in ("globex", "initech"):
+            load(db, tenant, EVENTS // 20, start_ms)
+        loaded = time.perf_counter() - began
+        print(f"generated {EVENTS * 1.1:,.0f} raw events in {loaded:.1f} s", file=sys.stderr)
+        buckets = grid(start_ms, now_ms, "day", ZONE, 10_000)
+        timings = []
+        for i in range(QUERIES + 1):
+            query = HelpdeskQuery(
+                "acme",
+                buckets,
+                ZONE,
+                "day",
+                now_ms,
+                DEFAULT_SLA_MS,
+                channel="email" if i % 2 else None,
+            )
+            began = time.perf_counter()
+            answer = helpdesk_answer(db, query)
+            if i:  # the first query warms the caches
+                timings.append((time.perf_counter() - began) * 1000)
+        print(f"totals of the last query: {answer.totals}", file=sys.stderr)
+        timings.sort()
+        p95 = timings[-(-95 * len(timings) // 100) - 1]
+        print(f"helpdesk query ms: {[round(t) for t in timings]}", file=sys.stderr)
+        return {"helpdesk_events": EVENTS, "helpdesk_query_p95_ms": round(p95, 1)}
+    finally:
+        db.close()
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="pulse-bench-helpdesk-") as tmp:
+        print(json.dumps(measure(Path(tmp))))
+
+
+if __name__ == "__main__":
+    main()
