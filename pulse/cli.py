@@ -19,7 +19,7 @@ from pulse.settings import Settings
 COMMANDS: dict[str, tuple[str, str]] = {
     "topics": ("pulse.topics.cli", "plan or apply the declared topics"),
     "produce": ("pulse.avro.produce_cli", "validate, encode and publish events from a JSONL file"),
-    "tenants": ("pulse.topics.tenants_cli", "publish a tenant's settings (time zone)"),
+    "tenants": ("pulse.topics.tenants_cli", "publish a tenant's settings (time zone, SLA targets)"),
     "migrate": ("pulse.sinks.migrate_cli", "apply or roll back ClickHouse migrations"),
     "worker": ("pulse.streams.worker_cli", "run the Faust stream worker"),
     "sink": ("pulse.sinks.sink_cli", "run the ClickHouse/Redis sink alone (ClickHouse server)"),

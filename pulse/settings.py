@@ -79,6 +79,8 @@ class ApiSettings:
     # Local development only; every deployment sets PULSE_API_JWT_SECRET (≥ 32 bytes for HS256).
     jwt_secret: str = "dev-only-secret-change-me-0123456789abcdef"
     jwt_algorithm: str = "HS256"
+    # The most buckets one query may ask for; a longer range needs a coarser granularity.
+    max_buckets: int = 10_000
 
 
 @dataclass(frozen=True)

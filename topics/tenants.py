@@ -1,7 +1,10 @@
 """Tenant settings on the compacted ``tenants`` topic: publish them, and follow them.
 
-A record is key = tenant_id (UTF-8), value = JSON ``{"timezone": "Europe/Lisbon"}``; a null value
-(tombstone) returns the tenant to the defaults. :class:`TenantDirectory` reads the whole topic
+A record is key = tenant_id (UTF-8), value = JSON
+``{"timezone": "Europe/Lisbon", "sla": {"urgent": 600000, "high": 1800000, ...}}`` (first-response
+targets in milliseconds by priority); a priority missing from ``sla``, or ``sla`` itself (records
+written before it existed), takes its default. A null value (tombstone) returns the tenant to the
+defaults. :class:`TenantDirectory` reads the whole topic
 without a consumer group (every reader needs every tenant) and keeps the latest per tenant.
 """
 
@@ -11,8 +14,10 @@ import json
 import threading
 import time
 import uuid
-from dataclasses import dataclass
-from types import TracebackType
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType, TracebackType
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import structlog
@@ -26,6 +31,7 @@ from confluent_kafka import (
     TopicPartition,
 )
 
+from pulse.families.helpdesk.model import DEFAULT_SLA_MS
 from pulse.settings import KafkaSettings, Settings
 from pulse.topics.errors import (
     PublishError,
@@ -33,15 +39,23 @@ from pulse.topics.errors import (
     TenantSettingsError,
     TopicsError,
 )
+from pulse.topics.sla import check_priority, check_target
 
 log = structlog.get_logger(__name__)
 
 DEFAULT_TIMEZONE = "UTC"
 
 
+def _default_sla() -> Mapping[str, int]:
+    return MappingProxyType(dict(DEFAULT_SLA_MS))
+
+
 @dataclass(frozen=True)
 class TenantSettings:
+    """A tenant's zone and its first-response targets (milliseconds by priority, all four)."""
+
     timezone: str = DEFAULT_TIMEZONE
+    sla_ms: Mapping[str, int] = field(default_factory=_default_sla)
 
     def __post_init__(self) -> None:
         try:
@@ -50,9 +64,22 @@ class TenantSettings:
             raise TenantSettingsError(
                 f"unknown IANA time zone {self.timezone!r}", field="timezone", value=self.timezone
             ) from exc
+        targets = dict(DEFAULT_SLA_MS)
+        for priority, ms in self.sla_ms.items():
+            if isinstance(ms, bool) or not isinstance(ms, int):
+                raise TenantSettingsError(
+                    f"SLA target of {priority} must be an integer of milliseconds",
+                    field="sla",
+                    value=ms,
+                )
+            targets[check_priority(priority)] = check_target(priority, ms)
+        object.__setattr__(self, "sla_ms", MappingProxyType(targets))
+
+    def __hash__(self) -> int:
+        return hash((self.timezone, tuple(sorted(self.sla_ms.items()))))
 
     def to_json(self) -> bytes:
-        return json.dumps({"timezone": self.timezone}).encode()
+        return json.dumps({"timezone": self.timezone, "sla": dict(self.sla_ms)}).encode()
 
     @classmethod
     def from_json(cls, raw: bytes) -> TenantSettings:
@@ -65,7 +92,12 @@ class TenantSettings:
         zone = data.get("timezone", DEFAULT_TIMEZONE)
         if not isinstance(zone, str):
             raise TenantSettingsError("timezone must be a string", field="timezone")
-        return cls(timezone=zone)
+        sla: Any = data.get("sla")
+        if sla is None:
+            sla = {}
+        if not isinstance(sla, dict):
+            raise TenantSettingsError("sla must be an object of priority: ms", field="sla")
+        return cls(timezone=zone, sla_ms=sla)
 
 
 def publish_tenant(
@@ -140,10 +172,11 @@ class TenantDirectory:
 
     def timezone(self, tenant_id: str) -> str:
         """The tenant's IANA zone; ``"UTC"`` for a tenant never configured."""
-        self._raise_failure()
         return self.settings_for(tenant_id).timezone
 
     def settings_for(self, tenant_id: str) -> TenantSettings:
+        """The tenant's settings; the defaults for a tenant never configured."""
+        self._raise_failure()
         return self._tenants.get(tenant_id) or TenantSettings()
 
     def snapshot(self) -> dict[str, TenantSettings]:

@@ -1,30 +1,48 @@
-"""``pulse tenants set TENANT --timezone ZONE`` and ``pulse tenants list``."""
+"""``pulse tenants set TENANT --timezone ZONE [--sla urgent=10m,…]`` and ``pulse tenants list``.
+
+``set`` writes a tenant's whole settings, never a patch of them: a priority ``--sla`` does not
+name takes its default (METRICS.md), so the same command always leaves the same settings, and
+nothing has to read the topic (or race another writer) before writing.
+"""
 
 from __future__ import annotations
 
 import argparse
 
 from pulse.settings import Settings
+from pulse.topics.sla import format_sla, parse_sla
 from pulse.topics.tenants import TenantDirectory, TenantSettings, publish_tenant
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="action", required=True)
-    set_parser = sub.add_parser("set", help="publish a tenant's settings")
+    set_parser = sub.add_parser("set", help="publish a tenant's settings (all of them)")
     set_parser.add_argument("tenant_id")
     set_parser.add_argument("--timezone", required=True, help="IANA zone, e.g. Europe/Lisbon")
+    set_parser.add_argument(
+        "--sla",
+        help=(
+            "first-response targets, e.g. urgent=10m,high=30m,normal=2h,low=8h (units s, m, h,"
+            " d); priorities left out take the defaults urgent=15m,high=1h,normal=4h,low=1d"
+        ),
+    )
     sub.add_parser("list", help="print every tenant's current settings")
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     topic = settings.topic("tenants")
     if args.action == "set":
-        tenant = TenantSettings(timezone=args.timezone)
+        sla = getattr(args, "sla", None)
+        tenant = TenantSettings(timezone=args.timezone, sla_ms=parse_sla(sla) if sla else {})
         publish_tenant(settings.kafka, topic, args.tenant_id, tenant)
-        print(f"{args.tenant_id}: timezone={tenant.timezone} (written to {topic})")
+        print(f"{args.tenant_id}: {describe(tenant)} (written to {topic})")
         return 0
     with TenantDirectory.from_settings(settings) as directory:
         directory.wait_until_caught_up(timeout=30)
         for tenant_id, tenant in sorted(directory.snapshot().items()):
-            print(f"{tenant_id}\ttimezone={tenant.timezone}")
+            print(f"{tenant_id}\t{describe(tenant)}")
     return 0
+
+
+def describe(tenant: TenantSettings) -> str:
+    return f"timezone={tenant.timezone} sla={format_sla(tenant.sla_ms)}"

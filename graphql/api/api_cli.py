@@ -6,7 +6,7 @@ import argparse
 
 import structlog
 
-from pulse.graphql.services import build_app, open_realtime, run_server, server
+from pulse.graphql.services import build_app, open_realtime, open_tenants, run_server, server
 from pulse.settings import Settings
 from pulse.sinks.clickhouse import connect
 
@@ -22,13 +22,14 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if settings.clickhouse.url.startswith("chdb://"):
         # The API would hold the chdb directory and lock the sink out of it.
         log.warning("embedded ClickHouse: no sink can write while this runs; use `pulse serve`")
+    tenants = open_tenants(settings)
     clickhouse = connect(settings.clickhouse)
     realtime = open_realtime(settings)
     try:
-        run_server(
-            server(settings, build_app(settings, clickhouse, realtime), args.host, args.port)
-        )
+        app = build_app(settings, clickhouse, realtime, tenants)
+        run_server(server(settings, app, args.host, args.port))
     finally:
         realtime.close()
         clickhouse.close()
+        tenants.close()
     return 0

@@ -14,7 +14,7 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
 from pulse.graphql.auth import verify_header
-from pulse.graphql.context import ApiContext, Services
+from pulse.graphql.context import ApiContext, DefaultTenants, Services, TenantLookup
 from pulse.graphql.errors import UnauthenticatedError
 from pulse.graphql.health import Check, clickhouse_check, health_endpoint, redis_check
 from pulse.graphql.queries import Reader
@@ -59,10 +59,20 @@ class _GraphQL(GraphQL[ApiContext, None]):
 
 
 def create_app(
-    settings: Settings, clickhouse: Reader, realtime: RealtimeStore, kafka_check: Check
+    settings: Settings,
+    clickhouse: Reader,
+    realtime: RealtimeStore,
+    kafka_check: Check,
+    tenants: TenantLookup | None = None,
 ) -> Starlette:
-    """The API over already-connected services; the caller owns and closes them."""
-    services = Services(clickhouse=clickhouse, realtime=RealtimeReader(realtime, clickhouse))
+    """The API over already-connected services; the caller owns and closes them. Without
+    ``tenants`` every tenant has the default settings."""
+    services = Services(
+        clickhouse=clickhouse,
+        realtime=RealtimeReader(realtime, clickhouse),
+        tenants=tenants or DefaultTenants(),
+        max_buckets=settings.api.max_buckets,
+    )
     graphql = _GraphQL(services, settings.api.jwt_secret, settings.api.jwt_algorithm)
     checks = {
         "kafka": kafka_check,

@@ -5,16 +5,32 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
+from pulse.families.helpdesk.reads import HelpdeskReads
 from pulse.graphql.auth import Claims
 from pulse.graphql.errors import UnauthenticatedError
 from pulse.graphql.queries import Reader
 from pulse.graphql.realtime import RealtimeReader
+from pulse.topics.tenants import TenantSettings
 
 
 def _now_ms() -> int:
     return time.time_ns() // 1_000_000
+
+
+class TenantLookup(Protocol):
+    """A tenant's current settings (zone, SLA targets): ``TenantDirectory`` following the
+    tenants topic in ``pulse serve``/``pulse api``, a dict in tests."""
+
+    def settings_for(self, tenant_id: str) -> TenantSettings: ...
+
+
+class DefaultTenants:
+    """Every tenant at the defaults (UTC, METRICS.md's SLA targets), as if none was configured."""
+
+    def settings_for(self, tenant_id: str) -> TenantSettings:
+        return TenantSettings()
 
 
 @dataclass(frozen=True)
@@ -23,7 +39,10 @@ class Services:
 
     clickhouse: Reader
     realtime: RealtimeReader
+    tenants: TenantLookup
+    max_buckets: int
     now_ms: Callable[[], int] = field(default=_now_ms)
+    helpdesk: HelpdeskReads = field(default_factory=HelpdeskReads)
 
 
 @dataclass

@@ -7,16 +7,16 @@ ClickHouse reads block, so they run in Starlette's thread pool and never stall t
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 
 import strawberry
 from starlette.concurrency import run_in_threadpool
 from strawberry.types import Info
 
+from pulse.graphql.arguments import EPOCH, TENANT_HELP, window_ms
 from pulse.graphql.auth import IsAuthenticated, scoped_tenant
 from pulse.graphql.context import ApiContext
-from pulse.graphql.errors import InvalidArgumentError
 from pulse.graphql.messaging import messaging_buckets
 from pulse.graphql.queries import Window
 from pulse.graphql.types import (
@@ -29,19 +29,6 @@ from pulse.graphql.types import (
 )
 from pulse.messaging import COUNTERS
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_TENANT_HELP = "Defaults to the token's tenant; any other tenant is refused."
-
-
-def _epoch_ms(name: str, at: datetime) -> int:
-    if at.tzinfo is None or at.utcoffset() is None:
-        raise InvalidArgumentError(
-            f"'{name}' has no UTC offset, so it names no instant.",
-            suggestion="Write it with an offset, e.g. 2025-03-01T00:00:00Z or …T00:00:00-05:00.",
-            argument=name,
-        )
-    return (at - _EPOCH) // timedelta(milliseconds=1)
-
 
 def _counts(counts: Mapping[str, int]) -> dict[str, int]:
     return {counter: int(counts.get(counter, 0)) for counter in COUNTERS}
@@ -53,15 +40,10 @@ async def messaging_metrics(
     to: Annotated[datetime, strawberry.argument(description="Exclusive.")],
     granularity: Granularity,
     channel: Annotated[str | None, strawberry.argument(description="Only this channel.")] = None,
-    tenant_id: Annotated[str | None, strawberry.argument(description=_TENANT_HELP)] = None,
+    tenant_id: Annotated[str | None, strawberry.argument(description=TENANT_HELP)] = None,
 ) -> MessagingMetrics | None:
     tenant = scoped_tenant(info.context.claims, tenant_id)
-    from_ms, to_ms = _epoch_ms("from", from_), _epoch_ms("to", to)
-    if from_ms >= to_ms:
-        raise InvalidArgumentError(
-            "'from' must be before 'to'.",
-            suggestion="Buckets are selected by start in [from, to); swap or widen them.",
-        )
+    from_ms, to_ms = window_ms(from_, to)
     window = Window(tenant, granularity.value, from_ms, to_ms, channel)
     buckets = await run_in_threadpool(messaging_buckets, info.context.services.clickhouse, window)
     return MessagingMetrics(tenant_id=tenant, granularity=granularity, buckets=buckets)
@@ -69,7 +51,7 @@ async def messaging_metrics(
 
 async def realtime_messaging(
     info: Info[ApiContext, None],
-    tenant_id: Annotated[str | None, strawberry.argument(description=_TENANT_HELP)] = None,
+    tenant_id: Annotated[str | None, strawberry.argument(description=TENANT_HELP)] = None,
 ) -> RealtimeMessaging | None:
     tenant = scoped_tenant(info.context.claims, tenant_id)
     services = info.context.services
@@ -80,7 +62,7 @@ async def realtime_messaging(
     total = {c: sum(counts[c] for counts in by_channel.values()) for c in COUNTERS}
     return RealtimeMessaging(
         tenant_id=tenant,
-        as_of=_EPOCH + timedelta(milliseconds=now_ms),
+        as_of=EPOCH + timedelta(milliseconds=now_ms),
         source=RealtimeSource(snapshot.source),
         channels=channels,
         total=RealtimeTotal(**total),

@@ -6,10 +6,12 @@ import strawberry
 import structlog
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
+from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from pulse.families.registry import QUERIES
 from pulse.graphql.errors import ApiError
-from pulse.graphql.resolvers import Query
+from pulse.graphql.resolvers import Query as MessagingQuery
 
 log = structlog.get_logger(__name__)
 
@@ -50,7 +52,8 @@ class _Schema(strawberry.Schema):
 
 
 def build_schema() -> strawberry.Schema:
-    return _Schema(query=Query, extensions=[_mask_errors])
+    query = merge_types("Query", (MessagingQuery, *QUERIES))
+    return _Schema(query=query, extensions=[_mask_errors])
 
 
 def sdl() -> str:

@@ -16,7 +16,7 @@ import structlog
 import uvicorn
 
 from pulse.gc_tuning import tune_for_batches
-from pulse.graphql.services import build_app, open_realtime, run_server, server
+from pulse.graphql.services import build_app, open_realtime, open_tenants, run_server, server
 from pulse.settings import Settings
 from pulse.sinks.clickhouse import connect
 from pulse.sinks.migrator import Migrator
@@ -37,18 +37,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    tenants = open_tenants(settings)
     clickhouse = connect(settings.clickhouse)
     realtime = open_realtime(settings)
     try:
         applied = Migrator(clickhouse, settings.clickhouse.database).up()
         log.info("migrations applied", versions=applied)
         sink = SinkRunner(settings, clickhouse, realtime)
-        app = build_app(settings, clickhouse, realtime)
+        app = build_app(settings, clickhouse, realtime, tenants)
         tune_for_batches()
         return serve_with_sink(server(settings, app, args.host, args.port), sink)
     finally:
         realtime.close()
         clickhouse.close()
+        tenants.close()
 
 
 def serve_with_sink(api: uvicorn.Server, sink: Sink) -> int:

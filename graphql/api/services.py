@@ -13,14 +13,33 @@ from pulse.graphql.health import kafka_check
 from pulse.settings import Settings
 from pulse.sinks.clickhouse import ClickHouse
 from pulse.sinks.realtime import RealtimeCache
+from pulse.topics.tenants import TenantDirectory
+
+TENANTS_CATCH_UP_SECONDS = 60.0
 
 
 def open_realtime(settings: Settings) -> RealtimeCache:
     return RealtimeCache(settings.redis.url, settings.redis.realtime_ttl_seconds)
 
 
-def build_app(settings: Settings, clickhouse: ClickHouse, realtime: RealtimeCache) -> Starlette:
-    return create_app(settings, clickhouse, realtime, kafka_check(settings.kafka.bootstrap_servers))
+def open_tenants(settings: Settings) -> TenantDirectory:
+    """The tenants' settings, followed in a thread; caught up before any query is answered, so
+    no tenant is bucketed in UTC for a moment after a start. The caller closes it."""
+    tenants = TenantDirectory.from_settings(settings)
+    try:
+        tenants.start()
+        tenants.wait_until_caught_up(TENANTS_CATCH_UP_SECONDS)
+    except BaseException:
+        tenants.close()
+        raise
+    return tenants
+
+
+def build_app(
+    settings: Settings, clickhouse: ClickHouse, realtime: RealtimeCache, tenants: TenantDirectory
+) -> Starlette:
+    checks = kafka_check(settings.kafka.bootstrap_servers)
+    return create_app(settings, clickhouse, realtime, checks, tenants)
 
 
 def server(

@@ -113,9 +113,9 @@ def test_sigterm_stops_the_sink_and_the_api_cleanly() -> None:
     assert signal.getsignal(signal.SIGTERM) == before
 
 
-def create_rows_topic(settings: Settings) -> None:
+def create_topics(settings: Settings, *names: str) -> None:
     admin = AdminClient({"bootstrap.servers": settings.kafka.bootstrap_servers})
-    futures = admin.create_topics([NewTopic(settings.topic("rows"), 1, 1)])
+    futures = admin.create_topics([NewTopic(settings.topic(name), 1, 1) for name in names])
     for future in futures.values():
         future.result(timeout=30)
 
@@ -157,7 +157,7 @@ def test_pulse_serve_stores_handed_off_rows_serves_them_and_stops_on_sigterm(
         "PULSE_API_JWT_SECRET": settings.api.jwt_secret,
         "PULSE_REDIS_URL": redis_url,
     }
-    create_rows_topic(settings)
+    create_topics(settings, "rows", "tenants")
     log_path = tmp_path / "serve.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(

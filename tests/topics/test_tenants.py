@@ -144,3 +144,31 @@ def test_a_dead_follower_thread_is_raised_not_hidden(
             directory.wait_until_caught_up(timeout=5)
         with pytest.raises(TopicsError):
             directory.timezone("acme")
+
+
+@pytest.mark.kafka
+def test_cli_sets_sla_targets_and_lists_them(
+    settings: Settings, topics: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`pulse tenants set --sla` publishes the named targets, the rest at their defaults, and
+    the directory and `list` read them back."""
+    parser = argparse.ArgumentParser()
+    tenants_cli.add_arguments(parser)
+    args = parser.parse_args(
+        ["set", "acme", "--timezone", "Europe/Lisbon", "--sla", "urgent=10m,high=30m"]
+    )
+    assert tenants_cli.run(args, settings) == 0
+    assert tenants_cli.run(argparse.Namespace(action="list"), settings) == 0
+    listed = "acme\ttimezone=Europe/Lisbon sla=urgent=10m,high=30m,normal=4h,low=1d"
+    assert listed in capsys.readouterr().out
+    with TenantDirectory.from_settings(settings) as directory:
+        directory.wait_until_caught_up(timeout=15)
+        assert dict(directory.settings_for("acme").sla_ms) == {
+            "urgent": 600_000,
+            "high": 1_800_000,
+            "normal": 14_400_000,
+            "low": 86_400_000,
+        }
+    bad = parser.parse_args(["set", "acme", "--timezone", "UTC", "--sla", "critical=1m"])
+    with pytest.raises(TenantSettingsError, match="unknown priority 'critical'"):
+        tenants_cli.run(bad, settings)

@@ -1,0 +1,202 @@
+"""The helpdesk family's root fields: ``helpdeskMetrics`` and ``unansweredConversations``.
+
+The zone and SLA targets are the tenant's current settings (``Services.tenants``) unless the
+query names a zone; ClickHouse reads run in the thread pool, as messaging's do.
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+from starlette.concurrency import run_in_threadpool
+from strawberry.types import Info
+
+from pulse.families.errors import GridTooLargeError
+from pulse.families.grid import grid
+from pulse.families.helpdesk import model
+from pulse.families.helpdesk.types import (
+    HelpdeskMetrics,
+    Priority,
+    Unanswered,
+    bucket,
+    instant,
+    totals,
+    unanswered,
+)
+from pulse.graphql.arguments import TENANT_HELP, epoch_ms, time_zone, window_ms
+from pulse.graphql.auth import IsAuthenticated, scoped_tenant
+from pulse.graphql.context import ApiContext, Services
+from pulse.graphql.errors import InvalidArgumentError
+from pulse.graphql.types import Granularity
+
+_GRANULARITY: dict[Granularity, model.Granularity] = {
+    Granularity.HOUR: "hour",
+    Granularity.DAY: "day",
+    Granularity.WEEK: "week",
+    Granularity.MONTH: "month",
+}
+_AS_OF_HELP = "The instant SLA deadlines are judged at; defaults to now."
+MAX_UNANSWERED = 1000
+
+AsOf = Annotated[datetime | None, strawberry.argument(description=_AS_OF_HELP)]
+Channel = Annotated[str | None, strawberry.argument(description="Only this channel.")]
+OrgUnit = Annotated[
+    str | None, strawberry.argument(description="Only conversations of this org unit.")
+]
+Agent = Annotated[
+    str | None,
+    strawberry.argument(
+        description="Only conversations of this agent: the latest assignee, else the creator's"
+        " agent, else the first replying agent."
+    ),
+]
+PriorityFilter = Annotated[Priority | None, strawberry.argument(description="Only this priority.")]
+TenantId = Annotated[str | None, strawberry.argument(description=TENANT_HELP)]
+
+
+def _as_of_ms(services: Services, as_of: datetime | None) -> int:
+    return services.now_ms() if as_of is None else epoch_ms("asOf", as_of)
+
+
+def _grid(
+    services: Services, from_ms: int, to_ms: int, granularity: Granularity, zone: str
+) -> tuple[model.Bucket, ...]:
+    limit = services.max_buckets
+    try:
+        buckets = grid(from_ms, to_ms, _GRANULARITY[granularity], zone, limit)
+    except GridTooLargeError as exc:
+        raise InvalidArgumentError(
+            f"[from, to) holds more than {limit} {granularity.name} buckets, the limit"
+            " (PULSE_API_MAX_BUCKETS).",
+            suggestion="Ask for a coarser granularity (DAY, WEEK or MONTH) or a shorter range.",
+            argument="granularity",
+            limit=limit,
+        ) from exc
+    if not buckets:
+        raise InvalidArgumentError(
+            f"No {granularity.name} bucket of {zone} starts in [from, to).",
+            suggestion="Buckets are selected by start: widen the range to hold a bucket start.",
+            argument="from",
+        )
+    return buckets
+
+
+async def helpdesk_metrics(
+    info: Info[ApiContext, None],
+    from_: Annotated[datetime, strawberry.argument(name="from", description="Inclusive.")],
+    to: Annotated[datetime, strawberry.argument(description="Exclusive.")],
+    granularity: Granularity,
+    as_of: AsOf = None,
+    time_zone_: Annotated[
+        str | None,
+        strawberry.argument(
+            name="timeZone", description="IANA zone to bucket in; defaults to the tenant's."
+        ),
+    ] = None,
+    channel: Channel = None,
+    org_unit: OrgUnit = None,
+    agent: Agent = None,
+    priority: PriorityFilter = None,
+    tenant_id: TenantId = None,
+) -> HelpdeskMetrics | None:
+    tenant = scoped_tenant(info.context.claims, tenant_id)
+    services = info.context.services
+    from_ms, to_ms = window_ms(from_, to)
+    as_of_ms = _as_of_ms(services, as_of)
+    settings = services.tenants.settings_for(tenant)
+    zone = settings.timezone if time_zone_ is None else time_zone(time_zone_)
+    buckets = _grid(services, from_ms, to_ms, granularity, zone)
+    question = model.HelpdeskQuery(
+        tenant_id=tenant,
+        buckets=buckets,
+        time_zone=zone,
+        granularity=_GRANULARITY[granularity],
+        as_of_ms=as_of_ms,
+        sla_ms=settings.sla_ms,
+        channel=channel,
+        org_unit=org_unit,
+        agent=agent,
+        priority=None if priority is None else priority.value,
+    )
+    answer = await run_in_threadpool(services.helpdesk.answer, services.clickhouse, question)
+    return HelpdeskMetrics(
+        tenant_id=tenant,
+        time_zone=zone,
+        granularity=granularity,
+        as_of=instant(as_of_ms),
+        buckets=[bucket(b, f) for b, f in zip(buckets, answer.buckets, strict=True)],
+        totals=totals(answer.totals),
+    )
+
+
+async def unanswered_conversations(
+    info: Info[ApiContext, None],
+    as_of: AsOf = None,
+    at_risk_minutes: Annotated[
+        int,
+        strawberry.argument(description="At risk: the deadline is within this many minutes."),
+    ] = 30,
+    limit: Annotated[
+        int, strawberry.argument(description=f"At most this many (1 to {MAX_UNANSWERED}).")
+    ] = 100,
+    channel: Channel = None,
+    org_unit: OrgUnit = None,
+    agent: Agent = None,
+    priority: PriorityFilter = None,
+    tenant_id: TenantId = None,
+) -> list[Unanswered] | None:
+    tenant = scoped_tenant(info.context.claims, tenant_id)
+    if at_risk_minutes < 0:
+        raise InvalidArgumentError(
+            "'atRiskMinutes' must not be negative.",
+            suggestion="Give the margin before a deadline in minutes, e.g. 30.",
+            argument="atRiskMinutes",
+        )
+    if not 1 <= limit <= MAX_UNANSWERED:
+        raise InvalidArgumentError(
+            f"'limit' must be between 1 and {MAX_UNANSWERED}.",
+            suggestion="The list is oldest first: ask for fewer and page by asOf if needed.",
+            argument="limit",
+        )
+    services = info.context.services
+    as_of_ms = _as_of_ms(services, as_of)
+    settings = services.tenants.settings_for(tenant)
+    rows = await run_in_threadpool(
+        functools.partial(
+            services.helpdesk.unanswered,
+            channel=channel,
+            org_unit=org_unit,
+            agent=agent,
+            priority=None if priority is None else priority.value,
+        ),
+        services.clickhouse,
+        tenant,
+        as_of_ms,
+        settings.sla_ms,
+        at_risk_minutes * 60_000,
+        limit,
+    )
+    return [unanswered(row) for row in rows]
+
+
+@strawberry.type
+class HelpdeskQueries:
+    helpdesk_metrics: HelpdeskMetrics | None = strawberry.field(
+        resolver=helpdesk_metrics,
+        permission_classes=[IsAuthenticated],
+        description=(
+            "Helpdesk figures of every bucket starting in [from, to) and of the whole range,"
+            " in the tenant's zone (or timeZone), SLA judged at asOf against its targets."
+        ),
+    )
+    unanswered_conversations: list[Unanswered] | None = strawberry.field(
+        resolver=unanswered_conversations,
+        permission_classes=[IsAuthenticated],
+        description=(
+            "Open conversations without a first agent reply at asOf, oldest first, with their"
+            " SLA deadline: breached, or at risk within atRiskMinutes."
+        ),
+    )

@@ -1,0 +1,40 @@
+"""The reads the helpdesk resolvers make, held by the API's ``Services`` so tests inject fakes.
+
+Production binds the ClickHouse queries of ``query.py`` and ``unanswered.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from pulse.families.helpdesk.model import HelpdeskAnswer, HelpdeskQuery, UnansweredConversation
+from pulse.families.helpdesk.query import helpdesk_answer
+from pulse.families.helpdesk.unanswered import unanswered
+from pulse.graphql.queries import Reader
+
+AnswerFn = Callable[[Reader, HelpdeskQuery], HelpdeskAnswer]
+
+
+class UnansweredFn(Protocol):
+    def __call__(
+        self,
+        db: Reader,
+        tenant_id: str,
+        as_of_ms: int,
+        sla_ms: Mapping[str, int],
+        at_risk_ms: int,
+        limit: int,
+        *,
+        channel: str | None = None,
+        org_unit: str | None = None,
+        agent: str | None = None,
+        priority: str | None = None,
+    ) -> list[UnansweredConversation]: ...
+
+
+@dataclass(frozen=True)
+class HelpdeskReads:
+    answer: AnswerFn = helpdesk_answer
+    unanswered: UnansweredFn = unanswered

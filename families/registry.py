@@ -1,0 +1,10 @@
+"""Every family's root query fields; the API's root ``Query`` merges them (``graphql/api``).
+
+A new family adds its module and one line here.
+"""
+
+from __future__ import annotations
+
+from pulse.families.helpdesk.graphql import HelpdeskQueries
+
+QUERIES: tuple[type, ...] = (HelpdeskQueries,)
