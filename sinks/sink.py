@@ -27,6 +27,7 @@ import structlog
 from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
 from confluent_kafka import KafkaError as ConfluentError
 
+from pulse.faults import SINK_AFTER_INSERT, SINK_AFTER_OFFSETS_SAVED, FaultPoints
 from pulse.settings import Settings
 from pulse.sinks.clickhouse import ClickHouse
 from pulse.sinks.errors import BadMessageError, KafkaError, UnknownTableError
@@ -78,6 +79,7 @@ class SinkRunner:
         self._offsets = SinkOffsets(clickhouse)
         self._realtime = realtime
         self._clock = clock
+        self._faults = FaultPoints(settings.fault)
         self._batch = _Batch()
         self._assigned_at: float | None = None
         self._log = log.bind(topic=self.topic, group_id=self.group_id)
@@ -224,7 +226,9 @@ class SinkRunner:
             self._writer.write_block(block)
         inserted = time.monotonic()
         self._cache(batch.tables.get("messaging_counters"))
+        self._faults.hit(SINK_AFTER_INSERT)
         self._offsets.save(self.group_id, batch.last, int(self._clock() * 1000))
+        self._faults.hit(SINK_AFTER_OFFSETS_SAVED)
         commits = [TopicPartition(t, p, offset + 1) for (t, p), offset in batch.last.items()]
         try:
             consumer.commit(offsets=commits, asynchronous=False)

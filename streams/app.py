@@ -41,6 +41,7 @@ from pulse.avro.codec import EventDecoder
 from pulse.avro.registry import registry_client
 from pulse.avro.schemas import SchemaCatalog
 from pulse.errors import PulseError
+from pulse.faults import WORKER_AFTER_CHANGELOG_ACK, WORKER_AFTER_HANDOFF_FLUSH, FaultPoints
 from pulse.settings import Settings
 from pulse.streams.batch import BatchHandler, BatchTables, Incoming
 from pulse.streams.commit_gate import CommitGate
@@ -104,6 +105,7 @@ def create_app(
     out = handoff or RowsHandoff(settings.kafka, settings.topic("rows"))
     decoder = EventDecoder(SchemaCatalog(), registry_client(settings.kafka.schema_registry_url))
     handler = BatchHandler(decoder, tz_of, settings.stream, out, index)
+    faults = FaultPoints(settings.fault)
 
     @app.agent(source, isolated_partitions=True)
     async def process(stream: Any) -> None:
@@ -127,7 +129,9 @@ def create_app(
                     handled = time.perf_counter()
                     sent = [ack for w in writers for ack in await w.send()]
                     await asyncio.wait_for(asyncio.gather(*sent), DURABLE_TIMEOUT_SECONDS)
+                    faults.hit(WORKER_AFTER_CHANGELOG_ACK)
                     await asyncio.to_thread(out.flush, DURABLE_TIMEOUT_SECONDS)
+                    faults.hit(WORKER_AFTER_HANDOFF_FLUSH)
                     offsets.done(source_batch)
             except BaseException as exc:  # noqa: BLE001 - bad messages never get here
                 _stop_loudly(exc)
