@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 import jwt
-from confluent_kafka import Consumer, ConsumerGroupState, TopicPartition
+from confluent_kafka import Consumer, ConsumerGroupState, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient
 
 from pulse.settings import Settings
@@ -181,6 +181,7 @@ class Pipeline:
         """
         watched = list(processes or (self.worker, self.serve))
         exits: list[str] = []
+        last_error: KafkaException | None = None
         deadline = time.monotonic() + timeout
         rows = [self.settings.topic("rows")]
         while time.monotonic() < deadline:
@@ -191,12 +192,16 @@ class Pipeline:
                     process.start()
                 else:
                     process.assert_alive()
-            if self.lag(self.settings.stream.app_id, self.topics()) == 0:
-                time.sleep(1.0)  # let a final hand-off batch reach the sink's topic
-                if self.lag(self.settings.sink.group_id, rows) == 0:
-                    return exits
+            try:
+                if self.lag(self.settings.stream.app_id, self.topics()) == 0:
+                    time.sleep(1.0)  # let a final hand-off batch reach the sink's topic
+                    if self.lag(self.settings.sink.group_id, rows) == 0:
+                        return exits
+            except KafkaException as exc:
+                # A restarted broker answers NOT_COORDINATOR while it loads the offsets topic.
+                last_error = exc
             time.sleep(1.0)
-        raise AssertionError(f"pipeline did not catch up in {timeout} s")
+        raise AssertionError(f"pipeline did not catch up in {timeout} s ({last_error!r})")
 
     def wait_members(self, group: str, count: int, timeout: float = 120) -> None:
         """Until ``group`` is stable with ``count`` members that each own partitions."""
