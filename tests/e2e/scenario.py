@@ -176,6 +176,21 @@ def publish(
     return events, recompute(events, ZONES)
 
 
+def publish_in_parts(
+    pipeline: Pipeline, tmp_path: Path, sim: Simulation, parts: int
+) -> tuple[list[dict[str, object]], Expected]:
+    """The simulation's events produced by ``parts`` CLI runs one after another, so that the
+    load lasts (each run takes a second or two); returns the oracle."""
+    events = sim.events()
+    step = -(-len(events) // parts)
+    for n, start in enumerate(range(0, len(events), step)):
+        path = tmp_path / f"events-{n}.jsonl"
+        path.write_text("".join(json.dumps(e) + "\n" for e in events[start : start + step]))
+        result = pulse(pipeline.settings, "produce", str(path), check=False)
+        assert result.returncode == 0, result.stderr
+    return events, recompute(events, ZONES)
+
+
 def assert_raw_rows_exact(settings: Settings, events: list[dict[str, object]]) -> None:
     """``events_raw`` holds each distinct (tenant, event id) once, at its first copy's time."""
     client = connect(settings.clickhouse)

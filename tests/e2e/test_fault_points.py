@@ -7,6 +7,7 @@ got there), restarts it, and ends with raw rows and aggregates equal to the reco
 from __future__ import annotations
 
 import signal
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from tests.e2e.scenario import (
     assert_raw_rows_exact,
     declare,
     prepare,
-    publish,
+    publish_in_parts,
     simulation,
 )
 from tests.e2e.test_pipeline import e2e_settings
@@ -34,6 +35,7 @@ pytestmark = [pytest.mark.kafka, pytest.mark.clickhouse, pytest.mark.redis, pyte
 
 KILLED = -signal.SIGKILL
 DEATH_TIMEOUT_SECONDS = 180.0
+PUBLISH_PARTS = 8
 
 
 def crash_settings(settings: Settings) -> Settings:
@@ -116,8 +118,13 @@ def test_a_worker_killed_mid_batch_beside_another_loses_nothing(
         survivor.start()
         pipeline.wait_api()
         pipeline.wait_members(base.stream.app_id, 2)
-        events, expected = publish(pipeline, tmp_path, sim)
-        assert_killed_at(pipeline.worker, WORKER_AFTER_HANDOFF_FLUSH, marker)
+        # Input keeps arriving until after the dead worker's session expires (6 s), so the
+        # survivor is mid-stream, with processed but uncommitted batches, when the group
+        # rebalances and moves the dead worker's partitions to it.
+        with ThreadPoolExecutor(1) as pool:
+            published = pool.submit(publish_in_parts, pipeline, tmp_path, sim, PUBLISH_PARTS)
+            assert_killed_at(pipeline.worker, WORKER_AFTER_HANDOFF_FLUSH, marker)
+            events, expected = published.result()
         pipeline.wait_caught_up(processes=[survivor, pipeline.serve])
         assert_metrics_match(pipeline, expected, sim)
     finally:
