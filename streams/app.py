@@ -150,16 +150,13 @@ def create_app(
             )
 
     def forget_uncommitted_state(_app: Any, *revoked: Any, **_: Any) -> None:
-        # A rebalance aborts the open transactions, but the memory store keeps the aborted
-        # batches' writes, and recovery only reads a kept partition's changelog on from where
-        # it stopped: keys an aborted batch changed could go back to committed values while the
-        # keys it created (its seen segment) stayed, and its replay took its events for
-        # duplicates and never counted them (the two-worker crash test). So the tables are
-        # emptied and recovery forgets its positions: every assigned changelog partition is
-        # read again from its start, and the state is exactly what was committed.
+        # Every rebalance revokes all partitions, aborts the open transactions and recovers each
+        # assigned changelog partition from its start, but on top of the memory store, which
+        # still holds the aborted batches' writes: a key they changed went back to its committed
+        # value, a key they created (a seen segment) stayed, so their replay counted the events
+        # as duplicates and lost them (the two-worker crash test). Start recovery from empty.
         for table in tables:
             table.data.clear()
-        cast(Any, app.tables).recovery.active_offsets.clear()
         log.info("uncommitted_state_dropped", revoked=len(revoked[0]) if revoked else 0)
 
     # mode's handler type names an unbound type variable, which mypy cannot match.
