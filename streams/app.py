@@ -32,7 +32,7 @@ import asyncio
 import os
 import time
 from collections.abc import Callable
-from typing import Any, NoReturn, cast
+from typing import Any, NoReturn
 
 import faust
 import structlog
@@ -148,19 +148,6 @@ def create_app(
                 handle_ms=round((handled - gated) * 1000, 1),
                 durable_ms=round((time.perf_counter() - handled) * 1000, 1),
             )
-
-    def forget_uncommitted_state(_app: Any, *revoked: Any, **_: Any) -> None:
-        # Every rebalance revokes all partitions, aborts the open transactions and recovers each
-        # assigned changelog partition from its start, but on top of the memory store, which
-        # still holds the aborted batches' writes: a key they changed went back to its committed
-        # value, a key they created (a seen segment) stayed, so their replay counted the events
-        # as duplicates and lost them (the two-worker crash test). Start recovery from empty.
-        for table in tables:
-            table.data.clear()
-        log.info("uncommitted_state_dropped", revoked=len(revoked[0]) if revoked else 0)
-
-    # mode's handler type names an unbound type variable, which mypy cannot match.
-    app.on_partitions_revoked.connect(cast(Any, forget_uncommitted_state))
 
     @app.timer(interval=PURGE_INTERVAL_SECONDS)  # type: ignore[untyped-decorator]
     async def purge_seen() -> None:
