@@ -94,6 +94,15 @@ class SinkSettings:
 
 
 @dataclass(frozen=True)
+class FaultSettings:
+    # Crash tests only (pulse/faults.py): the named point where the process SIGKILLs itself,
+    # on its `after`-th hit, having appended the point's name to `marker` (if set).
+    point: str = ""
+    after: int = 1
+    marker: str = ""
+
+
+@dataclass(frozen=True)
 class Settings:
     kafka: KafkaSettings = field(default_factory=KafkaSettings)
     stream: StreamSettings = field(default_factory=StreamSettings)
@@ -102,6 +111,7 @@ class Settings:
     redis: RedisSettings = field(default_factory=RedisSettings)
     api: ApiSettings = field(default_factory=ApiSettings)
     sink: SinkSettings = field(default_factory=SinkSettings)
+    fault: FaultSettings = field(default_factory=FaultSettings)
     log_level: str = "INFO"
     log_format: str = "console"  # or "json"
 
@@ -142,6 +152,7 @@ _SECTIONS = {
     "redis": "PULSE_REDIS_",
     "api": "PULSE_API_",
     "sink": "PULSE_SINK_",
+    "fault": "PULSE_FAULT_",
 }
 
 

@@ -29,6 +29,7 @@ import structlog
 from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
 from confluent_kafka import KafkaError as ConfluentError
 
+from pulse.faults import SINK_AFTER_INSERT, SINK_AFTER_OFFSETS_SAVED, FaultPoints
 from pulse.lag import position_lag
 from pulse.metrics import (
     MESSAGES_REJECTED,
@@ -98,6 +99,7 @@ class SinkRunner:
         # Made on the first refusal: most sinks never need a producer.
         self._letters: RowsHandoff | None = None
         self._letters_pending = False
+        self._faults = FaultPoints(settings.fault)
         self._batch = _Batch()
         self._assigned_at: float | None = None
         self._lag_at = 0.0
@@ -267,7 +269,9 @@ class SinkRunner:
         if self._letters is not None and self._letters_pending:
             self._letters.flush()
             self._letters_pending = False
+        self._faults.hit(SINK_AFTER_INSERT)
         self._offsets.save(self.group_id, batch.last, int(self._clock() * 1000))
+        self._faults.hit(SINK_AFTER_OFFSETS_SAVED)
         commits = [TopicPartition(t, p, offset + 1) for (t, p), offset in batch.last.items()]
         try:
             consumer.commit(offsets=commits, asynchronous=False)

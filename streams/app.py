@@ -42,6 +42,7 @@ from pulse.avro.instants import InstantBounds
 from pulse.avro.registry import registry_client
 from pulse.avro.schemas import SchemaCatalog
 from pulse.errors import PulseError
+from pulse.faults import WORKER_AFTER_CHANGELOG_ACK, WORKER_AFTER_HANDOFF_FLUSH, FaultPoints
 from pulse.settings import Settings
 from pulse.streams.batch import BatchHandler, BatchTables, Incoming
 from pulse.streams.commit_gate import CommitGate
@@ -109,6 +110,7 @@ def create_app(
     bounds = InstantBounds.from_settings(settings.contract)
     handler = BatchHandler(decoder, tz_of, settings.stream, bounds, out, index)
     install_metrics(app, settings.stream.app_id)
+    faults = FaultPoints(settings.fault)
 
     @app.agent(source, isolated_partitions=True)
     async def process(stream: Any) -> None:
@@ -132,7 +134,9 @@ def create_app(
                     handled = time.perf_counter()
                     sent = [ack for w in writers for ack in await w.send()]
                     await asyncio.wait_for(asyncio.gather(*sent), DURABLE_TIMEOUT_SECONDS)
+                    faults.hit(WORKER_AFTER_CHANGELOG_ACK)
                     await asyncio.to_thread(out.flush, DURABLE_TIMEOUT_SECONDS)
+                    faults.hit(WORKER_AFTER_HANDOFF_FLUSH)
                     offsets.done(source_batch)
                 observe_batch(
                     settings.stream.app_id,

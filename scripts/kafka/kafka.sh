@@ -5,7 +5,8 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 local_dir=${PULSE_LOCAL:-$root/.local}
-libs=$local_dir/kafka/libs
+# KAFKA_LIBS: jars fetched elsewhere (a test's private broker reuses the repo's).
+libs=${KAFKA_LIBS:-$local_dir/kafka/libs}
 data=$local_dir/kafka/data
 conf=$local_dir/kafka/server.properties
 pidfile=$local_dir/kafka/kafka.pid

@@ -19,7 +19,8 @@ from typing import Any
 
 import httpx
 import jwt
-from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka import Consumer, ConsumerGroupState, KafkaException, TopicPartition
+from confluent_kafka.admin import AdminClient
 
 from pulse.settings import Settings
 
@@ -59,15 +60,32 @@ class Process:
     log: Path
     popen: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> None:
+    def start(self, env: Mapping[str, str] | None = None) -> None:
+        """Start the process; ``env`` adds variables to this run only (a fault point)."""
         with self.log.open("ab") as log:
             self.popen = subprocess.Popen(
                 [sys.executable, "-m", "pulse", *self.args],
                 cwd=REPO,
-                env=env_for(self.settings),
+                env=env_for(self.settings, **(env or {})),
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
+
+    def exited(self) -> int | None:
+        """The exit code if the process has ended (negative: the signal that ended it)."""
+        return self.popen.poll() if self.popen else None
+
+    def wait_exit(self, timeout: float) -> int:
+        """Until the process ends; its exit code. Fails with the log's tail if it does not."""
+        assert self.popen is not None
+        try:
+            return self.popen.wait(timeout=timeout)
+        except subprocess.TimeoutExpired as exc:
+            message = f"{self.name} still runs after {timeout} s:\n{self.tail()}"
+            raise AssertionError(message) from exc
+
+    def tail(self) -> str:
+        return self.log.read_text(errors="replace")[-4000:]
 
     def kill(self) -> None:
         """SIGKILL: no clean-up, no flush, no commit."""
@@ -87,8 +105,16 @@ class Process:
         assert self.popen is not None
         code = self.popen.poll()
         if code is not None:
-            tail = self.log.read_text(errors="replace")[-4000:]
-            raise AssertionError(f"{self.name} exited with {code}:\n{tail}")
+            raise AssertionError(f"{self.name} exited with {code}:\n{self.tail()}")
+
+
+def fault_env(point: str, after: int, marker: Path) -> dict[str, str]:
+    """The variables that make a process SIGKILL itself at ``point``'s ``after``-th hit."""
+    return {
+        "PULSE_FAULT_POINT": point,
+        "PULSE_FAULT_AFTER": str(after),
+        "PULSE_FAULT_MARKER": str(marker),
+    }
 
 
 @dataclass
@@ -142,19 +168,53 @@ class Pipeline:
         finally:
             consumer.close()
 
-    def wait_caught_up(self, timeout: float = 600) -> None:
-        """Until the worker has committed every input and the sink every hand-off batch."""
+    def wait_caught_up(
+        self,
+        timeout: float = 600,
+        processes: Iterable[Process] | None = None,
+        restart: bool = False,
+    ) -> list[str]:
+        """Until the worker has committed every input and the sink every hand-off batch.
+
+        ``processes`` (the worker and serve by default) must stay alive; with ``restart`` one
+        that exits is started again, as a supervisor would, and the exits are returned.
+        """
+        watched = list(processes or (self.worker, self.serve))
+        exits: list[str] = []
+        last_error: KafkaException | None = None
         deadline = time.monotonic() + timeout
         rows = [self.settings.topic("rows")]
         while time.monotonic() < deadline:
-            self.worker.assert_alive()
-            self.serve.assert_alive()
-            if self.lag(self.settings.stream.app_id, self.topics()) == 0:
-                time.sleep(1.0)  # let a final hand-off batch reach the sink's topic
-                if self.lag(self.settings.sink.group_id, rows) == 0:
-                    return
+            for process in watched:
+                code = process.exited()
+                if code is not None and restart:
+                    exits.append(f"{process.name} exited with {code}")
+                    process.start()
+                else:
+                    process.assert_alive()
+            try:
+                if self.lag(self.settings.stream.app_id, self.topics()) == 0:
+                    time.sleep(1.0)  # let a final hand-off batch reach the sink's topic
+                    if self.lag(self.settings.sink.group_id, rows) == 0:
+                        return exits
+            except KafkaException as exc:
+                # A restarted broker answers NOT_COORDINATOR while it loads the offsets topic.
+                last_error = exc
             time.sleep(1.0)
-        raise AssertionError(f"pipeline did not catch up in {timeout} s")
+        raise AssertionError(f"pipeline did not catch up in {timeout} s ({last_error!r})")
+
+    def wait_members(self, group: str, count: int, timeout: float = 120) -> None:
+        """Until ``group`` is stable with ``count`` members that each own partitions."""
+        admin = AdminClient({"bootstrap.servers": self.settings.kafka.bootstrap_servers})
+        deadline = time.monotonic() + timeout
+        owning = 0
+        while time.monotonic() < deadline:
+            description = admin.describe_consumer_groups([group])[group].result(timeout=10)
+            owning = sum(1 for m in description.members if m.assignment.topic_partitions)
+            if description.state == ConsumerGroupState.STABLE and owning == count:
+                return
+            time.sleep(0.5)
+        raise AssertionError(f"{group} has {owning} members owning partitions, not {count}")
 
     def token(self, tenant: str) -> str:
         claims = {"tenant_id": tenant, "exp": int(time.time()) + 3600}

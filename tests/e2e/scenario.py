@@ -13,9 +13,11 @@ from confluent_kafka import Consumer, Producer, TopicPartition
 
 from pulse.avro.codec import EventEncoder
 from pulse.avro.schemas import SchemaCatalog
+from pulse.settings import Settings
 from pulse.simulate import Simulation, TenantPlan
+from pulse.sinks.clickhouse import connect
 from tests.e2e.harness import Pipeline, pulse
-from tests.e2e.oracle import Expected, recompute
+from tests.e2e.oracle import Expected, parse_instant, recompute
 
 TENANTS = [
     TenantPlan("acme", "America/New_York"),
@@ -150,17 +152,68 @@ def prepare(
     pipeline: Pipeline, tmp_path: Path, sim: Simulation
 ) -> tuple[list[dict[str, object]], Expected]:
     """Topics, tenants' zones, and the input file produced with the CLI; returns the oracle."""
-    settings = pipeline.settings
-    pulse(settings, "topics", "apply")
+    declare(pipeline)
+    return publish(pipeline, tmp_path, sim)
+
+
+def declare(pipeline: Pipeline) -> None:
+    """The topics and the tenants' zones, so processes can start before any event exists."""
+    pulse(pipeline.settings, "topics", "apply")
     for tenant in TENANTS:
-        pulse(settings, "tenants", "set", tenant.tenant_id, "--timezone", tenant.timezone)
+        pulse(pipeline.settings, "tenants", "set", tenant.tenant_id, "--timezone", tenant.timezone)
+
+
+def publish(
+    pipeline: Pipeline, tmp_path: Path, sim: Simulation
+) -> tuple[list[dict[str, object]], Expected]:
+    """The simulation's events (with bad lines) produced with the CLI; returns the oracle."""
     events = sim.events()
     path = tmp_path / "events.jsonl"
     bad = write_input(events, path)
-    result = pulse(settings, "produce", str(path), check=False)
+    result = pulse(pipeline.settings, "produce", str(path), check=False)
     assert result.returncode == 1, result.stderr
     assert result.stderr.count("line ") >= bad, result.stderr
     return events, recompute(events, ZONES)
+
+
+def publish_in_parts(
+    pipeline: Pipeline, tmp_path: Path, sim: Simulation, parts: int
+) -> tuple[list[dict[str, object]], Expected]:
+    """The simulation's events produced by ``parts`` CLI runs one after another, so that the
+    load lasts (each run takes a second or two); returns the oracle."""
+    events = sim.events()
+    step = -(-len(events) // parts)
+    for n, start in enumerate(range(0, len(events), step)):
+        path = tmp_path / f"events-{n}.jsonl"
+        path.write_text("".join(json.dumps(e) + "\n" for e in events[start : start + step]))
+        result = pulse(pipeline.settings, "produce", str(path), check=False)
+        assert result.returncode == 0, result.stderr
+    return events, recompute(events, ZONES)
+
+
+def assert_raw_rows_exact(settings: Settings, events: list[dict[str, object]]) -> None:
+    """``events_raw`` holds each distinct (tenant, event id) once, at its first copy's time."""
+    client = connect(settings.clickhouse)
+    try:
+        rows = client.query(
+            "SELECT tenant_id, toString(event_id) AS event_id,"
+            " toUnixTimestamp64Milli(occurred_at) AS at"
+            f" FROM {settings.clickhouse.database}.events_raw FINAL"
+        )
+    finally:
+        client.close()
+    stored = {(r["tenant_id"], r["event_id"]) for r in rows}
+    assert len(rows) == len(stored), "a raw event is stored twice"
+    distinct = {(str(e["tenant_id"]), str(e["event_id"])) for e in events}
+    assert stored == distinct, (
+        f"lost {len(distinct - stored)} raw events, {len(stored - distinct)} unexpected"
+    )
+    first_time: dict[tuple[str, str], object] = {}
+    for e in events:
+        first_time.setdefault((str(e["tenant_id"]), str(e["event_id"])), e["occurred_at"])
+    for r in rows:
+        want = parse_instant(str(first_time[(r["tenant_id"], r["event_id"])]))
+        assert int(want.timestamp() * 1000) == r["at"]
 
 
 def iso(at: datetime) -> str:
