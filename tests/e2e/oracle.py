@@ -89,9 +89,9 @@ class Expected:
                 for name, n in values.items():
                     counts[start][name] += n
         frts: dict[datetime, list[int]] = defaultdict(list)
-        for (start, ch), values in self.frt[tenant][granularity].items():
+        for (start, ch), answered in self.frt[tenant][granularity].items():
             if channel is None or ch == channel:
-                frts[start].extend(values)
+                frts[start].extend(answered)
         out: dict[datetime, dict[str, object]] = {}
         for start in set(counts) | set(frts):
             c = counts[start]
@@ -100,11 +100,11 @@ class Expected:
             row["read_rate"] = rate(c["read"], c["delivered"])
             row["click_rate"] = rate(c["clicked"], c["delivered"])
             row["failure_rate"] = rate(c["failed"], c["sent"])
-            values = frts.get(start, [])
-            row["frt_conversations"] = len(values)
-            row["frt_avg_seconds"] = mean_seconds(values) if values else None
-            row["frt_p50_seconds"] = nearest_rank_seconds(values, 50) if values else None
-            row["frt_p90_seconds"] = nearest_rank_seconds(values, 90) if values else None
+            frt_ms = frts.get(start, [])
+            row["frt_conversations"] = len(frt_ms)
+            row["frt_avg_seconds"] = mean_seconds(frt_ms) if frt_ms else None
+            row["frt_p50_seconds"] = nearest_rank_seconds(frt_ms, 50) if frt_ms else None
+            row["frt_p90_seconds"] = nearest_rank_seconds(frt_ms, 90) if frt_ms else None
             out[start] = row
         return out
 

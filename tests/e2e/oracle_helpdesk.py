@@ -55,6 +55,9 @@ class Filters:
     priority: str | None = None
 
 
+NO_FILTERS = Filters()
+
+
 @dataclass(frozen=True)
 class Dims:
     """Where a fact is filed: its conversation's channel, priority, agent and org unit."""
@@ -281,7 +284,7 @@ def helpdesk_metrics(
     start: datetime,
     end: datetime,
     as_of: datetime,
-    filters: Filters = Filters(),
+    filters: Filters = NO_FILTERS,
 ) -> HelpdeskAnswer:
     """Every bucket whose start is in ``[start, end)`` and the totals over those buckets."""
     facts = [f for f in tenant_facts(events, tenant, sla_ms, as_of) if f.dims.match(filters)]
@@ -311,7 +314,7 @@ def unanswered(
     as_of: datetime,
     at_risk_ms: int,
     limit: int,
-    filters: Filters = Filters(),
+    filters: Filters = NO_FILTERS,
 ) -> list[Unanswered]:
     """Open conversations created by ``as_of`` with no agent reply by then, oldest first.
 
