@@ -16,6 +16,7 @@ data stays clear of it so that the comparison tests the decisions, not a guess.
 from __future__ import annotations
 
 import random
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
@@ -117,7 +118,7 @@ class HelpdeskDataset:
         **fields: object,
     ) -> dict[str, object]:
         event: dict[str, object] = {
-            "event_id": f"{self._rng.getrandbits(128):032x}",
+            "event_id": str(uuid.UUID(int=self._rng.getrandbits(128), version=4)),
             "tenant_id": tenant.tenant_id,
             "event_type": event_type,
             "occurred_at": self._write_time(at),
