@@ -4,6 +4,20 @@ Independent of the production code: it walks each conversation's deduplicated ev
 turns them into dated *facts* (a creation, a first response with its FRT, an SLA breach at its
 deadline, …) filed under the conversation's channel, priority, agent and org unit, then sums the
 facts of each bucket of the grid. Instants are UTC datetimes; durations are integer milliseconds.
+
+Readings of issue 7 where it could be read two ways (the e2e dataset avoids the ones marked *):
+- Totals cover the grid's span, first bucket's start to last bucket's end, not ``[from, to)``.
+- Only breaches depend on ``as_of``; a met reply, counts and the backlog do not (*: every event
+  of the dataset precedes the asOf values it is asked with).
+- Without its creation a conversation's events file under their own channel and ``normal``; its
+  agent is then that of its latest assignment, else of its earliest agent message (*).
+- org_unit comes from the latest assignment carrying one, like the agent (*: assignments of the
+  dataset carry both).
+- Neither met nor breached: no reply by the deadline and a resolution before the deadline, even if
+  reopened before it (*).
+- Unanswered: creation known and at or before ``as_of``, no reply by then, and not closed (its
+  latest resolution or reopening by ``as_of`` is not a resolution); at risk when not breached and
+  the deadline is at most the margin after ``as_of`` (*: no case on the boundary).
 """
 
 from __future__ import annotations
