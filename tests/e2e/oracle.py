@@ -89,9 +89,9 @@ class Expected:
                 for name, n in values.items():
                     counts[start][name] += n
         frts: dict[datetime, list[int]] = defaultdict(list)
-        for (start, ch), values in self.frt[tenant][granularity].items():
+        for (start, ch), answered in self.frt[tenant][granularity].items():
             if channel is None or ch == channel:
-                frts[start].extend(values)
+                frts[start].extend(answered)
         out: dict[datetime, dict[str, object]] = {}
         for start in set(counts) | set(frts):
             c = counts[start]
@@ -100,11 +100,11 @@ class Expected:
             row["read_rate"] = rate(c["read"], c["delivered"])
             row["click_rate"] = rate(c["clicked"], c["delivered"])
             row["failure_rate"] = rate(c["failed"], c["sent"])
-            values = frts.get(start, [])
-            row["frt_conversations"] = len(values)
-            row["frt_avg_seconds"] = mean_seconds(values) if values else None
-            row["frt_p50_seconds"] = nearest_rank_seconds(values, 50) if values else None
-            row["frt_p90_seconds"] = nearest_rank_seconds(values, 90) if values else None
+            frt_ms = frts.get(start, [])
+            row["frt_conversations"] = len(frt_ms)
+            row["frt_avg_seconds"] = mean_seconds(frt_ms) if frt_ms else None
+            row["frt_p50_seconds"] = nearest_rank_seconds(frt_ms, 50) if frt_ms else None
+            row["frt_p90_seconds"] = nearest_rank_seconds(frt_ms, 90) if frt_ms else None
             out[start] = row
         return out
 
@@ -152,3 +152,34 @@ def recompute(events: Iterable[Mapping[str, object]], zones: Mapping[str, str]) 
         for g in grans:
             frt[tenant][g][(bucket_start(first, tz, g), conv.channel)].append(frt_ms)
     return Expected(counters=counters, frt=frt)
+
+
+def next_bucket_start(start: datetime, tz: str, granularity: str) -> datetime:
+    """The UTC instant at which the local bucket after the one starting at ``start`` starts."""
+    if granularity == "hour":
+        # A local clock hour lasts one real hour in the zones we test (offsets move by whole hours).
+        return start + timedelta(hours=1)
+    zone = ZoneInfo(tz)
+    day = start.astimezone(zone).date()
+    if granularity == "day":
+        day += timedelta(days=1)
+    elif granularity == "week":
+        day += timedelta(days=7)
+    else:
+        day = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
+
+
+def bucket_grid(
+    tz: str, granularity: str, start: datetime, end: datetime
+) -> list[tuple[datetime, datetime]]:
+    """Every bucket ``[s, e)`` of the zone whose start ``s`` lies in ``[start, end)``, in order."""
+    s = bucket_start(start, tz, granularity)
+    if s < start:
+        s = next_bucket_start(s, tz, granularity)
+    grid: list[tuple[datetime, datetime]] = []
+    while s < end:
+        e = next_bucket_start(s, tz, granularity)
+        grid.append((s, e))
+        s = e
+    return grid
