@@ -31,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+import urllib.parse
 from collections.abc import Callable
 from typing import Any, NoReturn
 
@@ -90,6 +91,10 @@ def create_app(
         datadir=str(settings.stream.data_dir),
         web_bind="127.0.0.1",
         web_port=settings.stream.web_port,
+        # Faust checks that an assignment names this member's URL; a static member rejoining
+        # before its session expires gets its previous assignment back, so the URL must not
+        # change with the web port of a restarted replica, or the consumer stalls.
+        canonical_url=_member_url(settings.stream.instance_id, settings.stream.web_port),
         autodiscover=False,
     )
     names = tuple(settings.topic(name) for name in DOMAIN_TOPICS)
@@ -174,6 +179,12 @@ def create_app(
             log.info("dedup_purged", segments=len(stale))
 
     return app
+
+
+def _member_url(instance_id: str, web_port: int) -> str:
+    if not instance_id:
+        return f"http://127.0.0.1:{web_port}"
+    return f"http://127.0.0.1/{urllib.parse.quote(instance_id, safe='')}"
 
 
 def _incoming(source_batch: Any) -> list[Incoming]:

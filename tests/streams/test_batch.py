@@ -94,8 +94,10 @@ def test_instants_out_of_bounds_are_dead_letters_and_derive_nothing() -> None:
 
 
 def test_an_event_whose_row_would_not_fit_the_handoff_is_too_large() -> None:
-    """A valid event carrying ~600 kB of control characters is a too_large letter, not a crash."""
-    huge = message_sent(attributes={"note": "\x01" * 600_000})
+    """A valid event of ~520 kB of control characters (JSON writes each as six bytes) is a
+    too_large letter, not a crash."""
+    filler = "\x01" * 1020
+    huge = message_sent(attributes={f"{i:04}{filler}": filler + "abcd" for i in range(256)})
     handoff = run(encode(huge))
     (row,) = handoff.rows["dead_letters"]
     assert row["code"] == "too_large"
