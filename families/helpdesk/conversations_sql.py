@@ -42,17 +42,16 @@ SELECT
 FROM (
     SELECT
         conversation_id,
-        min(created) AS c,
-        groupUniqArrayArray(creations) AS creations,
-        max(assigned_agent).3 AS assigned_agent,
-        max(assigned_org_unit).3 AS assigned_org_unit,
-        groupUniqArrayArray(agent_replies) AS agent_replies,
-        groupUniqArrayArray(resolutions) AS resolutions,
-        groupUniqArrayArray(reopenings) AS reopenings,
-        groupUniqArrayArray(csat) AS csat
-    FROM helpdesk_conversations
+        created AS c,
+        creations,
+        assigned_agent.3 AS assigned_agent,
+        assigned_org_unit.3 AS assigned_org_unit,
+        agent_replies,
+        resolutions,
+        reopenings,
+        csat
+    FROM helpdesk_conversations FINAL
     WHERE tenant_id = {tenant_id:String}
-    GROUP BY conversation_id
 )
 WHERE 1 {conversation_filters}
 """
