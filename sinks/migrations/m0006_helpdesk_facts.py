@@ -1,8 +1,9 @@
 """Helpdesk entity facts: one row per ``(tenant_id, conversation_id)`` once merged.
 
 A materialized view folds every conversation event of ``events_raw`` into states that a batch
-inserted twice cannot change: ``argMin``/``argMax`` keyed by ``(occurred_at, event_id)`` (a stable
-tie-break) and sets of ``(instant, event_id, …)`` tuples (``groupUniqArrayArray``). No count or
+inserted twice cannot change: ``min``/``max`` of tuples led by ``(occurred_at, event_id)`` (argMin
+and argMax with a stable tie-break, as plain values: merging generic ``argMin`` states is slow)
+and sets of ``(instant, event_id, …)`` tuples (``groupUniqArrayArray``). No count or
 sum: the sink replays batches after a crash, and ``events_raw`` collapses copies only on merge.
 Everything that depends on another fact (the first agent reply at or after creation, the
 deadline, the bucket) is computed at query time, so a ``conversation.created`` arriving days late
