@@ -14,22 +14,23 @@ from typing import Any
 
 from pulse.families.helpdesk.model import DEFAULT_SLA_MS, PRIORITIES
 
-# ``c`` is the argMin tuple (occurred_at, channel, priority, agent_id, org_unit); a conversation
-# without a ``conversation.created`` has the empty state, whose channel is "" (a created event
-# always carries one).
+# ``c`` is the least ``(occurred_at, event_id, channel, priority, agent_id, org_unit)`` over the
+# conversation's ``conversation.created`` events; without one it is the migration's neutral
+# tuple, whose channel is "" (a created event always carries one). The assignments are the
+# greatest ``(occurred_at, event_id, value)``, value "" when there is none.
 CONVERSATIONS_SQL = """
 SELECT
     conversation_id,
-    c.2 != '' AS known,
+    c.3 != '' AS known,
     toUnixTimestamp64Milli(c.1) AS created_ms,
     creations,
-    toString(c.2) AS conv_channel,
-    if(c.3 = '', 'normal', toString(c.3)) AS conv_priority,
+    c.3 AS conv_channel,
+    if(c.4 = '', 'normal', c.4) AS conv_priority,
     arraySort(arrayFilter(r -> r.1 >= c.1, agent_replies)) AS answers,
     notEmpty(answers) AS replied,
     toUnixTimestamp64Milli(answers[1].1) AS reply_ms,
-    multiIf(assigned_agent != '', assigned_agent, c.4 != '', c.4, answers[1].2) AS agent,
-    if(assigned_org_unit != '', toString(assigned_org_unit), toString(c.5)) AS org_unit,
+    multiIf(assigned_agent != '', assigned_agent, c.5 != '', c.5, answers[1].2) AS agent,
+    if(assigned_org_unit != '', assigned_org_unit, c.6) AS org_unit,
     created_ms + multiIf(
         conv_priority = 'urgent', {sla_urgent:Int64},
         conv_priority = 'high', {sla_high:Int64},
@@ -41,17 +42,16 @@ SELECT
 FROM (
     SELECT
         conversation_id,
-        argMinMerge(created) AS c,
-        groupUniqArrayArray(creations) AS creations,
-        argMaxMerge(assigned_agent) AS assigned_agent,
-        argMaxMerge(assigned_org_unit) AS assigned_org_unit,
-        groupUniqArrayArray(agent_replies) AS agent_replies,
-        groupUniqArrayArray(resolutions) AS resolutions,
-        groupUniqArrayArray(reopenings) AS reopenings,
-        groupUniqArrayArray(csat) AS csat
-    FROM helpdesk_conversations
+        created AS c,
+        creations,
+        assigned_agent.3 AS assigned_agent,
+        assigned_org_unit.3 AS assigned_org_unit,
+        agent_replies,
+        resolutions,
+        reopenings,
+        csat
+    FROM helpdesk_conversations FINAL
     WHERE tenant_id = {tenant_id:String}
-    GROUP BY conversation_id
 )
 WHERE 1 {conversation_filters}
 """

@@ -1,8 +1,9 @@
 """Helpdesk entity facts: one row per ``(tenant_id, conversation_id)`` once merged.
 
 A materialized view folds every conversation event of ``events_raw`` into states that a batch
-inserted twice cannot change: ``argMin``/``argMax`` keyed by ``(occurred_at, event_id)`` (a stable
-tie-break) and sets of ``(instant, event_id, …)`` tuples (``groupUniqArrayArray``). No count or
+inserted twice cannot change: ``min``/``max`` of tuples led by ``(occurred_at, event_id)`` (argMin
+and argMax with a stable tie-break, as plain values: merging generic ``argMin`` states is slow)
+and sets of ``(instant, event_id, …)`` tuples (``groupUniqArrayArray``). No count or
 sum: the sink replays batches after a crash, and ``events_raw`` collapses copies only on merge.
 Everything that depends on another fact (the first agent reply at or after creation, the
 deadline, the bucket) is computed at query time, so a ``conversation.created`` arriving days late
@@ -13,26 +14,32 @@ existing installation gets its history (re-running it, or folding a row both way
 state).
 """
 
-_FACTS = """
+# Neutral elements of the min/max tuples: no real event is at the end of DateTime64's range
+# or at the epoch with an empty event id.
+_NOT_CREATED = "tuple(toDateTime64('2299-12-31 23:59:59.999', 3, 'UTC'), '', '', '', '', '')"
+_NOT_ASSIGNED = "tuple(toDateTime64(0, 3, 'UTC'), '', '')"
+
+_FACTS = f"""
     SELECT
         tenant_id,
         conversation_id,
-        argMinStateIf(
-            tuple(occurred_at, toString(channel), toString(priority), agent_id, toString(org_unit)),
-            tuple(occurred_at, event_id),
-            event_type = 'conversation.created'
-        ) AS created,
+        min(if(
+            event_type = 'conversation.created',
+            tuple(occurred_at, event_id, toString(channel), toString(priority), agent_id,
+                  toString(org_unit)),
+            {_NOT_CREATED}
+        )) AS created,
         groupUniqArrayIf(
             tuple(occurred_at, event_id), event_type = 'conversation.created'
         ) AS creations,
-        argMaxStateIf(
-            agent_id, tuple(occurred_at, event_id),
-            event_type = 'conversation.assigned' AND agent_id != ''
-        ) AS assigned_agent,
-        argMaxStateIf(
-            toString(org_unit), tuple(occurred_at, event_id),
-            event_type = 'conversation.assigned' AND org_unit != ''
-        ) AS assigned_org_unit,
+        max(if(
+            event_type = 'conversation.assigned' AND agent_id != '',
+            tuple(occurred_at, event_id, agent_id), {_NOT_ASSIGNED}
+        )) AS assigned_agent,
+        max(if(
+            event_type = 'conversation.assigned' AND org_unit != '',
+            tuple(occurred_at, event_id, toString(org_unit)), {_NOT_ASSIGNED}
+        )) AS assigned_org_unit,
         groupUniqArrayIf(
             tuple(occurred_at, agent_id),
             event_type = 'message.sent' AND sender_type = 'agent'
@@ -47,7 +54,7 @@ _FACTS = """
             tuple(occurred_at, event_id, coalesce(score, 0), toString(channel)),
             event_type = 'csat.submitted'
         ) AS csat
-    FROM {db}.events_raw
+    FROM {{db}}.events_raw
     WHERE conversation_id != ''
       AND (event_type IN ('conversation.created', 'conversation.assigned',
                           'conversation.resolved', 'conversation.reopened', 'csat.submitted')
@@ -61,16 +68,16 @@ FORWARDS = [
     (
         tenant_id LowCardinality(String),
         conversation_id String,
-        created AggregateFunction(
-            argMin,
-            Tuple(DateTime64(3, 'UTC'), String, String, String, String),
-            Tuple(DateTime64(3, 'UTC'), String)
+        created SimpleAggregateFunction(
+            min, Tuple(DateTime64(3, 'UTC'), String, String, String, String, String)
         ),
         creations SimpleAggregateFunction(
             groupUniqArrayArray, Array(Tuple(DateTime64(3, 'UTC'), String))
         ),
-        assigned_agent AggregateFunction(argMax, String, Tuple(DateTime64(3, 'UTC'), String)),
-        assigned_org_unit AggregateFunction(argMax, String, Tuple(DateTime64(3, 'UTC'), String)),
+        assigned_agent SimpleAggregateFunction(max, Tuple(DateTime64(3, 'UTC'), String, String)),
+        assigned_org_unit SimpleAggregateFunction(
+            max, Tuple(DateTime64(3, 'UTC'), String, String)
+        ),
         agent_replies SimpleAggregateFunction(
             groupUniqArrayArray, Array(Tuple(DateTime64(3, 'UTC'), String))
         ),
