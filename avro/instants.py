@@ -6,8 +6,8 @@ belong, a year-2350 date or a negative epoch all land outside, and so become a `
 ``from_future`` refusal instead of a bucket no calendar holds or a row ClickHouse cannot store.
 
 The reference differs by edge: the producer SDK and ``pulse produce`` use the wall clock; the
-worker uses the source message's broker timestamp (capped by the wall clock, for a producer that
-stamps its messages in the future), so a batch replayed after a crash decides alike.
+worker uses the source message's broker timestamp, so a batch replayed after a crash decides
+alike, and the wall clock for a message without a timestamp or stamped in the future.
 """
 
 from __future__ import annotations

@@ -81,9 +81,11 @@ class BatchHandler:
             event = self._decoder.decode(message.value)
             tenant = str(event.get("tenant_id") or "")
             event = check_complete(event)
-            # The broker's timestamp, not the clock, so a replayed batch decides alike; capped
-            # by the clock for a producer that stamps its messages in the future.
-            at, sent = event["occurred_at"], min(message.source.timestamp_ms, now_ms)
+            # The broker's timestamp, not the clock, so a replayed batch decides alike; the
+            # clock for a message without one (-1) or stamped in the future by its producer.
+            at, sent = event["occurred_at"], message.source.timestamp_ms
+            if not 0 < sent <= now_ms:
+                sent = now_ms
             if at < self._bounds.floor_ms or at > self._bounds.latest_ms(sent):
                 self._bounds.check("occurred_at", at, sent)
         except AvroError as exc:

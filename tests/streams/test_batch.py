@@ -56,7 +56,7 @@ def message_sent(**fields: Any) -> dict[str, Any]:
     }
 
 
-def run(*values: bytes) -> Handoff:
+def run(*values: bytes, timestamp_ms: int = NOW) -> Handoff:
     handoff = Handoff()
     handler = BatchHandler(
         EventDecoder(CATALOG),
@@ -67,7 +67,7 @@ def run(*values: bytes) -> Handoff:
         SeenIndex(),
     )
     batch = [
-        Incoming(b"acme:c-1", value, SourceRecord(TOPIC, 0, offset, NOW))
+        Incoming(b"acme:c-1", value, SourceRecord(TOPIC, 0, offset, timestamp_ms))
         for offset, value in enumerate(values)
     ]
     handler.handle(batch, BatchTables(Table(), Table(), Table()), NOW)
@@ -129,3 +129,11 @@ def test_a_small_dead_letter_is_kept_whole_for_replay() -> None:
     assert letter.stored_value() == b"\x00bad"
     assert letter.stored_key() == b"key"
     assert dict(letter.headers())["pulse.payload.truncated"] == b"false"
+
+
+def test_a_message_without_a_broker_timestamp_is_judged_by_the_clock() -> None:
+    """A timestamp of -1 (an old producer) does not make every instant come from the future."""
+    good = message_sent()
+    handoff = run(encode(good), encode(message_sent(occurred_at=NOW * 1000)), timestamp_ms=-1)
+    assert [r["event_id"] for r in handoff.rows["events_raw"]] == [good["event_id"]]
+    assert [r["code"] for r in handoff.rows["dead_letters"]] == ["from_future"]
