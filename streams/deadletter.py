@@ -11,6 +11,7 @@ message's broker timestamp, so a replayed batch yields the same row.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 from collections import Counter
 from dataclasses import dataclass
@@ -56,6 +57,11 @@ class DeadLetter:
     tenant_id: str = ""
     # Which row of a hand-off message the sink refused (0 for a whole message or an event).
     source_row: int = 0
+    # The whole payload's hash, computed once: the headers and the row both carry it.
+    sha256: str = dataclasses.field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "sha256", hashlib.sha256(self.value).hexdigest())
 
     @property
     def topic(self) -> str:
@@ -83,7 +89,7 @@ class DeadLetter:
             (h.TENANT_ID, clip(self.tenant_id).encode()),
             (h.FAILED_AT, str(self.source.timestamp_ms).encode()),
             (h.PAYLOAD_BYTES, str(len(self.value)).encode()),
-            (h.PAYLOAD_SHA256, hashlib.sha256(self.value).hexdigest().encode()),
+            (h.PAYLOAD_SHA256, self.sha256.encode()),
             (h.PAYLOAD_TRUNCATED, b"true" if self.truncated else b"false"),
         ]
 
@@ -99,7 +105,7 @@ class DeadLetter:
             "reason": clip(self.reason),
             "payload_b64": base64.b64encode(self.value[:ROW_PAYLOAD_MAX_BYTES]).decode(),
             "payload_bytes": len(self.value),
-            "payload_sha256": hashlib.sha256(self.value).hexdigest(),
+            "payload_sha256": self.sha256,
             "failed_at": self.source.timestamp_ms,
         }
 
