@@ -44,10 +44,10 @@ class EmbeddedClickHouse:
         self.execute(f"CREATE DATABASE IF NOT EXISTS {self.database}")
         self.execute(f"USE {self.database}")
 
-    def execute(self, sql: str) -> None:
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
         with self._lock:
             self._types.clear()
-            self._run(sql, "CSV", None)
+            self._run(sql, "CSV", format_params(params) if params else None)
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         with self._lock:

@@ -28,8 +28,9 @@ class ClickHouse(Protocol):
 
     database: str
 
-    def execute(self, sql: str) -> None:
-        """Run a statement that returns nothing (DDL, ``INSERT … SELECT``)."""
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
+        """Run a statement that returns nothing (DDL, ``INSERT … SELECT``); ``params`` fill
+        ``{name:Type}`` placeholders."""
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         """Rows of a ``SELECT`` as dicts; ``params`` fill ``{name:Type}`` placeholders."""

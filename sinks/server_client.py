@@ -51,9 +51,9 @@ class ServerClickHouse:
             bootstrap.disconnect()
         self._client = Client(database=self.database, **options)
 
-    def execute(self, sql: str) -> None:
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
         with self._lock:
-            self._call(sql)
+            self._call(sql, dict(params) if params else None)
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         with self._lock:

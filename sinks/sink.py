@@ -2,7 +2,8 @@
 
 Order of one batch, which is what makes a crash anywhere harmless:
 
-1. insert each table's rows (idempotent: ReplacingMergeTree, read with FINAL);
+1. insert each table's rows (idempotent: ReplacingMergeTree, read with FINAL), then recompute
+   the derived rows the batch's raw events touched (:mod:`pulse.families.derivation`);
 2. cache the current hour's counter slices in Redis (a cache; its failure is logged, not fatal);
 3. write the batch's last offset per partition to ``sink_offsets`` in ClickHouse;
 4. commit the next offsets to Kafka.
@@ -29,6 +30,8 @@ import structlog
 from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
 from confluent_kafka import KafkaError as ConfluentError
 
+from pulse.families.derivation import Derivation
+from pulse.families.registry import DERIVATIONS
 from pulse.faults import SINK_AFTER_INSERT, SINK_AFTER_OFFSETS_SAVED, FaultPoints
 from pulse.lag import position_lag
 from pulse.metrics import (
@@ -84,6 +87,7 @@ class SinkRunner:
         clickhouse: ClickHouse,
         realtime: RealtimeCache | None = None,
         clock: Callable[[], float] = time.time,
+        derivations: tuple[Derivation, ...] = DERIVATIONS,
     ) -> None:
         self.topic = settings.topic("rows")
         self.group_id = settings.sink.group_id
@@ -91,7 +95,9 @@ class SinkRunner:
         self.batch_seconds = settings.sink.batch_seconds
         self.stats = SinkStats()
         self._kafka = settings.kafka.bootstrap_servers
+        self._clickhouse = clickhouse
         self._writer = RowsWriter(clickhouse)
+        self._derivations = derivations
         self._offsets = SinkOffsets(clickhouse)
         self._realtime = realtime
         self._clock = clock
@@ -264,6 +270,7 @@ class SinkRunner:
         started = time.monotonic()
         for block in batch.tables.values():
             self._writer.write_block(block)
+        self._derive(batch.tables.get("events_raw"))
         inserted = time.monotonic()
         self._cache(batch.tables.get("messaging_counters"))
         if self._letters is not None and self._letters_pending:
@@ -290,6 +297,15 @@ class SinkRunner:
             insert_ms=round((inserted - started) * 1000, 1),
             commit_ms=round((time.monotonic() - inserted) * 1000, 1),
         )
+
+    def _derive(self, raw: Block | None) -> None:
+        # Before the offsets: a crash after the insert replays the batch and recomputes again.
+        if raw is None or not raw.rows:
+            return
+        for derivation in self._derivations:
+            keys = derivation.touched(raw.columns)
+            if keys:
+                derivation.refresh(self._clickhouse, keys)
 
     def _cache(self, counters: Block | None) -> None:
         if self._realtime is None or counters is None:

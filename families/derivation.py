@@ -1,0 +1,62 @@
+"""Derived tables: rows recomputed from what ClickHouse stores, for the keys a batch touched.
+
+``events_raw`` is the source of truth. A family that keeps derived rows (a conversation's facts,
+15-minute slot rollups) gives a :class:`Derivation`, registered once in
+``pulse.families.registry``. Whoever stores raw events asks it which keys a block of raw rows
+touched and has it recompute exactly those keys from everything stored:
+
+- the sink, after a batch's rows are inserted and before its offsets are saved, so a crash in
+  between replays the batch and recomputes again;
+- ``pulse recalc``, over the keys of a range (``keys_in``), and ``--verify`` (``differences``).
+
+A recomputation reads everything stored, so repeating it writes the same rows, and a later one
+sees a superset of the events of an earlier one: derived tables are ``ReplacingMergeTree`` with a
+version that grows with what was read, never counters that a replay would add to twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from pulse.sinks.clickhouse import ClickHouse
+
+# A derived row's key in its family's terms; it starts with the tenant id.
+Key = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One figure where the stored derived row and a recomputation disagree."""
+
+    table: str
+    key: Key
+    column: str
+    stored: Any
+    recomputed: Any
+
+
+class Derivation(Protocol):
+    """One family's derived tables, recomputable for any set of keys."""
+
+    name: str
+
+    def touched(self, raw: Mapping[str, Sequence[Any]]) -> set[Key]:
+        """The keys whose rows a block of ``events_raw`` rows (column by column) may change."""
+        ...
+
+    def keys_in(
+        self, db: ClickHouse, tenant_id: str | None, from_ms: int | None, to_ms: int | None
+    ) -> Iterator[list[Key]]:
+        """Every key with raw events of ``tenant_id`` (or every tenant) in ``[from_ms, to_ms)``,
+        in chunks a single recomputation can take."""
+        ...
+
+    def refresh(self, db: ClickHouse, keys: Collection[Key]) -> int:
+        """Recompute and store the rows of ``keys``; the number of rows written."""
+        ...
+
+    def differences(self, db: ClickHouse, keys: Collection[Key]) -> list[Difference]:
+        """Where the stored rows of ``keys`` differ from a recomputation (nothing is written)."""
+        ...
