@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "token": ("pulse.graphql.token_cli", "mint a bearer token for a tenant"),
     "demo-events": ("pulse.demo_cli", "write a JSONL file of synthetic events"),
     "lag": ("pulse.lag_cli", "print, or wait out, the worker's and the sink's consumer lag"),
+    "recalc": ("pulse.recalc_cli", "rebuild or verify derived tables of a range from raw events"),
 }
 
 

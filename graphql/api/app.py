@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
@@ -64,9 +65,11 @@ def create_app(
     realtime: RealtimeStore,
     kafka_check: Check,
     tenants: TenantLookup | None = None,
+    admin_routes: Sequence[BaseRoute] = (),
 ) -> Starlette:
     """The API over already-connected services; the caller owns and closes them. Without
-    ``tenants`` every tenant has the default settings."""
+    ``tenants`` every tenant has the default settings. ``admin_routes`` (``/admin/…``) check
+    their own admin tokens."""
     services = Services(
         clickhouse=clickhouse,
         realtime=RealtimeReader(realtime, clickhouse),
@@ -84,6 +87,7 @@ def create_app(
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/health", health_endpoint(checks), methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
+            *admin_routes,
         ]
     )
 

@@ -36,6 +36,11 @@ def issue_token(tenant_id: str, secret: str, ttl_seconds: int, algorithm: str = 
 
 def verify_header(authorization: str | None, secret: str, algorithm: str = "HS256") -> Claims:
     """The claims of an ``Authorization: Bearer <jwt>`` header, or UnauthenticatedError."""
+    return verify_token(bearer_token(authorization), secret, algorithm)
+
+
+def bearer_token(authorization: str | None) -> str:
+    """The token of an ``Authorization: Bearer <jwt>`` header, or UnauthenticatedError."""
     if not authorization:
         raise UnauthenticatedError(
             "Authentication required: no Authorization header.",
@@ -47,7 +52,7 @@ def verify_header(authorization: str | None, secret: str, algorithm: str = "HS25
             "The Authorization header is not a bearer token.",
             suggestion="Use the form 'Authorization: Bearer <token>'.",
         )
-    return verify_token(token.strip(), secret, algorithm)
+    return token.strip()
 
 
 def verify_token(token: str, secret: str, algorithm: str = "HS256") -> Claims:

@@ -8,8 +8,10 @@ from types import FrameType
 import uvicorn
 from starlette.applications import Starlette
 
+from pulse.families.registry import DERIVATIONS
 from pulse.graphql.app import create_app
 from pulse.graphql.health import kafka_check
+from pulse.graphql.recalc_route import recalc_route
 from pulse.settings import Settings
 from pulse.sinks.clickhouse import ClickHouse
 from pulse.sinks.realtime import RealtimeCache
@@ -39,7 +41,9 @@ def build_app(
     settings: Settings, clickhouse: ClickHouse, realtime: RealtimeCache, tenants: TenantDirectory
 ) -> Starlette:
     checks = kafka_check(settings.kafka.bootstrap_servers)
-    return create_app(settings, clickhouse, realtime, checks, tenants)
+    api = settings.api
+    recalc = recalc_route(clickhouse, DERIVATIONS, api.jwt_secret, api.jwt_algorithm)
+    return create_app(settings, clickhouse, realtime, checks, tenants, admin_routes=[recalc])
 
 
 def server(

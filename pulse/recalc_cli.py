@@ -1,0 +1,117 @@
+"""``pulse recalc``: rebuild (or, with ``--verify``, check) derived rows of a range from raw events.
+
+Where the work runs: with a ClickHouse server, here. With embedded chdb, here if no other process
+holds the directory; while ``pulse serve`` holds it, in the serving process, asked over HTTP
+(:mod:`pulse.recalc_remote`), which streams its progress back. Either way the same events drive
+the same progress bar and summary. Exit codes: 0 done (or no difference), 1 differences found or
+a failure, 2 a bad request (nothing done).
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import structlog
+
+from pulse.families.derivation import Derivation
+from pulse.families.recalc import (
+    BadRecalcRequestError,
+    Event,
+    RecalcRequest,
+    choose,
+    parse_instant,
+    recalc,
+)
+from pulse.recalc_remote import remote_events
+from pulse.recalc_report import follow, print_json, print_text
+from pulse.settings import Settings
+from pulse.sinks.clickhouse import connect
+
+log = structlog.get_logger(__name__)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--tenant", help="only this tenant (default: every tenant)")
+    parser.add_argument("--from", dest="from_", help="raw events at or after this ISO-8601 time")
+    parser.add_argument("--to", help="raw events before this ISO-8601 time (UTC if no zone)")
+    parser.add_argument(
+        "--family",
+        action="append",
+        default=[],
+        help="a derivation by name (repeatable; default all)",
+    )
+    parser.add_argument(
+        "--verify", action="store_true", help="write nothing; list figures that differ (exit 1)"
+    )
+    parser.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def run(
+    args: argparse.Namespace, settings: Settings, derivations: Sequence[Derivation] | None = None
+) -> int:
+    if derivations is None:
+        from pulse.families.registry import DERIVATIONS
+
+        derivations = DERIVATIONS
+    try:
+        request = _request(args)
+        request.check()
+        chosen = [d.name for d in choose(derivations, request.families)]
+    except BadRecalcRequestError as bad:
+        print(f"error: {bad.message}", file=sys.stderr)
+        return 2
+    try:
+        summary = follow(_events(settings, derivations, request), chosen, sys.stderr, args.quiet)
+    except BadRecalcRequestError as bad:
+        print(f"error: {bad.message}", file=sys.stderr)
+        return 2
+    if args.json:
+        print_json(summary, request, sys.stdout)
+    else:
+        print_text(summary, request.verify, sys.stdout)
+    log.info("recalc done", verify=request.verify, differences=len(summary.differences))
+    return 1 if summary.differences else 0
+
+
+def _request(args: argparse.Namespace) -> RecalcRequest:
+    return RecalcRequest(
+        tenant_id=args.tenant,
+        from_ms=None if args.from_ is None else parse_instant(args.from_, "--from"),
+        to_ms=None if args.to is None else parse_instant(args.to, "--to"),
+        families=tuple(args.family),
+        verify=args.verify,
+    )
+
+
+def _events(
+    settings: Settings, derivations: Sequence[Derivation], request: RecalcRequest
+) -> Iterator[Event]:
+    url = settings.clickhouse.url
+    if url.startswith("chdb://") and directory_in_use(Path(url.removeprefix("chdb://"))):
+        log.info("the chdb directory is in use; asking the serving process")
+        yield from remote_events(settings.api, request)
+        return
+    db = connect(settings.clickhouse)
+    try:
+        yield from recalc(db, derivations, request)
+    finally:
+        db.close()
+
+
+def directory_in_use(path: Path) -> bool:
+    """Whether another engine holds the chdb directory ``path``. ClickHouse keeps an exclusive
+    ``flock`` on its ``status`` file while it runs (and removes the file when it stops); trying
+    to open a held directory fails only after logging its own error, so look first."""
+    try:
+        with (path / "status").open("rb") as status:
+            fcntl.flock(status, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except FileNotFoundError:
+        return False
+    except BlockingIOError:
+        return True
+    return False
