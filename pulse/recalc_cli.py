@@ -15,8 +15,6 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-import structlog
-
 from pulse.families.derivation import Derivation
 from pulse.families.recalc import (
     BadRecalcRequestError,
@@ -26,12 +24,10 @@ from pulse.families.recalc import (
     parse_instant,
     recalc,
 )
-from pulse.recalc_remote import remote_events
+from pulse.recalc_remote import remote_events, serving_url
 from pulse.recalc_report import follow, print_json, print_text
 from pulse.settings import Settings
 from pulse.sinks.clickhouse import connect
-
-log = structlog.get_logger(__name__)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -74,7 +70,6 @@ def run(
         print_json(summary, request, sys.stdout)
     else:
         print_text(summary, request.verify, sys.stdout)
-    log.info("recalc done", verify=request.verify, differences=len(summary.differences))
     return 1 if summary.differences else 0
 
 
@@ -93,7 +88,8 @@ def _events(
 ) -> Iterator[Event]:
     url = settings.clickhouse.url
     if url.startswith("chdb://") and directory_in_use(Path(url.removeprefix("chdb://"))):
-        log.info("the chdb directory is in use; asking the serving process")
+        note = f"note: {url} is in use; asking the serving process at {serving_url(settings.api)}"
+        print(note, file=sys.stderr)
         yield from remote_events(settings.api, request)
         return
     db = connect(settings.clickhouse)
