@@ -24,6 +24,7 @@ from pulse.families.recalc import (
     parse_instant,
     recalc,
 )
+from pulse.families.registry import DERIVATIONS
 from pulse.recalc_remote import remote_events, serving_url
 from pulse.recalc_report import follow, print_json, print_text
 from pulse.settings import Settings
@@ -48,20 +49,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(
-    args: argparse.Namespace, settings: Settings, derivations: Sequence[Derivation] | None = None
+    args: argparse.Namespace, settings: Settings, derivations: Sequence[Derivation] = DERIVATIONS
 ) -> int:
-    if derivations is None:
-        from pulse.families.registry import DERIVATIONS
-
-        derivations = DERIVATIONS
     try:
         request = _request(args)
         request.check()
         chosen = [d.name for d in choose(derivations, request.families)]
-    except BadRecalcRequestError as bad:
-        print(f"error: {bad.message}", file=sys.stderr)
-        return 2
-    try:
         summary = follow(_events(settings, derivations, request), chosen, sys.stderr, args.quiet)
     except BadRecalcRequestError as bad:
         print(f"error: {bad.message}", file=sys.stderr)
