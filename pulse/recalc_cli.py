@@ -32,13 +32,15 @@ from pulse.sinks.clickhouse import connect
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--tenant", help="only this tenant (default: every tenant)")
-    parser.add_argument("--from", dest="from_", help="raw events at or after this ISO-8601 time")
-    parser.add_argument("--to", help="raw events before this ISO-8601 time (UTC if no zone)")
+    parser.add_argument("--tenant", metavar="T", help="only this tenant (default: every one)")
+    keys = "keys with raw events"
+    parser.add_argument("--from", dest="from_", metavar="ISO", help=f"{keys} at or after this")
+    parser.add_argument("--to", metavar="ISO", help=f"{keys} before this (UTC if no offset)")
     parser.add_argument(
         "--family",
         action="append",
         default=[],
+        metavar="NAME",
         help="a derivation by name (repeatable; default all)",
     )
     parser.add_argument(
