@@ -1,4 +1,4 @@
-"""The worker on the real broker, as a subprocess: deduplicated raw rows, exact counters, DLQ."""
+"""The worker on the real broker, as a subprocess: deduplicated raw rows and dead letters only."""
 
 from __future__ import annotations
 
@@ -12,12 +12,8 @@ from pulse.settings import Settings
 from tests.streams.worker_run import (
     RowsReader,
     Worker,
-    counted,
-    expected_frt,
-    latest,
     prepare_topics,
     produce,
-    recount,
     rejected,
     worker_settings,
     workload,
@@ -63,9 +59,7 @@ def _run_and_check(settings: Settings, tmp_path: Path, conversations: int, kill:
         assert len(raw) == len(unique)  # duplicates dropped, nothing replayed
     assert all(r.get("ip", "") in ("", "198.51.100.0") for r in raw)
     assert all(r.get("visitor_id", "") == "" for r in raw if r.get("dnt") is True)
-    assert counted(reader.rows["messaging_counters"]) == recount(events)
-    frt = latest(reader.rows["conversation_frt"], ("tenant_id", "conversation_id"))
-    assert {k: r["frt_ms"] for k, r in frt.items()} == expected_frt(events)
+    assert set(reader.rows) == {"events_raw", "dead_letters"}  # no figures: ClickHouse's job
     letters = {(m.partition(), m.offset()): m for m in reader.dlq}.values()
     codes = {dict(m.headers())["pulse.error.code"]: m for m in letters}
     assert sorted(codes) == [b"contract_error", b"decode_error", b"from_future"]
@@ -74,12 +68,12 @@ def _run_and_check(settings: Settings, tmp_path: Path, conversations: int, kill:
     assert headers["pulse.error.field"] == b"score"
     assert headers["pulse.source.topic"] == settings.topic("events.conversations").encode()
     dead = {r["code"] for r in reader.rows["dead_letters"]}
-    assert dead == {"decode_error", "contract_error", "from_future", "too_old", "too_late"}
+    assert dead == {"decode_error", "contract_error", "from_future", "too_old"}
 
 
 @pytest.mark.kafka
 def test_worker_counts_each_event_once(settings: Settings, kafka: str, tmp_path: Path) -> None:
-    """A few hundred events with duplicates and a bad message give exact rows and one letter,
+    """A few hundred events with duplicates and bad messages give exact raw rows and letters,
     also when each fetched chunk is split into many small batches."""
     _run_and_check(
         worker_settings(settings, batch_events=50), tmp_path, conversations=40, kill=False
@@ -88,7 +82,7 @@ def test_worker_counts_each_event_once(settings: Settings, kafka: str, tmp_path:
 
 @pytest.mark.kafka
 def test_worker_survives_sigkill(settings: Settings, kafka: str, tmp_path: Path) -> None:
-    """SIGKILL mid-stream and a restart leave the latest-version rows exactly right."""
+    """SIGKILL mid-stream and a restart lose no raw row (replays repeat identical rows)."""
     _run_and_check(
         worker_settings(settings, fetch_bytes=4096), tmp_path, conversations=150, kill=True
     )
