@@ -96,7 +96,7 @@ def create_app(settings: Settings, handoff: RowsHandoff | None = None) -> faust.
     source = app.topic(*names, value_serializer="raw", key_serializer="raw")
     partitions = settings.kafka.partitions
     # Segments are bytes already (dedup.encode_segment): no JSON on the way to the changelog.
-    seen = app.Table("seen", partitions=partitions, value_serializer="raw")
+    seen = app.Table("seen", partitions=partitions, value_type=bytes)
     gate = CommitGate()
     offsets = ProcessedOffsets()
     index = SeenIndex()
