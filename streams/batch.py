@@ -100,6 +100,11 @@ class BatchHandler:
 
     def handle(self, batch: Sequence[Incoming], seen: PartitionState, now_ms: int) -> BatchSummary:
         """Processes ``batch`` (one partition, offset order), writes ``seen``, queues rows."""
+        if batch:
+            # First, so that a copy arriving past the horizon is accepted again.
+            partition = batch[0].source.partition
+            for key in self.seen.expire(partition, now_ms - self._horizon_ms, EXPIRE_PER_BATCH):
+                seen.delete(key)
         dedup = BatchDedup(self.seen)
         rows: list[dict[str, Any]] = []
         letters: list[DeadLetter] = []
@@ -119,10 +124,6 @@ class BatchHandler:
             for key, segment in segments(dedup.new, first, now_ms):
                 seen.put(key, segment)
                 self.seen.add(key, segment)
-        if batch:
-            partition = batch[0].source.partition
-            for key in self.seen.expire(partition, now_ms - self._horizon_ms, EXPIRE_PER_BATCH):
-                seen.delete(key)
 
         if rows:
             self._handoff.send_rows("events_raw", rows)
