@@ -46,7 +46,7 @@ def crash_settings(settings: Settings) -> Settings:
     return replace(
         s,
         stream=replace(s.stream, batch_events=300),
-        sink=replace(s.sink, batch_rows=1000, batch_seconds=0.3),
+        sink=replace(s.sink, batch_rows=600, batch_seconds=0.2),
     )
 
 
@@ -78,6 +78,9 @@ def test_a_sigkill_at_a_fault_point_loses_nothing_and_counts_nothing_twice(
     fault = fault_env(point, after, marker)
     try:
         pipeline.serve.start(fault if victim is pipeline.serve else None)
+        # The sink consumes before the first row arrives: a worker that handed off everything
+        # before it started would leave it one big flush, and its fault point unhit.
+        pipeline.wait_api()
         pipeline.worker.start(fault if victim is pipeline.worker else None)
         assert_killed_at(victim, point, marker)
         group, topics = (
