@@ -2,7 +2,7 @@
 
 An event is remembered by its :func:`digest`, 16 bytes of BLAKE2b over the length-prefixed
 tenant and event ids: two distinct events are taken for copies of each other only if their
-128-bit digests collide (about 2^-128 per pair; ~10^-26 for 10^6 events remembered at once),
+128-bit digests collide (about 2^-128 per pair; ~10^-26 with 2M events remembered at once),
 which we accept. The ids themselves are never kept.
 
 The ``seen`` table holds *segments*, not single events: one entry per batch, keyed
@@ -14,7 +14,7 @@ cost; and a value of bytes is what a restart rebuilds, so memory is the same aft
 :class:`SeenIndex` is the in-memory set of the digests plus, per partition, the segments in the
 order they expire; it is rebuilt from the table whenever the consumer generation changes, since
 a rebalance is when Faust recovers tables from their changelogs. Measured (``make bench``,
-``dedup_bytes_per_event``): ~110 bytes a remembered event, against ~190 for the JSON segments of
+``dedup_bytes_per_event``): ~120 bytes a remembered event, against ~190 for the JSON segments of
 ``[tenant_id, event_id]`` pairs and a set of tuples this replaced (~330 after a recovery).
 
 Segments are forgotten ``dedup_horizon_seconds`` (30 days by default) after their batch: each
