@@ -33,9 +33,6 @@ class StreamSettings:
     app_id: str = "pulse-worker"
     # How long an event id is remembered for deduplication (METRICS.md §4: 30 days).
     dedup_horizon_seconds: int = 30 * 24 * 3600
-    # Events older than this (event time vs. wall clock) go to the dead-letter topic as
-    # "too_late"; the recalculation job repairs their buckets from the raw events.
-    late_horizon_seconds: int = 400 * 24 * 3600
     # The most bytes one fetch returns per partition (about 10k events per MiB).
     fetch_bytes: int = 4 * 1024 * 1024
     # The most events in one batch: a fetched chunk is split into batches of at most this many.

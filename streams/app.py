@@ -1,16 +1,14 @@
-"""The Faust app of the stream worker: topics, tables and the one agent that wires the stages.
+"""The Faust app of the stream worker: topics, the ``seen`` table and the agent wiring the stages.
 
-Why plain tables and not Faust windowed tables: Faust windows are fixed-size epoch windows that
-expire on the wall clock (even with ``relative_to_field``), so they can neither express a
-tenant-zone day of 23 or 25 hours, a Monday week or a calendar month, nor survive a replay of
-old events. Counters are therefore plain :class:`faust.Table` entries keyed by the bucket that
-:mod:`pulse.streams.buckets` computes.
+The worker keeps no figures: it hands off each accepted event's raw row (and dead letters), and
+ClickHouse computes every figure from the raw rows. Its one table is the dedup memory
+(:mod:`pulse.streams.dedup`), bounded by the dedup horizon.
 
 Each message the agent receives is a whole fetched chunk of one source topic-partition (a
 :class:`pulse.streams.transport.SourceBatch`; ``isolated_partitions=True``). Commit order:
 
 1. decode → validate → dedup → process (pure), in :class:`pulse.streams.batch.BatchHandler`;
-2. each changed table key is written once, to the changelog partition of the batch's source
+2. each changed ``seen`` key is written once, to the changelog partition of the batch's source
    partition; these records join the open Kafka transaction of that partition, and the agent
    waits until they are acknowledged (Faust's EOS commit does not drain its send buffer);
 3. rows and dead letters go to ``pulse.rows`` / ``*.dlq`` through a separate idempotent producer
@@ -32,7 +30,6 @@ import asyncio
 import os
 import time
 import urllib.parse
-from collections.abc import Callable
 from typing import Any, NoReturn
 
 import faust
@@ -45,9 +42,9 @@ from pulse.avro.schemas import SchemaCatalog
 from pulse.errors import PulseError
 from pulse.faults import WORKER_AFTER_CHANGELOG_ACK, WORKER_AFTER_HANDOFF_FLUSH, FaultPoints
 from pulse.settings import Settings
-from pulse.streams.batch import BatchHandler, BatchTables, Incoming
+from pulse.streams.batch import BatchHandler, Incoming
 from pulse.streams.commit_gate import CommitGate
-from pulse.streams.dedup import SeenIndex, expired
+from pulse.streams.dedup import SeenIndex
 from pulse.streams.errors import StreamError
 from pulse.streams.handoff import RowsHandoff
 from pulse.streams.offsets import ProcessedOffsets
@@ -68,12 +65,8 @@ DURABLE_TIMEOUT_SECONDS = 60.0
 STREAM_BUFFER_BATCHES = 4
 
 
-def create_app(
-    settings: Settings,
-    tz_of: Callable[[str], str],
-    handoff: RowsHandoff | None = None,
-) -> faust.App:
-    """The worker app of ``settings``; ``tz_of`` gives a tenant's IANA zone."""
+def create_app(settings: Settings, handoff: RowsHandoff | None = None) -> faust.App:
+    """The worker app of ``settings``."""
     app = BatchingApp(
         settings.stream.app_id,
         broker=f"kafka://{settings.kafka.bootstrap_servers}",
@@ -102,18 +95,15 @@ def create_app(
     app.batch_max_records = settings.stream.batch_events
     source = app.topic(*names, value_serializer="raw", key_serializer="raw")
     partitions = settings.kafka.partitions
-    seen = app.Table("seen", partitions=partitions)
-    counters = app.Table("counters", partitions=partitions)
-    conversations = app.Table("conversations", partitions=partitions)
-
-    tables = (seen, counters, conversations)
+    # Segments are bytes already (dedup.encode_segment): no JSON on the way to the changelog.
+    seen = app.Table("seen", partitions=partitions, value_type=bytes)
     gate = CommitGate()
     offsets = ProcessedOffsets()
     index = SeenIndex()
     out = handoff or RowsHandoff(settings.kafka, settings.topic("rows"))
     decoder = EventDecoder(SchemaCatalog(), registry_client(settings.kafka.schema_registry_url))
     bounds = InstantBounds.from_settings(settings.contract)
-    handler = BatchHandler(decoder, tz_of, settings.stream, bounds, out, index)
+    handler = BatchHandler(decoder, settings.stream, bounds, out, index)
     install_metrics(app, settings.stream.app_id)
     faults = FaultPoints(settings.fault)
 
@@ -129,15 +119,15 @@ def create_app(
         async for source_batch in stream:
             try:
                 batch = _incoming(source_batch)
-                writers = [FaustPartitionTable(t, source_batch.partition) for t in tables]
+                writer = FaustPartitionTable(seen, source_batch.partition)
                 started = time.perf_counter()
                 async with gate.batch():
                     gated = time.perf_counter()
                     index.sync(seen.data, source_batch.generation_id)
                     now_ms = int(time.time() * 1000)
-                    summary = handler.handle(batch, BatchTables(*writers), now_ms)
+                    summary = handler.handle(batch, writer, now_ms)
                     handled = time.perf_counter()
-                    sent = [ack for w in writers for ack in await w.send()]
+                    sent = await writer.send()
                     await asyncio.wait_for(asyncio.gather(*sent), DURABLE_TIMEOUT_SECONDS)
                     faults.hit(WORKER_AFTER_CHANGELOG_ACK)
                     await asyncio.to_thread(out.flush, DURABLE_TIMEOUT_SECONDS)
@@ -170,13 +160,16 @@ def create_app(
     async def purge_seen() -> None:
         owned = {tp.partition for tp in app.assignor.assigned_actives()}
         horizon_ms = settings.stream.dedup_horizon_seconds * 1000
+        # Batches expire their own partition's segments; this catches partitions without input.
+        purged = 0
         async with gate.batch():
-            stale = expired(list(seen.data.items()), int(time.time() * 1000), horizon_ms, owned)
-            for key, partition in stale:
-                index.discard(seen.data[key][2])
-                delete(seen, partition, key)
-        if stale:
-            log.info("dedup_purged", segments=len(stale))
+            cutoff = int(time.time() * 1000) - horizon_ms
+            for partition in owned:
+                for key in index.expire(partition, cutoff, None):
+                    delete(seen, partition, key)
+                    purged += 1
+        if purged:
+            log.info("dedup_purged", segments=purged)
 
     return app
 

@@ -1,13 +1,15 @@
-"""One batch from one source partition: decode → validate → dedup → process → queue hand-off.
+"""One batch from one source partition: decode → validate → dedup → raw rows → queue hand-off.
 
 The agent wires Faust to this; everything here is synchronous and free of Faust, so the order
-of the stages lives in one place. Each changed table key is written once per batch (every
-write is a changelog record). The caller flushes the hand-off before the batch is committed.
+of the stages lives in one place. The worker derives no figures: every accepted event becomes
+its ``events_raw`` row and ClickHouse computes from those (ARCHITECTURE.md). Its only state is
+the ``seen`` table, written once per batch (every write is a changelog record). The caller
+flushes the hand-off before the batch is committed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol
 
@@ -17,10 +19,10 @@ from pulse.avro.contract import check_complete
 from pulse.avro.errors import AvroError
 from pulse.avro.instants import InstantBounds
 from pulse.settings import StreamSettings
-from pulse.streams.deadletter import TOO_LARGE, TOO_LATE, DeadLetter, send_dead_letters
-from pulse.streams.dedup import BatchDedup, SeenIndex, segments
+from pulse.streams.deadletter import TOO_LARGE, DeadLetter, send_dead_letters
+from pulse.streams.dedup import EXPIRE_PER_BATCH, BatchDedup, SeenIndex, segments
 from pulse.streams.handoff import MAX_ROW_BYTES, RowsHandoff
-from pulse.streams.processors import Accepted, process_batch
+from pulse.streams.raw_rows import to_raw_row
 from pulse.streams.source import SourceRecord
 from pulse.streams.state import PartitionState
 
@@ -44,13 +46,6 @@ class Incoming(NamedTuple):
 
 
 @dataclass(frozen=True, slots=True)
-class BatchTables:
-    seen: PartitionState
-    counters: PartitionState
-    conversations: PartitionState
-
-
-@dataclass(frozen=True, slots=True)
 class BatchSummary:
     accepted: int
     duplicates: int
@@ -62,7 +57,6 @@ class BatchHandler:
     def __init__(
         self,
         decoder: Decoder,
-        tz_of: Callable[[str], str],
         stream: StreamSettings,
         bounds: InstantBounds,
         handoff: RowsHandoff,
@@ -70,8 +64,7 @@ class BatchHandler:
     ) -> None:
         self.seen = seen
         self._decoder = decoder
-        self._tz_of = tz_of
-        self._late_ms = stream.late_horizon_seconds * 1000
+        self._horizon_ms = stream.dedup_horizon_seconds * 1000
         self._bounds = bounds
         self._handoff = handoff
 
@@ -97,11 +90,6 @@ class BatchHandler:
             if size > MAX_ROW_BYTES:
                 reason = f"its row would be ~{size} bytes, over the hand-off's {MAX_ROW_BYTES}"
                 return self._letter(message, TOO_LARGE, "", reason, event["tenant_id"])
-        # Judged against the broker timestamp, not the wall clock, so a replay decides alike.
-        if event["occurred_at"] < message.source.timestamp_ms - self._late_ms:
-            return self._letter(
-                message, TOO_LATE, "occurred_at", "older than the late horizon", event["tenant_id"]
-            )
         return event
 
     @staticmethod
@@ -110,34 +98,34 @@ class BatchHandler:
             message.source, message.key, message.value or b"", code, field, reason, tenant
         )
 
-    def handle(self, batch: Sequence[Incoming], tables: BatchTables, now_ms: int) -> BatchSummary:
-        """Processes ``batch`` (one partition, offset order), writes state, queues rows."""
+    def handle(self, batch: Sequence[Incoming], seen: PartitionState, now_ms: int) -> BatchSummary:
+        """Processes ``batch`` (one partition, offset order), writes ``seen``, queues rows."""
+        if batch:
+            # First, so that a copy arriving past the horizon is accepted again.
+            partition = batch[0].source.partition
+            for key in self.seen.expire(partition, now_ms - self._horizon_ms, EXPIRE_PER_BATCH):
+                seen.delete(key)
         dedup = BatchDedup(self.seen)
-        accepted: list[Accepted] = []
+        rows: list[dict[str, Any]] = []
         letters: list[DeadLetter] = []
         duplicates = 0
+        first: SourceRecord | None = None
         for message in batch:
             outcome = self._admit(message, now_ms)
             if isinstance(outcome, DeadLetter):
                 letters.append(outcome)
             elif dedup.first_time(outcome["tenant_id"], outcome["event_id"]):
-                accepted.append((outcome, message.source))
+                first = first or message.source
+                rows.append(to_raw_row(outcome, message.source))
             else:
                 duplicates += 1
 
-        out = process_batch(accepted, self._tz_of, tables.counters, tables.conversations)
-        if accepted:
-            for key, segment in segments(dedup.new, accepted[0][1], now_ms):
-                tables.seen.put(key, segment)
-            self.seen.add(dedup.new)
-        for key, counter in out.counters.items():
-            tables.counters.put(key, counter)
-        for key, state in out.conversations.items():
-            tables.conversations.put(key, state)
+        if first is not None:
+            for key, segment in segments(dedup.new, first, now_ms):
+                seen.put(key, segment)
+                self.seen.add(key, segment)
 
-        rows = 0
-        for table, table_rows in out.rows.items():
-            self._handoff.send_rows(table, table_rows)
-            rows += len(table_rows)
+        if rows:
+            self._handoff.send_rows("events_raw", rows)
         send_dead_letters(self._handoff, letters)
-        return BatchSummary(len(accepted), duplicates, len(letters), rows)
+        return BatchSummary(len(rows), duplicates, len(letters), len(rows))

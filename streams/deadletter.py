@@ -26,7 +26,6 @@ from pulse.streams.source import SourceRecord
 
 log = structlog.get_logger(__name__)
 
-TOO_LATE = "too_late"
 TOO_LARGE = "too_large"
 
 # A dead-letter topic takes the broker's default 1 MiB messages: the value, key and headers of a

@@ -46,7 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _add_filters(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--topic", help="a domain topic or its .dlq twin, short or full name")
     parser.add_argument("--tenant", help="tenant id ('' for letters of an unknown tenant)")
-    parser.add_argument("--code", help="error code, e.g. too_late or decode_error")
+    parser.add_argument("--code", help="error code, e.g. from_future or decode_error")
     parser.add_argument("--since", help="failed at or after this ISO-8601 time (UTC if no zone)")
     parser.add_argument("--until", help="failed before this ISO-8601 time")
 

@@ -7,8 +7,8 @@ the dead-letter topic. The key goes through the producers' murmur2 partitioner, 
 lands in the partition that holds its entity's state and dedup entries; dedup keys on
 ``(tenant_id, event_id)``, so an event replayed twice, or already accepted, counts once.
 
-The replayed message gets a new broker timestamp, so the late-horizon check judges it against
-the replay time (an old one would also meet the source topic's time-based retention early).
+The replayed message gets a new broker timestamp, so the instant bounds judge it against the
+replay time (an old one would also meet the source topic's time-based retention early).
 """
 
 from __future__ import annotations

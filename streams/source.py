@@ -18,5 +18,5 @@ class SourceRecord(NamedTuple):
 
     @property
     def slice(self) -> str:
-        """The counter/FRT slice this partition owns: ``"topic:partition"``."""
+        """``"topic:partition"``, the prefix of the dedup segments this partition writes."""
         return f"{self.topic}:{self.partition}"

@@ -8,15 +8,7 @@ the batch's own source partition, the one partition every record of a batch came
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from typing import Any, Protocol, TypeVar
-
-V_co = TypeVar("V_co", covariant=True)
-
-
-class Lookup(Protocol[V_co]):
-    """Read access to a state table (a dict in tests, a Faust table in the worker)."""
-
-    def get(self, key: str, /) -> V_co | None: ...
+from typing import Any, Protocol
 
 
 class PartitionState(Protocol):
@@ -25,6 +17,8 @@ class PartitionState(Protocol):
     def get(self, key: str, /) -> Any: ...
 
     def put(self, key: str, value: Any) -> None: ...
+
+    def delete(self, key: str) -> None: ...
 
 
 class FaustPartitionTable:
@@ -43,6 +37,7 @@ class FaustPartitionTable:
     def __init__(self, table: Any, partition: int) -> None:
         self._table = table
         self._partition = partition
+        # A value of None is a deletion (a tombstone in the changelog).
         self._pending: list[tuple[str, Any]] = []
 
     def get(self, key: str, /) -> Any:
@@ -52,6 +47,11 @@ class FaustPartitionTable:
         self._table.data[key] = value
         self._pending.append((key, value))
 
+    def delete(self, key: str) -> None:
+        """Removes ``key``; :meth:`send` writes its tombstone."""
+        self._table.data.pop(key, None)
+        self._pending.append((key, None))
+
     async def send(self) -> list[Awaitable[Any]]:
         """Sends the pending writes; their acknowledgements, to be awaited."""
         table, topic = self._table, self._table.changelog_topic
@@ -60,7 +60,9 @@ class FaustPartitionTable:
         sent: list[Awaitable[Any]] = []
         for key, value in self._pending:
             key_bytes, _ = topic.prepare_key(key, table.key_serializer)
-            value_bytes, _ = topic.prepare_value(value, table.value_serializer)
+            value_bytes = None
+            if value is not None:
+                value_bytes, _ = topic.prepare_value(value, table.value_serializer)
             sent.append(
                 await transactions.send(name, key_bytes, value_bytes, self._partition, None, None)
             )

@@ -1,8 +1,4 @@
-"""``pulse worker``: run the stream worker until SIGTERM/SIGINT.
-
-The tenant directory is followed in a background thread and the worker starts only once it has
-caught up, so the first events are bucketed in their tenants' zones, not in UTC by default.
-"""
+"""``pulse worker``: run the stream worker until SIGTERM/SIGINT."""
 
 from __future__ import annotations
 
@@ -16,9 +12,6 @@ from pulse.gc_tuning import tune_for_batches
 from pulse.settings import Settings
 from pulse.streams.app import create_app
 from pulse.streams.handoff import RowsHandoff
-from pulse.topics.tenants import TenantDirectory
-
-TENANTS_CATCH_UP_SECONDS = 60.0
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,12 +28,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             settings.stream, instance_id=f"{settings.stream.app_id}-{socket.gethostname()}"
         )
         settings = replace(settings, stream=stream)
-    tenants = TenantDirectory.from_settings(settings)
-    tenants.start()
     handoff = RowsHandoff(settings.kafka, settings.topic("rows"))
     try:
-        tenants.wait_until_caught_up(TENANTS_CATCH_UP_SECONDS)
-        app = create_app(settings, tenants.timezone, handoff)
+        app = create_app(settings, handoff)
         worker = faust.Worker(app, loglevel=args.faust_loglevel, redirect_stdouts=False)
         # At WARNING and above Faust's progress spinner sets the root logger to DEBUG and
         # handles every debug record of every library (measured: 4 % of the worker's time).
@@ -50,5 +40,4 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         worker.execute_from_commandline()
     finally:
         handoff.close()
-        tenants.close()
     return 0

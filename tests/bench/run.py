@@ -6,9 +6,11 @@
 4. the pipeline: `pulse worker` (exactly once) + `pulse serve` (raw rows and aggregates into
    ClickHouse), timed from the worker's partition assignment until the sink has committed the
    last row;
-5. helpdesk dashboard queries over ≥ 5M generated raw events (tests/bench/helpdesk.py).
+5. the worker's memory: its RSS after its batch stage and real ``seen`` table remembered 2M
+   events over the 30-day dedup horizon (tests/bench/worker_memory.py, a process of its own);
+6. helpdesk dashboard queries over ≥ 5M generated raw events (tests/bench/helpdesk.py).
 
-The last line printed is one JSON object with the three rates.
+The last line printed is one JSON object with the three rates, ``worker_rss_mb`` and the rest.
 """
 
 from __future__ import annotations
@@ -203,6 +205,23 @@ def pipeline_rate(settings: Settings, total: int, workdir: Path) -> float:
         pipeline.stop()
 
 
+def worker_memory() -> dict[str, float]:
+    """``worker_rss_mb`` and its companions, measured in a fresh process."""
+    out = subprocess.run(
+        [sys.executable, "-m", "tests.bench.worker_memory"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
+    )
+    lines = out.stdout.strip().splitlines()
+    if out.returncode != 0 or not lines:
+        raise RuntimeError(f"the worker memory run failed:\n{out.stderr[-3000:]}")
+    result: dict[str, float] = json.loads(lines[-1])
+    return result
+
+
 def measure(settings: Settings, workdir: Path) -> dict[str, float]:
     pulse(settings, "topics", "apply")
     for tenant in TENANTS:
@@ -217,6 +236,9 @@ def measure(settings: Settings, workdir: Path) -> dict[str, float]:
     print(f"naive Faust agent: {naive:,.0f} events/s", file=sys.stderr)
     piped = pipeline_rate(settings, len(events), workdir)
     print(f"pipeline end to end: {piped:,.0f} events/s", file=sys.stderr)
+    memory = worker_memory()
+    remembered, rss = memory["worker_events_remembered"], memory["worker_rss_mb"]
+    print(f"worker RSS with {remembered:,.0f} events remembered: {rss:,.0f} MB", file=sys.stderr)
     queried = helpdesk.measure(workdir / "helpdesk")
     return {
         "events": len(events),
@@ -225,6 +247,7 @@ def measure(settings: Settings, workdir: Path) -> dict[str, float]:
         "naive_faust_events_per_s": round(naive),
         "pipeline_vs_bare": round(piped / bare, 3),
         "pipeline_vs_naive": round(piped / naive, 2),
+        **memory,
         **queried,
     }
 

@@ -216,6 +216,35 @@ def assert_raw_rows_exact(settings: Settings, events: list[dict[str, object]]) -
         assert int(want.timestamp() * 1000) == r["at"]
 
 
+def assert_raw_counts_match(settings: Settings, events: list[dict[str, object]]) -> None:
+    """What the sink stores, counted per tenant, event type and UTC hour by ClickHouse from
+    ``events_raw FINAL``, equals the same count over the distinct input events."""
+    client = connect(settings.clickhouse)
+    try:
+        rows = client.query(
+            "SELECT tenant_id, event_type, toUnixTimestamp(toStartOfHour(occurred_at)) AS hour,"
+            " count() AS n"
+            f" FROM {settings.clickhouse.database}.events_raw FINAL"
+            " GROUP BY tenant_id, event_type, hour"
+        )
+    finally:
+        client.close()
+    stored = {(r["tenant_id"], r["event_type"], r["hour"]): r["n"] for r in rows}
+    first: dict[tuple[str, str], dict[str, object]] = {}
+    for e in events:
+        first.setdefault((str(e["tenant_id"]), str(e["event_id"])), e)
+    expected: dict[tuple[str, str, int], int] = {}
+    for e in first.values():
+        hour = int(parse_instant(str(e["occurred_at"])).timestamp()) // 3600 * 3600
+        key = (str(e["tenant_id"]), str(e["event_type"]), hour)
+        expected[key] = expected.get(key, 0) + 1
+    assert stored == expected, {
+        k: (stored.get(k), expected.get(k))
+        for k in stored.keys() | expected.keys()
+        if stored.get(k) != expected.get(k)
+    }
+
+
 def iso(at: datetime) -> str:
     return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
 

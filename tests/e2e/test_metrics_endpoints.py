@@ -12,7 +12,7 @@ import pytest
 
 from pulse.settings import Settings
 from tests.e2e.harness import Pipeline, free_port
-from tests.streams.worker_run import LATE_HORIZON_SECONDS, prepare_topics, produce, workload
+from tests.streams.worker_run import prepare_topics, produce, workload
 
 pytestmark = [pytest.mark.kafka, pytest.mark.clickhouse, pytest.mark.redis, pytest.mark.slow]
 
@@ -41,9 +41,7 @@ def test_worker_and_serve_expose_their_counters_and_lag(
     settings = replace(
         settings,
         api=replace(settings.api, port=free_port()),
-        stream=replace(
-            settings.stream, web_port=free_port(), late_horizon_seconds=LATE_HORIZON_SECONDS
-        ),
+        stream=replace(settings.stream, web_port=free_port()),
     )
     pipeline = Pipeline(settings, tmp_path)
     prepare_topics(settings)

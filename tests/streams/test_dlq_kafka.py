@@ -28,7 +28,7 @@ pytestmark = [pytest.mark.kafka, pytest.mark.timeout(180)]
 T1 = 1_764_504_000_000  # 2025-11-30T12:00:00Z
 T2 = T1 + 3600_000
 EVENT = {
-    "event_id": "e-late",
+    "event_id": "e-ahead",
     "tenant_id": "acme",
     "event_type": "message.sent",
     "occurred_at": 1_600_000_000_000,
@@ -59,13 +59,13 @@ def letters(settings: Settings, kafka: str) -> Settings:
     plan, admin = make_plan(settings)
     apply(admin, plan)
     conversations, web = settings.topic("events.conversations"), settings.topic("events.web")
-    late = EventEncoder(SchemaCatalog()).encode(EVENT)
+    ahead = EventEncoder(SchemaCatalog()).encode(EVENT)
     out = RowsHandoff(settings.kafka, settings.topic("rows"))
     sent: list[tuple[DeadLetter, list[tuple[str, bytes]] | None]] = [
         (
-            DeadLetter(SourceRecord(conversations, 0, 10, T1), b"acme:m1", late, "too_late",
-                       "occurred_at", "older than the late horizon", "acme"),
-            newer("acme", T1, late),
+            DeadLetter(SourceRecord(conversations, 0, 10, T1), b"acme:m1", ahead, "from_future",
+                       "occurred_at", "later than the broker time plus the skew", "acme"),
+            newer("acme", T1, ahead),
         ),
         (
             DeadLetter(SourceRecord(conversations, 0, 11, T2), b"t1:bad", b"\x07junk",
@@ -113,10 +113,10 @@ def test_list_reads_every_dead_letter_topic_and_counts_by_code(
     assert dlq(letters, "list") == 0
     out = capsys.readouterr().out.splitlines()
     assert len(out) == 5
-    assert out[-1] == "4 letter(s): contract_error 1, decode_error 1, too_big 1, too_late 1"
-    late = next(line for line in out if "too_late" in line)
-    assert late.startswith(f"{letters.topic('events.conversations.dlq')}:0:0  ")
-    assert "2025-11-30T12:00:00.000Z  acme  too_late  occurred_at" in late
+    assert out[-1] == "4 letter(s): contract_error 1, decode_error 1, from_future 1, too_big 1"
+    ahead = next(line for line in out if "from_future" in line)
+    assert ahead.startswith(f"{letters.topic('events.conversations.dlq')}:0:0  ")
+    assert "2025-11-30T12:00:00.000Z  acme  from_future  occurred_at" in ahead
 
 
 def test_list_filters_by_topic_tenant_code_and_time(
@@ -130,13 +130,13 @@ def test_list_filters_by_topic_tenant_code_and_time(
     assert codes("--topic", "events.web") == ["contract_error", "too_big"]
     assert codes("--topic", letters.topic("events.conversations.dlq")) == [
         "decode_error",
-        "too_late",
+        "from_future",
     ]
-    assert codes("--tenant", "acme") == ["too_big", "too_late"]
+    assert codes("--tenant", "acme") == ["from_future", "too_big"]
     assert codes("--tenant", "") == ["contract_error", "decode_error"]
     assert codes("--code", "decode_error") == ["decode_error"]
     assert codes("--since", "2025-11-30T12:30:00Z", "--until", "2025-11-30T13:00:00Z") == []
-    assert codes("--until", "2025-11-30T13:00:00Z") == ["too_late"]
+    assert codes("--until", "2025-11-30T13:00:00Z") == ["from_future"]
     assert codes("--since", "2025-11-30T13:00:00Z", "--until", "2025-12-01") == [
         "decode_error",
         "too_big",
@@ -148,13 +148,13 @@ def test_show_prints_headers_and_the_decoded_event(
     letters: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The id printed by list shows the letter's reason, headers, hash and decoded event."""
-    (row,) = listed(letters, capsys, "--code", "too_late")
+    (row,) = listed(letters, capsys, "--code", "from_future")
     assert dlq(letters, "show", row["id"]) == 0
     text = capsys.readouterr().out
-    assert "reason        older than the late horizon" in text
+    assert "reason        later than the broker time plus the skew" in text
     assert f"pulse.source.topic: {letters.topic('events.conversations')}" in text
     assert row["payload_sha256"] in text
-    assert '"event_id": "e-late"' in text
+    assert '"event_id": "e-ahead"' in text
 
 
 @pytest.mark.parametrize("name", ["events.web.dlq:0:99", "events.web.dlq:7:0", "nope.dlq:0:0"])

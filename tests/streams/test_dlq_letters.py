@@ -18,9 +18,9 @@ from pulse.topics.declarations import default_declarations
 ID = LetterId("pulse.events.web.dlq", 2, 41)
 AT = 1_764_504_000_000  # 2025-11-30T12:00:00Z
 FULL = [
-    ("pulse.error.code", b"too_late"),
+    ("pulse.error.code", b"from_future"),
     ("pulse.error.field", b"occurred_at"),
-    ("pulse.error.reason", b"older than the late horizon"),
+    ("pulse.error.reason", b"later than the broker time plus the skew"),
     ("pulse.source.topic", b"pulse.events.web"),
     ("pulse.source.partition", b"2"),
     ("pulse.source.offset", b"977"),
@@ -39,7 +39,7 @@ def letter(headers: list[tuple[str, bytes | None]], value: bytes = b"body") -> L
 def test_every_header_is_read_when_present() -> None:
     """Tenant, failure time, size, hash and truncation come from their headers."""
     got = letter(FULL)
-    assert (got.code, got.field, got.tenant_id) == ("too_late", "occurred_at", "acme")
+    assert (got.code, got.field, got.tenant_id) == ("from_future", "occurred_at", "acme")
     assert got.source_topic == "pulse.events.web"
     assert got.failed_at_ms == AT
     assert (got.payload_bytes, got.payload_sha256, got.truncated) == (5_000_000, "ab" * 32, True)
@@ -84,7 +84,9 @@ def test_filters_combine_and_until_is_exclusive() -> None:
     """A letter matches when every given filter matches; the time window is [since, until)."""
     got = letter(FULL)
     assert LetterFilter().matches(got)
-    assert LetterFilter(tenant="acme", code="too_late", since_ms=AT, until_ms=AT + 1).matches(got)
+    assert LetterFilter(tenant="acme", code="from_future", since_ms=AT, until_ms=AT + 1).matches(
+        got
+    )
     assert not LetterFilter(tenant="other").matches(got)
     assert not LetterFilter(code="decode_error").matches(got)
     assert not LetterFilter(since_ms=AT + 1).matches(got)

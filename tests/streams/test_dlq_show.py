@@ -26,10 +26,12 @@ def shown(value: bytes, headers: list[tuple[str, bytes | None]]) -> str:
 
 def test_a_decodable_payload_is_shown_as_its_event() -> None:
     """The event the worker refused is printed field by field, with every header."""
-    text = shown(EventEncoder(SchemaCatalog()).encode(EVENT), [("pulse.error.code", b"too_late")])
+    text = shown(
+        EventEncoder(SchemaCatalog()).encode(EVENT), [("pulse.error.code", b"from_future")]
+    )
     assert "event (decoded)" in text
     assert '"contact_id": "k1"' in text
-    assert "pulse.error.code: too_late" in text
+    assert "pulse.error.code: from_future" in text
     assert "key           acme:k1" in text
 
 

@@ -10,7 +10,6 @@ import subprocess
 import sys
 import time
 import uuid
-from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -19,9 +18,7 @@ from confluent_kafka import Consumer, Producer
 
 from pulse.avro.codec import EventEncoder
 from pulse.avro.schemas import SchemaCatalog
-from pulse.messaging import COUNTERS
 from pulse.settings import Settings
-from pulse.streams.buckets import all_bucket_bounds
 from pulse.topics.routing import key_for, topic_for
 from pulse.topics.tenants import TenantSettings, publish_tenant
 
@@ -37,28 +34,21 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-LATE_HORIZON_SECONDS = 10 * 365 * 24 * 3600  # the workload is from 2024
+ANCIENT = 978_307_200_000  # 2001-01-01T00:00:00Z: old, but within the contract's floor
 
 
 def worker_settings(settings: Settings, **stream: Any) -> Settings:
-    stream = {"late_horizon_seconds": LATE_HORIZON_SECONDS, **stream}
     return replace(settings, stream=replace(settings.stream, web_port=free_port(), **stream))
 
 
 def rejected() -> list[dict[str, Any]]:
     """Events that encode but must dead-letter: out of contract, instants in microseconds or
-    before the floor, and older than the horizon."""
+    before the floor."""
     sent = {"message_id": "m-us", "channel": "sms", "direction": "outbound", "sender_type": "agent"}
     return [
         ev("t1", "csat.submitted", T0, conversation_id="c0", score=9),
         ev("t1", "message.sent", T0 * 1000, **sent),
         ev("t2", "contact.created", -86_400_000, contact_id="before-1970"),
-        ev(
-            "t1",
-            "contact.created",
-            T0 - (LATE_HORIZON_SECONDS + 86400) * 1000,
-            contact_id="ancient",
-        ),
     ]
 
 
@@ -91,8 +81,9 @@ def ev(tenant: str, event_type: str, at: int, **fields: Any) -> dict[str, Any]:
 
 
 def workload(conversations: int) -> list[dict[str, Any]]:
-    """Conversations with bot and agent replies, receipts, web and contact events."""
-    events: list[dict[str, Any]] = []
+    """Conversations with bot and agent replies, receipts, web and contact events, and one
+    event decades older than its broker timestamp (no late horizon: it is a raw row too)."""
+    events = [ev("t1", "contact.created", ANCIENT, contact_id="ancient")]
     for i in range(conversations):
         tenant = "t1" if i % 3 else "t2"
         conv, created = f"c{i}", T0 + i * 7 * MIN
@@ -243,58 +234,3 @@ class RowsReader:
 
     def close(self) -> None:
         self._consumer.close()
-
-
-def latest(
-    rows: list[dict[str, Any]], key_fields: tuple[str, ...]
-) -> dict[tuple[Any, ...], dict[str, Any]]:
-    """The highest-version row per key, as ReplacingMergeTree(version) keeps."""
-    out: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for row in rows:
-        key = tuple(row[f] for f in key_fields)
-        if key not in out or row["version"] >= out[key]["version"]:
-            out[key] = row
-    return out
-
-
-def recount(events: list[dict[str, Any]]) -> Counter[tuple[str, str, int, str, str]]:
-    expected: Counter[tuple[str, str, int, str, str]] = Counter()
-    for e in events:
-        if e["event_type"].startswith("message."):
-            for g, (start, _) in all_bucket_bounds(e["occurred_at"], ZONES[e["tenant_id"]]).items():
-                expected[(e["tenant_id"], g, start, e["channel"], e["event_type"][8:])] += 1
-    return expected
-
-
-def counted(rows: list[dict[str, Any]]) -> Counter[tuple[str, str, int, str, str]]:
-    slices = latest(rows, ("tenant_id", "granularity", "bucket_start", "channel", "slice"))
-    got: Counter[tuple[str, str, int, str, str]] = Counter()
-    for row in slices.values():
-        for name in COUNTERS:
-            if row[name]:
-                got[
-                    (
-                        row["tenant_id"],
-                        row["granularity"],
-                        row["bucket_start"],
-                        row["channel"],
-                        name,
-                    )
-                ] += row[name]
-    return got
-
-
-def expected_frt(events: list[dict[str, Any]]) -> dict[tuple[str, str], int]:
-    created: dict[tuple[str, str], int] = {}
-    replies: dict[tuple[str, str], list[int]] = {}
-    for e in events:
-        key = (e["tenant_id"], e.get("conversation_id", ""))
-        if e["event_type"] == "conversation.created":
-            created[key] = min(created.get(key, e["occurred_at"]), e["occurred_at"])
-        elif e["event_type"] == "message.sent" and e.get("sender_type") == "agent":
-            replies.setdefault(key, []).append(e["occurred_at"])
-    return {
-        k: min(r for r in replies[k] if r >= c) - c
-        for k, c in created.items()
-        if any(r >= c for r in replies.get(k, []))
-    }
