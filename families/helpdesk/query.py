@@ -1,11 +1,13 @@
-"""The helpdesk figures of a question, computed by ClickHouse in one query.
+"""The helpdesk figures of a question, computed by ClickHouse in one query over the moments.
 
-Each conversation (``conversations_sql``) unfolds into facts ``(kind, instant, value, channel,
-priority)``: every creation, the first response, SLA met or breached, every resolution (with
-its resolution time when creation is known and not later), every reopening, every CSAT answer.
-The facts are bucketed in SQL in the question's zone and grouped by bucket start (a UTC instant,
-matched to the grid) and once more over the whole range (``GROUPING SETS``); facts before the
-range fall into one extra group whose backlog change opens the range.
+``helpdesk_moments`` (``moments_sql``) holds a row per instant where a figure lands, filed under
+its conversation's channel, priority, agent and org unit. The query reads the rows of the tenant
+before the range's end, judges SLA against the question's targets and ``asOf`` (met: a first
+response within the target of its priority; breached: a known creation whose deadline falls in
+the range, by ``asOf``, with no reply by the deadline and no resolution in [creation, deadline)),
+buckets in the question's zone and groups by bucket start (a UTC instant, matched to the grid)
+and once more over the whole range (``GROUPING SETS``); rows before the range fall into one
+extra group whose backlog change opens the range.
 """
 
 from __future__ import annotations
@@ -15,58 +17,62 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from pulse.families.helpdesk.conversations_sql import (
-    CONVERSATIONS_SQL,
-    conversation_filters,
-    conversation_params,
-)
+from pulse.families.helpdesk.conversations_sql import sla_params
 from pulse.families.helpdesk.model import HelpdeskAnswer, HelpdeskFigures, HelpdeskQuery
+from pulse.families.helpdesk.moments_sql import (
+    BREACHED,
+    CREATED,
+    CSAT,
+    FIRST_RESPONSE,
+    REOPENED,
+    RESOLVED,
+)
 from pulse.graphql.numbers import mean_seconds, rate, round_half_away
 from pulse.graphql.queries import Reader
 
-CREATED, FIRST_RESPONSE, MET, BREACHED, RESOLVED, REOPENED, CSAT = range(1, 8)
-
-# The start of the bucket holding instant ``t`` (UTC ms), as UTC ms; the only text chosen by name.
+# The start of the bucket holding instant ``at`` (UTC ms), as UTC ms; the only text chosen by name.
 _START = {
-    "hour": "toUnixTimestamp(toStartOfHour(fromUnixTimestamp64Milli(t, 'UTC'), {tz:String}))",
-    "day": "toUnixTimestamp(toStartOfDay(fromUnixTimestamp64Milli(t, 'UTC'), {tz:String}))",
-    "week": "toUnixTimestamp(toDateTime(toMonday(fromUnixTimestamp64Milli(t, 'UTC'), {tz:String}),"
+    "hour": "toUnixTimestamp(toStartOfHour(fromUnixTimestamp64Milli(at, 'UTC'), {tz:String}))",
+    "day": "toUnixTimestamp(toStartOfDay(fromUnixTimestamp64Milli(at, 'UTC'), {tz:String}))",
+    "week": "toUnixTimestamp(toDateTime(toMonday(fromUnixTimestamp64Milli(at, 'UTC'), {tz:String}),"
     " {tz:String}))",
-    "month": "toUnixTimestamp(toDateTime(toStartOfMonth(fromUnixTimestamp64Milli(t, 'UTC'),"
+    "month": "toUnixTimestamp(toDateTime(toStartOfMonth(fromUnixTimestamp64Milli(at, 'UTC'),"
     " {tz:String}), {tz:String}))",
 }
 
-# Facts of one conversation; a fact of a conversation without creation is filed under the
-# event's own channel and priority normal. Resolution value -1: no resolution time.
+# The question's first-response target of a row's priority.
+_TARGET = """multiIf(
+    priority = 'urgent', {sla_urgent:Int64},
+    priority = 'high', {sla_high:Int64},
+    priority = 'low', {sla_low:Int64},
+    {sla_normal:Int64})"""
+_FROM = "fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC')"
+_TO = "fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC')"
+
+# Every moment before the range's end that a figure reads (only the backlog reads the earlier
+# ones), then one breach per known creation whose deadline falls in the range.
 _FACTS_SQL = f"""
-SELECT
-    arrayJoin(arrayConcat(
-        arrayMap(e -> tuple(toUInt8({CREATED}), toUnixTimestamp64Milli(e.1), toInt64(0),
-                            conv_channel), if(known, creations, [])),
-        if(known AND replied,
-           [tuple(toUInt8({FIRST_RESPONSE}), reply_ms, reply_ms - created_ms, conv_channel)], []),
-        if(known AND replied AND reply_ms <= deadline_ms,
-           [tuple(toUInt8({MET}), reply_ms, toInt64(0), conv_channel)],
-           if(known AND deadline_ms <= {{as_of_ms:Int64}}
-                AND NOT arrayExists(r -> toUnixTimestamp64Milli(r.1) >= created_ms
-                                         AND toUnixTimestamp64Milli(r.1) < deadline_ms,
-                                    resolutions),
-              [tuple(toUInt8({BREACHED}), deadline_ms, toInt64(0), conv_channel)], [])),
-        arrayMap(e -> tuple(toUInt8({RESOLVED}), toUnixTimestamp64Milli(e.1),
-                            if(known AND toUnixTimestamp64Milli(e.1) >= created_ms,
-                               toUnixTimestamp64Milli(e.1) - created_ms, toInt64(-1)),
-                            if(known, conv_channel, toString(e.3))), resolutions),
-        arrayMap(e -> tuple(toUInt8({REOPENED}), toUnixTimestamp64Milli(e.1), toInt64(0),
-                            if(known, conv_channel, toString(e.3))), reopenings),
-        arrayMap(e -> tuple(toUInt8({CSAT}), toUnixTimestamp64Milli(e.1), toInt64(e.3),
-                            if(known, conv_channel, toString(e.4))), csat)
-    )) AS f,
-    f.1 AS kind, f.2 AS t, f.3 AS value, f.4 AS channel,
-    if(known, conv_priority, 'normal') AS priority
-FROM ({CONVERSATIONS_SQL})
+SELECT kind, toUnixTimestamp64Milli(t) AS at, value, priority
+FROM helpdesk_moments FINAL
+WHERE tenant_id = {{tenant_id:String}} AND t < {_TO}
+  AND (kind IN ({CREATED}, {RESOLVED}, {REOPENED}) OR t >= {_FROM}) {{filters}}
+UNION ALL
+SELECT toUInt8({BREACHED}), deadline_ms, toInt64(0), priority
+FROM (
+    SELECT toUnixTimestamp64Milli(t) + {_TARGET} AS deadline_ms, priority, reply_ms,
+           first_resolution_ms
+    FROM helpdesk_moments FINAL
+    WHERE tenant_id = {{tenant_id:String}} AND kind = {CREATED} AND known_creation
+      AND t >= fromUnixTimestamp64Milli({{from_ms:Int64}} - {{max_target_ms:Int64}}, 'UTC')
+      AND t < {_TO} {{filters}}
+)
+WHERE deadline_ms >= {{from_ms:Int64}} AND deadline_ms < {{to_ms:Int64}}
+  AND deadline_ms <= {{as_of_ms:Int64}}
+  AND (reply_ms IS NULL OR reply_ms > deadline_ms)
+  AND (first_resolution_ms IS NULL OR first_resolution_ms >= deadline_ms)
 """
 
-_IN = "t >= {from_ms:Int64}"
+_IN = "at >= {from_ms:Int64}"
 
 
 def _sorted_values(kind: int, extra: str = "") -> str:
@@ -96,22 +102,26 @@ SELECT
     arraySum({_RESOLUTION}) AS res_total,
     {_rank(_RESOLUTION, 50)} AS res_p50,
     {_rank(_RESOLUTION, 90)} AS res_p90,
-    countIf(kind = {MET} AND {_IN}) AS met,
+    countIf(kind = {FIRST_RESPONSE} AND value <= {_TARGET} AND {_IN}) AS met,
     countIf(kind = {BREACHED} AND {_IN}) AS breached,
     sum(multiIf(kind IN ({CREATED}, {REOPENED}), 1, kind = {RESOLVED}, -1, 0)) AS backlog_change,
     countIf(kind = {CSAT} AND {_IN}) AS csat_n,
     sumIf(value, kind = {CSAT} AND {_IN}) AS csat_total,
     countIf(kind = {CSAT} AND value >= 4 AND {_IN}) AS csat_good
 FROM (
-    SELECT kind, t, value, if({_IN}, toInt64({{bucket_start}}) * 1000, toInt64(-1)) AS b
+    SELECT kind, at, value, priority,
+           if({_IN}, toInt64({{bucket_start}}) * 1000, toInt64(-1)) AS b
     FROM ({_FACTS_SQL})
-    WHERE t < {{to_ms:Int64}} {{fact_filters}}
 )
 GROUP BY GROUPING SETS ((b), ())
 """
 
-_CHANNEL = " AND channel = {channel:String}"
-_PRIORITY = " AND priority = {priority:String}"
+_FILTERS = {
+    "channel": " AND channel = {channel:String}",
+    "priority": " AND priority = {priority:String}",
+    "agent": " AND agent = {agent:String}",
+    "org_unit": " AND org_unit = {org_unit:String}",
+}
 
 
 def helpdesk_answer(db: Reader, q: HelpdeskQuery) -> HelpdeskAnswer:
@@ -137,25 +147,30 @@ def helpdesk_answer(db: Reader, q: HelpdeskQuery) -> HelpdeskAnswer:
     return HelpdeskAnswer(buckets=tuple(figures), totals=_figures(totals, backlog))
 
 
+def _filters(q: HelpdeskQuery) -> dict[str, str]:
+    given = {"channel": q.channel, "priority": q.priority, "agent": q.agent, "org_unit": q.org_unit}
+    return {name: value for name, value in given.items() if value is not None}
+
+
 def _sql(q: HelpdeskQuery) -> str:
-    fact_filters = (_CHANNEL if q.channel is not None else "") + (
-        _PRIORITY if q.priority is not None else ""
-    )
-    return (
-        _FIGURES_SQL.replace("{bucket_start}", _START[q.granularity])
-        .replace("{fact_filters}", fact_filters)
-        .replace("{conversation_filters}", conversation_filters(q.agent, q.org_unit))
+    filters = "".join(_FILTERS[name] for name in _filters(q))
+    return _FIGURES_SQL.replace("{bucket_start}", _START[q.granularity]).replace(
+        "{filters}", filters
     )
 
 
 def _params(q: HelpdeskQuery) -> dict[str, Any]:
-    params = conversation_params(q.tenant_id, q.sla_ms, q.agent, q.org_unit)
-    params.update(tz=q.time_zone, from_ms=q.from_ms, to_ms=q.to_ms, as_of_ms=q.as_of_ms)
-    if q.channel is not None:
-        params["channel"] = q.channel
-    if q.priority is not None:
-        params["priority"] = q.priority
-    return params
+    sla = sla_params(q.sla_ms)
+    return {
+        "tenant_id": q.tenant_id,
+        "tz": q.time_zone,
+        "from_ms": q.from_ms,
+        "to_ms": q.to_ms,
+        "as_of_ms": q.as_of_ms,
+        "max_target_ms": max(sla.values()),
+        **sla,
+        **_filters(q),
+    }
 
 
 def _figures(row: Mapping[str, Any] | None, backlog: int) -> HelpdeskFigures:
