@@ -55,7 +55,6 @@ _CONTENT = (
     "known_creation",
     "reply_ms",
     "first_resolution_ms",
-    "is_deleted",
 )
 _STORED_SQL = f"""
 SELECT kind, t, event_id, {", ".join(_CONTENT)}
@@ -65,9 +64,8 @@ WHERE tenant_id = {{tenant_id:String}} AND conversation_id IN {{ids:Array(String
 _RECOMPUTED_SQL = f"""
 SELECT kind, t, event_id, conversation_id, value, channel, priority, agent, org_unit,
        known_creation, creation_reply_ms AS reply_ms,
-       creation_first_resolution_ms AS first_resolution_ms, is_deleted
+       creation_first_resolution_ms AS first_resolution_ms
 FROM ({moments_sql(SOME)})
-WHERE NOT is_deleted
 """
 
 

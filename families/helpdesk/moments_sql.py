@@ -1,33 +1,33 @@
-"""The moments of a conversation: one row per instant where a helpdesk figure lands.
+"""The moments of a conversation: one row per event where a helpdesk figure lands.
 
 A conversation's row of ``helpdesk_conversations`` (through the rules of ``conversations_sql``)
-unfolds into rows ``(kind, t, event_id, value, channel, is_deleted)``:
+unfolds into rows ``(kind, t, event_id, value, channel)``, each on its own event:
 
 - ``CREATED`` for each ``conversation.created``; the earliest (the *known creation*) also carries
-  ``reply_ms`` and ``first_resolution_ms``, so the query judges SLA at the deadline against the
-  targets and ``asOf`` of the question;
-- ``FIRST_RESPONSE`` at the first agent reply at or after creation, value = FRT;
-- ``RESOLVED`` (value = resolution time, or -1 without one), ``REOPENED``, ``CSAT`` (score), each
-  on its own event.
+  ``reply_ms`` (the first agent reply at or after it) and ``first_resolution_ms`` (the first
+  resolution at or after it), from which the query lands the first response in the reply's
+  bucket and judges SLA against the targets and ``asOf`` of the question;
+- ``RESOLVED`` (value = resolution time, or -1 without one), ``REOPENED``, ``CSAT`` (score).
 
 Every row carries what its conversation is filed under (channel, priority, agent, org unit), so
-filters are column predicates. A row's key is ``(tenant_id, kind, t, event_id)``: an event's own
-time and id, or for the first reply its time and ``reply/<conversation>/<agent>``. The first
-reply only moves earlier (creation only moves earlier and replies only arrive), so every later
-agent reply of the conversation is written as a tombstone (``is_deleted``): whichever of them a
-previous refresh wrote as the first reply is removed, without reading what was written before,
-and two refreshes racing leave the later one's rows.
+filters are column predicates. A row's key is ``(tenant_id, kind, t, event_id)``: its event's
+time and id, which never change; a refresh only rewrites their content with a higher version.
+The first response moves when an earlier creation or an earlier reply arrives late, so it is not
+a row of its own (whose key would move and leave the old row behind): it is a column of the
+creation row, and the known creation moving only changes which creation row carries it.
 """
 
 from __future__ import annotations
 
 from pulse.families.helpdesk.conversations_sql import rules_sql
 
-CREATED, FIRST_RESPONSE, MET, BREACHED, RESOLVED, REOPENED, CSAT = range(1, 8)
+# Kinds of facts: stored rows, and (FIRST_RESPONSE, BREACHED) the ones the query derives from
+# the known creation row.
+CREATED, FIRST_RESPONSE, BREACHED, RESOLVED, REOPENED, CSAT = range(1, 7)
 
 COLUMNS = (
     "tenant_id, kind, t, event_id, conversation_id, value, channel, priority, agent, org_unit,"
-    " known_creation, reply_ms, first_resolution_ms, version, is_deleted"
+    " known_creation, reply_ms, first_resolution_ms, version"
 )
 # The same columns in the order of COLUMNS, as the unfolding names them.
 _SELECTED = COLUMNS.replace(" reply_ms", " creation_reply_ms").replace(
@@ -51,27 +51,19 @@ SELECT
     kind = {CREATED} AND t = c.1 AND event_id = c.2 AS known_creation,
     if(known_creation AND replied, reply_ms, NULL) AS creation_reply_ms,
     if(known_creation, first_resolution_ms, NULL) AS creation_first_resolution_ms,
-    toUInt64(toUnixTimestamp64Micro(now64(6))) AS version,
-    m.6 AS is_deleted
+    toUInt64(toUnixTimestamp64Micro(now64(6))) AS version
 FROM ({{rules}})
 ARRAY JOIN arrayConcat(
-    arrayMap(e -> tuple(toUInt8({CREATED}), e.1, e.2, toInt64(0), conv_channel, toUInt8(0)),
+    arrayMap(e -> tuple(toUInt8({CREATED}), e.1, e.2, toInt64(0), conv_channel),
              if(known, creations, [])),
-    if(known AND replied,
-       [tuple(toUInt8({FIRST_RESPONSE}), answers[1].1,
-              concat('reply/', conversation_id, '/', answers[1].2),
-              reply_ms - created_ms, conv_channel, toUInt8(0))], []),
-    arrayMap(r -> tuple(toUInt8({FIRST_RESPONSE}), r.1, concat('reply/', conversation_id, '/', r.2),
-                        toInt64(0), conv_channel, toUInt8(1)),
-             if(known AND replied, arrayPopFront(answers), [])),
     arrayMap(e -> tuple(toUInt8({RESOLVED}), e.1, e.2,
                         if(known AND e.1 >= c.1, toUnixTimestamp64Milli(e.1) - created_ms,
                            toInt64(-1)),
-                        if(known, conv_channel, toString(e.3)), toUInt8(0)), resolutions),
+                        if(known, conv_channel, toString(e.3))), resolutions),
     arrayMap(e -> tuple(toUInt8({REOPENED}), e.1, e.2, toInt64(0),
-                        if(known, conv_channel, toString(e.3)), toUInt8(0)), reopenings),
+                        if(known, conv_channel, toString(e.3))), reopenings),
     arrayMap(e -> tuple(toUInt8({CSAT}), e.1, e.2, toInt64(e.3),
-                        if(known, conv_channel, toString(e.4)), toUInt8(0)), csat)
+                        if(known, conv_channel, toString(e.4))), csat)
 ) AS m
 """
 

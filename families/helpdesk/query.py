@@ -49,27 +49,34 @@ _TARGET = """multiIf(
 _FROM = "fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC')"
 _TO = "fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC')"
 
-# Every moment before the range's end that a figure reads (only the backlog reads the earlier
-# ones), then one breach per known creation whose deadline falls in the range.
+# The stored moments a figure reads before the range's end (only the backlog reads earlier ones),
+# then what the known creation rows carry: the first response in the reply's bucket, and the
+# breach of a deadline in the range, by ``asOf``, with no reply by the deadline and no resolution
+# in [creation, deadline).
 _FACTS_SQL = f"""
 SELECT kind, toUnixTimestamp64Milli(t) AS at, value, priority
 FROM helpdesk_moments FINAL
 WHERE tenant_id = {{tenant_id:String}} AND t < {_TO}
-  AND (kind IN ({CREATED}, {RESOLVED}, {REOPENED}) OR t >= {_FROM}) {{filters}}
+  AND (kind != {CSAT} OR t >= {_FROM}) {{filters}}
 UNION ALL
-SELECT toUInt8({BREACHED}), deadline_ms, toInt64(0), priority
+SELECT f.1, f.2, f.3, priority
 FROM (
-    SELECT toUnixTimestamp64Milli(t) + {_TARGET} AS deadline_ms, priority, reply_ms,
-           first_resolution_ms
+    SELECT toUnixTimestamp64Milli(t) AS created_ms, created_ms + {_TARGET} AS deadline_ms,
+           priority, reply_ms, first_resolution_ms
     FROM helpdesk_moments FINAL
     WHERE tenant_id = {{tenant_id:String}} AND kind = {CREATED} AND known_creation
-      AND t >= fromUnixTimestamp64Milli({{from_ms:Int64}} - {{max_target_ms:Int64}}, 'UTC')
       AND t < {_TO} {{filters}}
 )
-WHERE deadline_ms >= {{from_ms:Int64}} AND deadline_ms < {{to_ms:Int64}}
-  AND deadline_ms <= {{as_of_ms:Int64}}
-  AND (reply_ms IS NULL OR reply_ms > deadline_ms)
-  AND (first_resolution_ms IS NULL OR first_resolution_ms >= deadline_ms)
+ARRAY JOIN arrayConcat(
+    if(reply_ms >= {{from_ms:Int64}} AND reply_ms < {{to_ms:Int64}},
+       [tuple(toUInt8({FIRST_RESPONSE}), assumeNotNull(reply_ms),
+              assumeNotNull(reply_ms) - created_ms)], []),
+    if(deadline_ms >= {{from_ms:Int64}} AND deadline_ms < {{to_ms:Int64}}
+         AND deadline_ms <= {{as_of_ms:Int64}}
+         AND (reply_ms IS NULL OR reply_ms > deadline_ms)
+         AND (first_resolution_ms IS NULL OR first_resolution_ms >= deadline_ms),
+       [tuple(toUInt8({BREACHED}), deadline_ms, toInt64(0))], [])
+) AS f
 """
 
 _IN = "at >= {from_ms:Int64}"
@@ -167,7 +174,6 @@ def _params(q: HelpdeskQuery) -> dict[str, Any]:
         "from_ms": q.from_ms,
         "to_ms": q.to_ms,
         "as_of_ms": q.as_of_ms,
-        "max_target_ms": max(sla.values()),
         **sla,
         **_filters(q),
     }

@@ -2,11 +2,11 @@
 
 Derived from ``helpdesk_conversations`` by ``pulse.families.helpdesk.derived`` (the sink after
 each batch, ``pulse recalc``), never incremented: a refresh rewrites every row of the
-conversations it touched with a higher ``version``, and ``is_deleted`` rows (first-reply
-candidates that are not the first reply) remove what an earlier refresh wrote there. Time leads
-the key after the tenant and the kind, so a question reads the rows of its range. SLA targets are
-not stored: the known creation row carries the first reply and first resolution, and the query
-judges them against the question's targets and ``asOf``.
+conversations it touched with a higher ``version``. Every row sits on its own event, whose key
+never changes (the first response is a column of the creation row, not a row that could move).
+Time leads the key after the tenant and the kind, so a question reads the rows of its range. SLA
+targets are not stored: the known creation row carries the first reply and first resolution, and
+the query judges them against the question's targets and ``asOf``.
 
 The backfill is the refresh statement over every conversation (``moments_sql``, where the rules
 live), so it derives the history of an existing installation exactly as the sink would; a
@@ -33,10 +33,9 @@ FORWARDS = [
         known_creation UInt8,
         reply_ms Nullable(Int64),
         first_resolution_ms Nullable(Int64),
-        version UInt64,
-        is_deleted UInt8
+        version UInt64
     )
-    ENGINE = ReplacingMergeTree(version, is_deleted)
+    ENGINE = ReplacingMergeTree(version)
     ORDER BY (tenant_id, kind, t, event_id)
     """,
     refresh_sql(EVERYTHING, "{db}"),

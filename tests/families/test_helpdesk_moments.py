@@ -31,7 +31,8 @@ def totals(
 
 def live_rows(db: ClickHouse) -> list[dict[str, Any]]:
     return db.query(
-        "SELECT kind, t, event_id, value FROM helpdesk_moments FINAL ORDER BY kind, t, event_id"
+        "SELECT kind, t, event_id, value, known_creation, reply_ms FROM helpdesk_moments FINAL"
+        " ORDER BY kind, t, event_id"
     )
 
 
@@ -94,10 +95,8 @@ def test_first_reply_moving_twice_leaves_one_first_response(db: ClickHouse) -> N
             "backlog": 2,
         }
     )
-    first_responses = [r for r in live_rows(db) if r["kind"] == 2]
-    assert [(r["t"].isoformat(), r["value"]) for r in first_responses] == [
-        ("2026-03-02T09:30:00+00:00", 1_800_000)
-    ]
+    creations = [(r["known_creation"], r["reply_ms"]) for r in live_rows(db) if r["kind"] == 1]
+    assert creations == [(1, ms("2026-03-02T09:30Z")), (0, None)]
     assert MOMENTS.differences(db, {("acme", "m")}) == []
 
 
@@ -133,7 +132,6 @@ def test_differences_name_moments_that_raw_events_have_outdated(db: ClickHouse) 
     db.insert("events_raw", [reply("d", "2026-03-02T09:10Z", agent_id="ann")], COLUMNS)
     found = MOMENTS.differences(db, {("acme", "d")})
     assert {(d.column, d.stored, d.recomputed) for d in found} == {
-        ("exists", False, True),  # the first response
         ("reply_ms", None, ms("2026-03-02T09:10Z")),
         ("agent", "", "ann"),
     }
