@@ -30,15 +30,18 @@ _CONVERSATION_EVENTS = frozenset(
     }
 )
 
+# Conversations in the order they began, so that a chunk's moments sit in a narrow stretch of
+# time: the parts a recalculation writes then overlap little, and a FINAL read merges little.
 _KEYS_SQL = """
-SELECT DISTINCT tenant_id, conversation_id
+SELECT tenant_id, conversation_id
 FROM events_raw
 WHERE conversation_id != ''
   AND (event_type IN ('conversation.created', 'conversation.assigned', 'conversation.resolved',
                       'conversation.reopened', 'csat.submitted')
        OR (event_type = 'message.sent' AND sender_type = 'agent'))
   {bounds}
-ORDER BY tenant_id, conversation_id
+GROUP BY tenant_id, conversation_id
+ORDER BY tenant_id, min(occurred_at), conversation_id
 """
 _TENANT = " AND tenant_id = {tenant_id:String}"
 _FROM = " AND occurred_at >= fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC')"

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from pulse.families.grid import grid
+from pulse.families.helpdesk import derived
 from pulse.families.helpdesk.derived import HelpdeskMoments
 from pulse.families.helpdesk.model import DEFAULT_SLA_MS, HelpdeskFigures, HelpdeskQuery
 from pulse.families.helpdesk.query import helpdesk_answer
@@ -139,17 +140,23 @@ def test_differences_name_moments_that_raw_events_have_outdated(db: ClickHouse) 
     assert MOMENTS.differences(db, {("acme", "d")}) == []
 
 
-def test_keys_in_are_the_conversations_of_a_tenant_and_range(db: ClickHouse) -> None:
-    """Conversations with helpdesk events in the range, of the tenant asked for."""
+def test_keys_in_are_the_conversations_of_a_tenant_and_range_in_the_order_they_began(
+    db: ClickHouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Conversations with helpdesk events in the range, of the tenant asked for, oldest first,
+    in chunks."""
     store(
         db,
         [
             created("k1", "2026-03-02T09:00Z"),
             created("k2", "2026-03-03T09:00Z"),
+            created("k0", "2026-03-04T09:00Z"),
             created("k3", "2026-03-02T09:00Z", tenant="globex"),
         ],
     )
     assert list(MOMENTS.keys_in(db, "acme", ms(DAY[0]), ms(DAY[1]))) == [[("acme", "k1")]]
+    monkeypatch.setattr(derived, "CHUNK", 2)
     assert list(MOMENTS.keys_in(db, None, None, None)) == [
-        [("acme", "k1"), ("acme", "k2"), ("globex", "k3")]
+        [("acme", "k1"), ("acme", "k2")],
+        [("acme", "k0"), ("globex", "k3")],
     ]
