@@ -21,9 +21,7 @@ from __future__ import annotations
 
 from pulse.families.helpdesk.conversations_sql import rules_sql
 
-# Kinds of facts: stored rows, and (FIRST_RESPONSE, BREACHED) the ones the query derives from
-# the known creation row.
-CREATED, FIRST_RESPONSE, BREACHED, RESOLVED, REOPENED, CSAT = range(1, 7)
+CREATED, RESOLVED, REOPENED, CSAT = range(1, 5)
 
 COLUMNS = (
     "tenant_id, kind, t, event_id, conversation_id, value, channel, priority, agent, org_unit,"
