@@ -117,7 +117,8 @@ class HelpdeskMoments:
             yield chunk
 
     def refresh(self, db: ClickHouse, keys: Collection[Key]) -> int:
-        """Rewrite every moment of ``keys``; the number of conversations recomputed."""
+        """Rewrite every moment of ``keys``; the number of conversations recomputed (neither
+        client reports the rows an ``INSERT … SELECT`` wrote)."""
         sql = refresh_sql(SOME)
         for tenant_id, ids in _chunks(keys):
             db.execute(sql, {"tenant_id": tenant_id, "ids": ids})

@@ -31,7 +31,7 @@ FILTERS = {
     "org_unit": " AND org_unit = {org_unit:String}",
 }
 
-# Nearest rank ceil(p/100 · n) (1-based) without sorting: quantileExactLow selects the element
+# Nearest rank ceil(p/100 · n) (1-based) without sorting: quantilesExactLow selects the element
 # at 0-based floor(level · n) (nth_element), except at 0.5 where it takes the lower median, which
 # is the nearest rank. For p90 the level sits just below 0.9 so that floor(level · n) is
 # ceil(0.9 · n) - 1 for every n below 10^9 (``tests/families/test_helpdesk_ranks.py``).
@@ -74,16 +74,22 @@ def _columns(given: dict[str, str]) -> str:
     return ",\n    ".join(f"toInt64({given.get(c, _ZERO)}) AS {c}" for c in COLUMNS)
 
 
+def _partials(given: dict[str, str]) -> str:
+    return ",\n        ".join(f"{expression} AS part_{name}" for name, expression in given.items())
+
+
+# Each scan aggregates in two steps: per bucket key in one pass over the rows (partial counts and
+# percentile states), then the few partial rows into the grouping sets, so a row feeds one hash
+# table instead of one per grouping set.
 _RES = f"kind = {RESOLVED} AND value >= 0 AND inside"
-_EVENTS = _columns(
+_EVENT_PARTIALS = _partials(
     {
         "created": f"countIf(kind = {CREATED} AND inside)",
         "resolved": f"countIf(kind = {RESOLVED} AND inside)",
         "reopened": f"countIf(kind = {REOPENED} AND inside)",
         "res_n": f"countIf({_RES})",
         "res_total": f"sumIf(value, {_RES})",
-        "res_p50": f"quantileExactLowIf({P50})(value, {_RES})",
-        "res_p90": f"quantileExactLowIf({P90})(value, {_RES})",
+        "res_ranks": f"quantilesExactLowStateIf({P50}, {P90})(value, {_RES})",
         "backlog_change": (
             f"sum(multiIf(kind IN ({CREATED}, {REOPENED}), 1, kind = {RESOLVED}, -1, 0))"
         ),
@@ -92,14 +98,40 @@ _EVENTS = _columns(
         "csat_good": f"countIf(kind = {CSAT} AND value >= 4 AND inside)",
     }
 )
-_CREATIONS = _columns(
+_EVENT_COUNTS = (
+    "created",
+    "resolved",
+    "reopened",
+    "res_n",
+    "res_total",
+    "backlog_change",
+    "csat_n",
+    "csat_total",
+    "csat_good",
+)
+_RES_RANKS = f"quantilesExactLowMerge({P50}, {P90})(part_res_ranks)"
+_EVENTS = _columns(
+    {
+        **{c: f"sum(part_{c})" for c in _EVENT_COUNTS},
+        "res_p50": f"{_RES_RANKS}[1]",
+        "res_p90": f"{_RES_RANKS}[2]",
+    }
+)
+_CREATION_PARTIALS = _partials(
     {
         "frt_n": "countIf(answered)",
         "frt_total": "sumIf(frt, answered)",
-        "frt_p50": f"quantileExactLowIf({P50})(frt, answered)",
-        "frt_p90": f"quantileExactLowIf({P90})(frt, answered)",
+        "frt_ranks": f"quantilesExactLowStateIf({P50}, {P90})(frt, answered)",
         "met": "countIf(answered AND frt <= target)",
         "breached": "countIf(breach)",
+    }
+)
+_FRT_RANKS = f"quantilesExactLowMerge({P50}, {P90})(part_frt_ranks)"
+_CREATIONS = _columns(
+    {
+        **{c: f"sum(part_{c})" for c in ("frt_n", "frt_total", "met", "breached")},
+        "frt_p50": f"{_FRT_RANKS}[1]",
+        "frt_p90": f"{_FRT_RANKS}[2]",
     }
 )
 
@@ -109,11 +141,17 @@ SELECT
     b AS start_ms,
     {_EVENTS}
 FROM (
-    SELECT kind, value, t >= {_FROM} AS inside,
-           if(inside, toInt64({{start_of_t}}) * 1000, toInt64(-1)) AS b
-    FROM helpdesk_moments FINAL
-    WHERE tenant_id = {{tenant_id:String}} AND t < {_TO}
-      AND (kind != {CSAT} OR t >= {_FROM}) {{filters}}
+    SELECT
+        b,
+        {_EVENT_PARTIALS}
+    FROM (
+        SELECT kind, value, t >= {_FROM} AS inside,
+               if(inside, toInt64({{start_of_t}}) * 1000, toInt64(-1)) AS b
+        FROM helpdesk_moments FINAL
+        WHERE tenant_id = {{tenant_id:String}} AND t < {_TO}
+          AND (kind != {CSAT} OR t >= {_FROM}) {{filters}}
+    )
+    GROUP BY b
 )
 GROUP BY GROUPING SETS ((b), ())
 UNION ALL
@@ -123,20 +161,27 @@ SELECT
     {_CREATIONS}
 FROM (
     SELECT
-        toUnixTimestamp64Milli(t) AS created_ms,
-        {_TARGET} AS target,
-        created_ms + target AS deadline_ms,
-        ifNull(reply_ms >= {{from_ms:Int64}} AND reply_ms < {{to_ms:Int64}}, 0) AS answered,
-        ifNull(reply_ms, 0) - created_ms AS frt,
-        if(answered, toInt64({{start_of_reply}}) * 1000, toInt64(-1)) AS rb,
-        deadline_ms >= {{from_ms:Int64}} AND deadline_ms < {{to_ms:Int64}}
-            AND deadline_ms <= {{as_of_ms:Int64}}
-            AND ifNull(reply_ms > deadline_ms, 1)
-            AND ifNull(first_resolution_ms >= deadline_ms, 1) AS breach,
-        if(breach, toInt64({{start_of_deadline}}) * 1000, toInt64(-1)) AS db
-    FROM helpdesk_moments FINAL
-    WHERE tenant_id = {{tenant_id:String}} AND kind = {CREATED} AND known_creation
-      AND t < {_TO} {{filters}} AND (answered OR breach)
+        rb,
+        db,
+        {_CREATION_PARTIALS}
+    FROM (
+        SELECT
+            toUnixTimestamp64Milli(t) AS created_ms,
+            {_TARGET} AS target,
+            created_ms + target AS deadline_ms,
+            ifNull(reply_ms >= {{from_ms:Int64}} AND reply_ms < {{to_ms:Int64}}, 0) AS answered,
+            ifNull(reply_ms, 0) - created_ms AS frt,
+            if(answered, toInt64({{start_of_reply}}) * 1000, toInt64(-1)) AS rb,
+            deadline_ms >= {{from_ms:Int64}} AND deadline_ms < {{to_ms:Int64}}
+                AND deadline_ms <= {{as_of_ms:Int64}}
+                AND ifNull(reply_ms > deadline_ms, 1)
+                AND ifNull(first_resolution_ms >= deadline_ms, 1) AS breach,
+            if(breach, toInt64({{start_of_deadline}}) * 1000, toInt64(-1)) AS db
+        FROM helpdesk_moments FINAL
+        WHERE tenant_id = {{tenant_id:String}} AND kind = {CREATED} AND known_creation
+          AND t < {_TO} {{filters}} AND (answered OR breach)
+    )
+    GROUP BY rb, db
 )
 GROUP BY GROUPING SETS ((rb), (db), ())
 """

@@ -25,9 +25,9 @@ def values_of(n: int) -> list[int]:
 
 
 def test_p50_and_p90_levels_select_the_nearest_rank(db: ClickHouse) -> None:
-    """quantileExactLow at the query's levels equals ceil(p/100 · n)-th smallest for every size."""
+    """quantilesExactLow at the query's levels equals ceil(p/100 · n)-th smallest for every size."""
     rows = db.query(
-        f"SELECT n, quantileExactLow({P50})(v) AS p50, quantileExactLow({P90})(v) AS p90"
+        f"SELECT n, quantilesExactLow({P50}, {P90})(v) AS ps, ps[1] AS p50, ps[2] AS p90"
         " FROM (SELECT n, (i * 7919 + n) % 1009 AS v"
         "       FROM (SELECT arrayJoin({sizes:Array(UInt32)}) AS n) ARRAY JOIN range(n) AS i)"
         " GROUP BY n ORDER BY n",
