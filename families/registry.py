@@ -6,9 +6,10 @@ A new family adds its module and one line here.
 from __future__ import annotations
 
 from pulse.families.derivation import Derivation
+from pulse.families.helpdesk.derived import HelpdeskMoments
 from pulse.families.helpdesk.graphql import HelpdeskQueries
 
 QUERIES: tuple[type, ...] = (HelpdeskQueries,)
 
 # Every family's derived tables, refreshed by the sink after each batch and by ``pulse recalc``.
-DERIVATIONS: tuple[Derivation, ...] = ()
+DERIVATIONS: tuple[Derivation, ...] = (HelpdeskMoments(),)

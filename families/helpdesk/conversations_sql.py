@@ -1,10 +1,11 @@
-"""One row per conversation of a tenant, derived at query time from the merged entity facts.
+"""One row per conversation, derived from the merged entity facts: the per-conversation rules.
 
-Both the figures and the unanswered list start here, so the rules live once: creation (the
-earliest ``conversation.created``, tie by event id), channel and priority (``normal`` when
-absent), the first agent reply at or after creation, the agent and org unit a conversation
-belongs to, and its first-response deadline. Every caller value is a ``{name:Type}`` parameter;
-only the optional filter clauses below are spliced, and they are fixed text.
+The moments refresh (``moments_sql``) and the unanswered list both start here, so the rules live
+once: creation (the earliest ``conversation.created``, tie by event id), channel and priority
+(``normal`` when absent), the first agent reply at or after creation, the first resolution at or
+after creation, the agent and org unit a conversation belongs to, and (for the live list) its
+first-response deadline. Every caller value is a ``{name:Type}`` parameter; the scope and the
+optional filter clauses are fixed text chosen by code.
 """
 
 from __future__ import annotations
@@ -17,10 +18,13 @@ from pulse.families.helpdesk.model import DEFAULT_SLA_MS, PRIORITIES
 # ``c`` is the least ``(occurred_at, event_id, channel, priority, agent_id, org_unit)`` over the
 # conversation's ``conversation.created`` events; without one it is the migration's neutral
 # tuple, whose channel is "" (a created event always carries one). The assignments are the
-# greatest ``(occurred_at, event_id, value)``, value "" when there is none.
-CONVERSATIONS_SQL = """
+# greatest ``(occurred_at, event_id, value)``, value "" when there is none. ``answers`` are the
+# agent replies at or after creation, oldest first (tie: agent id).
+_RULES_SQL = """
 SELECT
+    tenant_id,
     conversation_id,
+    c,
     c.3 != '' AS known,
     toUnixTimestamp64Milli(c.1) AS created_ms,
     creations,
@@ -29,18 +33,18 @@ SELECT
     arraySort(arrayFilter(r -> r.1 >= c.1, agent_replies)) AS answers,
     notEmpty(answers) AS replied,
     toUnixTimestamp64Milli(answers[1].1) AS reply_ms,
+    if(arrayExists(r -> r.1 >= c.1, resolutions),
+       arrayMin(arrayMap(r -> toUnixTimestamp64Milli(r.1),
+                         arrayFilter(r -> r.1 >= c.1, resolutions))),
+       NULL) AS first_resolution_ms,
     multiIf(assigned_agent != '', assigned_agent, c.5 != '', c.5, answers[1].2) AS agent,
     if(assigned_org_unit != '', assigned_org_unit, c.6) AS org_unit,
-    created_ms + multiIf(
-        conv_priority = 'urgent', {sla_urgent:Int64},
-        conv_priority = 'high', {sla_high:Int64},
-        conv_priority = 'low', {sla_low:Int64},
-        {sla_normal:Int64}) AS deadline_ms,
     resolutions,
     reopenings,
     csat
 FROM (
     SELECT
+        tenant_id,
         conversation_id,
         created AS c,
         creations,
@@ -50,10 +54,33 @@ FROM (
         resolutions,
         reopenings,
         csat
-    FROM helpdesk_conversations FINAL
-    WHERE tenant_id = {tenant_id:String}
+    FROM {source} FINAL
+    WHERE {scope}
 )
-WHERE 1 {conversation_filters}
+"""
+
+# Scopes: one tenant (the live list), some conversations of one tenant (a refresh), everything
+# (the migration's backfill).
+TENANT = "tenant_id = {tenant_id:String}"
+SOME = "tenant_id = {tenant_id:String} AND conversation_id IN {ids:Array(String)}"
+EVERYTHING = "1"
+
+
+def rules_sql(scope: str, source: str = "helpdesk_conversations") -> str:
+    """The per-conversation rules over the conversations of ``scope`` read from ``source``."""
+    return _RULES_SQL.replace("{source}", source).replace("{scope}", scope)
+
+
+CONVERSATIONS_SQL = f"""
+SELECT
+    *,
+    created_ms + multiIf(
+        conv_priority = 'urgent', {{sla_urgent:Int64}},
+        conv_priority = 'high', {{sla_high:Int64}},
+        conv_priority = 'low', {{sla_low:Int64}},
+        {{sla_normal:Int64}}) AS deadline_ms
+FROM ({rules_sql(TENANT)})
+WHERE 1 {{conversation_filters}}
 """
 
 # Filters on what a conversation belongs to (the agent rule, the org unit rule).
@@ -66,16 +93,22 @@ def conversation_filters(agent: str | None, org_unit: str | None) -> str:
     return (_AGENT if agent is not None else "") + (_ORG_UNIT if org_unit is not None else "")
 
 
+def sla_params(sla_ms: Mapping[str, int]) -> dict[str, int]:
+    """``sla_<priority>`` for every priority; a priority without a target: the default."""
+    return {
+        f"sla_{priority}": int(sla_ms.get(priority, DEFAULT_SLA_MS[priority]))
+        for priority in PRIORITIES
+    }
+
+
 def conversation_params(
     tenant_id: str,
     sla_ms: Mapping[str, int],
     agent: str | None,
     org_unit: str | None,
 ) -> dict[str, Any]:
-    """The parameters of :data:`CONVERSATIONS_SQL`; a priority without a target: the default."""
-    params: dict[str, Any] = {"tenant_id": tenant_id}
-    for priority in PRIORITIES:
-        params[f"sla_{priority}"] = int(sla_ms.get(priority, DEFAULT_SLA_MS[priority]))
+    """The parameters of :data:`CONVERSATIONS_SQL`."""
+    params: dict[str, Any] = {"tenant_id": tenant_id, **sla_params(sla_ms)}
     if agent is not None:
         params["agent"] = agent
     if org_unit is not None:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from pulse.families.registry import DERIVATIONS
 from pulse.settings import Settings
 from pulse.sinks.clickhouse import ClickHouse, connect
 from pulse.sinks.migrator import Migrator
@@ -73,8 +74,12 @@ def reply(conversation: str, at: str | int, sender: str = "agent", **fields: Any
 
 
 def store(db: ClickHouse, rows: list[dict[str, Any]]) -> None:
-    """Insert ``rows`` into ``events_raw`` as one block, as the sink does."""
+    """Insert ``rows`` into ``events_raw`` as one block and refresh what they touched, as the
+    sink does."""
     db.insert("events_raw", rows, COLUMNS)
+    raw = {column: [row[column] for row in rows] for column in COLUMNS}
+    for derivation in DERIVATIONS:
+        derivation.refresh(db, derivation.touched(raw))
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from pulse.families.helpdesk.query import helpdesk_answer
 from pulse.settings import Settings
 from pulse.sinks.clickhouse import ClickHouse
 from pulse.sinks.migrator import Migrator
-from tests.families.events import created, event, ms, reply, store
+from tests.families.events import COLUMNS, created, event, ms, reply, store
 from tests.families.figures import fig
 
 pytestmark = pytest.mark.clickhouse
@@ -161,10 +161,10 @@ def test_a_batch_stored_twice_changes_nothing(db: ClickHouse) -> None:
 def test_facts_of_rows_stored_before_the_migration_are_backfilled(
     db: ClickHouse, settings: Settings
 ) -> None:
-    """Rolling the facts back, storing raw events, then migrating up gives the same figures."""
+    """Rolling facts and moments back, storing raw events, then migrating up: same figures."""
     migrator = Migrator(db, settings.clickhouse.database)
     migrator.down(5)
-    store(db, week())
+    db.insert("events_raw", week(), COLUMNS)
     migrator.up()
     assert ask(db, "2026-03-01T00:00Z", "2026-03-07T00:00Z").totals == TOTALS
 

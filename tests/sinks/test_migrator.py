@@ -13,6 +13,8 @@ pytestmark = pytest.mark.clickhouse
 TABLES = {"events_raw", "messaging_counters", "conversation_frt", "dead_letters", "sink_offsets"}
 # The helpdesk family's facts and the materialized view that feeds them from events_raw.
 TABLES |= {"helpdesk_conversations", "helpdesk_conversations_mv"}
+# The helpdesk moments the sink refreshes from those facts (m0007).
+TABLES |= {"helpdesk_moments"}
 
 
 def tables(client: ClickHouse, database: str) -> set[str]:

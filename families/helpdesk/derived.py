@@ -1,0 +1,159 @@
+"""The helpdesk :class:`Derivation`: ``helpdesk_moments`` recomputed per conversation.
+
+The materialized view has folded a batch into ``helpdesk_conversations`` by the time the sink
+calls :meth:`HelpdeskMoments.refresh`, so a refresh reads the merged facts of the touched
+conversations and rewrites all their moments (``moments_sql``) in one statement per tenant and
+chunk of conversations.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from typing import Any
+
+from pulse.families.derivation import Difference, Key
+from pulse.families.helpdesk.conversations_sql import SOME
+from pulse.families.helpdesk.moments_sql import moments_sql, refresh_sql
+from pulse.sinks.clickhouse import ClickHouse
+
+CHUNK = 5_000
+
+# The event types the view folds into a conversation's facts (agent messages aside).
+_CONVERSATION_EVENTS = frozenset(
+    {
+        "conversation.created",
+        "conversation.assigned",
+        "conversation.resolved",
+        "conversation.reopened",
+        "csat.submitted",
+    }
+)
+
+# Conversations in the order they began, so that a chunk's moments sit in a narrow stretch of
+# time: the parts a recalculation writes then overlap little, and a FINAL read merges little.
+_KEYS_SQL = """
+SELECT tenant_id, conversation_id
+FROM events_raw
+WHERE conversation_id != ''
+  AND (event_type IN ('conversation.created', 'conversation.assigned', 'conversation.resolved',
+                      'conversation.reopened', 'csat.submitted')
+       OR (event_type = 'message.sent' AND sender_type = 'agent'))
+  {bounds}
+GROUP BY tenant_id, conversation_id
+ORDER BY tenant_id, min(occurred_at), conversation_id
+"""
+_TENANT = " AND tenant_id = {tenant_id:String}"
+_FROM = " AND occurred_at >= fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC')"
+_TO = " AND occurred_at < fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC')"
+
+# What a moment holds besides its key; compared by ``differences``.
+_CONTENT = (
+    "conversation_id",
+    "value",
+    "channel",
+    "priority",
+    "agent",
+    "org_unit",
+    "known_creation",
+    "reply_ms",
+    "first_resolution_ms",
+)
+_STORED_SQL = f"""
+SELECT kind, t, event_id, {", ".join(_CONTENT)}
+FROM helpdesk_moments FINAL
+WHERE tenant_id = {{tenant_id:String}} AND conversation_id IN {{ids:Array(String)}}
+"""
+_RECOMPUTED_SQL = f"""
+SELECT kind, t, event_id, conversation_id, value, channel, priority, agent, org_unit,
+       known_creation, creation_reply_ms AS reply_ms,
+       creation_first_resolution_ms AS first_resolution_ms
+FROM ({moments_sql(SOME)})
+"""
+
+
+class HelpdeskMoments:
+    """``helpdesk_moments``, keyed by ``(tenant_id, conversation_id)``."""
+
+    name = "helpdesk_moments"
+
+    def touched(self, raw: Mapping[str, Sequence[Any]]) -> set[Key]:
+        """Conversations of conversation events, CSAT and agent messages in the block."""
+        rows = zip(
+            raw["tenant_id"],
+            raw["event_type"],
+            raw["conversation_id"],
+            raw["sender_type"],
+            strict=True,
+        )
+        return {
+            (tenant, conversation)
+            for tenant, kind, conversation, sender in rows
+            if conversation
+            and (kind in _CONVERSATION_EVENTS or (kind == "message.sent" and sender == "agent"))
+        }
+
+    def keys_in(
+        self, db: ClickHouse, tenant_id: str | None, from_ms: int | None, to_ms: int | None
+    ) -> Iterator[list[Key]]:
+        """Conversations with helpdesk events in ``[from_ms, to_ms)``, :data:`CHUNK` at a time."""
+        params: dict[str, Any] = {}
+        bounds = ""
+        for clause, name, value in (
+            (_TENANT, "tenant_id", tenant_id),
+            (_FROM, "from_ms", from_ms),
+            (_TO, "to_ms", to_ms),
+        ):
+            if value is not None:
+                bounds += clause
+                params[name] = value
+        chunk: list[Key] = []
+        for row in db.query(_KEYS_SQL.replace("{bounds}", bounds), params):
+            chunk.append((str(row["tenant_id"]), str(row["conversation_id"])))
+            if len(chunk) == CHUNK:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
+    def refresh(self, db: ClickHouse, keys: Collection[Key]) -> int:
+        """Rewrite every moment of ``keys``; the number of conversations recomputed (neither
+        client reports the rows an ``INSERT … SELECT`` wrote)."""
+        sql = refresh_sql(SOME)
+        for tenant_id, ids in _chunks(keys):
+            db.execute(sql, {"tenant_id": tenant_id, "ids": ids})
+        return len(keys)
+
+    def differences(self, db: ClickHouse, keys: Collection[Key]) -> list[Difference]:
+        """Moments stored for ``keys`` that a recomputation would not write the same way."""
+        found: list[Difference] = []
+        for tenant_id, ids in _chunks(keys):
+            params = {"tenant_id": tenant_id, "ids": ids}
+            stored = _by_key(db.query(_STORED_SQL, params))
+            recomputed = _by_key(db.query(_RECOMPUTED_SQL, params))
+            for moment in sorted(stored.keys() | recomputed.keys()):
+                key = (tenant_id, *moment)
+                have, want = stored.get(moment), recomputed.get(moment)
+                if have is None or want is None:
+                    found.append(Difference(self.name, key, "exists", bool(have), bool(want)))
+                    continue
+                found.extend(
+                    Difference(self.name, key, column, have[column], want[column])
+                    for column in _CONTENT
+                    if have[column] != want[column]
+                )
+        return found
+
+
+def _chunks(keys: Collection[Key]) -> Iterator[tuple[str, list[str]]]:
+    by_tenant: dict[str, list[str]] = defaultdict(list)
+    for tenant_id, conversation_id in keys:
+        by_tenant[str(tenant_id)].append(str(conversation_id))
+    for tenant_id, ids in sorted(by_tenant.items()):
+        ids.sort()
+        for start in range(0, len(ids), CHUNK):
+            yield tenant_id, ids[start : start + CHUNK]
+
+
+def _by_key(rows: list[dict[str, Any]]) -> dict[Key, dict[str, Any]]:
+    return {(int(r["kind"]), r["t"], str(r["event_id"])): r for r in rows}

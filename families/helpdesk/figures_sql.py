@@ -1,0 +1,202 @@
+"""The SQL of a helpdesk question over ``helpdesk_moments``: two scans in one statement.
+
+- ``events``: every stored moment of the tenant before the range's end (only the backlog reads
+  the earlier ones), grouped by the bucket of its event (``GROUPING SETS``: per bucket and the
+  whole range; moments before the range fall into the bucket ``-1`` that opens the backlog).
+- ``replies`` / ``deadlines``: the known creation rows, grouped by the bucket of their first
+  reply (first response, SLA met against the question's target) and by the bucket of their
+  deadline (SLA breached: by ``asOf``, no reply by the deadline, no resolution in
+  [creation, deadline)), and over the whole range.
+
+Every caller value is a ``{name:Type}`` parameter; the bucket function (by granularity) and the
+filter clauses are fixed text chosen by code.
+"""
+
+from __future__ import annotations
+
+from pulse.families.helpdesk.moments_sql import CREATED, CSAT, REOPENED, RESOLVED
+
+# The start of the bucket holding the UTC DateTime64 ``{at}``, as UTC seconds.
+START = {
+    "hour": "toUnixTimestamp(toStartOfHour({at}, {tz:String}))",
+    "day": "toUnixTimestamp(toStartOfDay({at}, {tz:String}))",
+    "week": "toUnixTimestamp(toDateTime(toMonday({at}, {tz:String}), {tz:String}))",
+    "month": "toUnixTimestamp(toDateTime(toStartOfMonth({at}, {tz:String}), {tz:String}))",
+}
+
+FILTERS = {
+    "channel": " AND channel = {channel:String}",
+    "priority": " AND priority = {priority:String}",
+    "agent": " AND agent = {agent:String}",
+    "org_unit": " AND org_unit = {org_unit:String}",
+}
+
+# Nearest rank ceil(p/100 · n) (1-based) without sorting: quantilesExactLow selects the element
+# at 0-based floor(level · n) (nth_element), except at 0.5 where it takes the lower median, which
+# is the nearest rank. For p90 the level sits just below 0.9 so that floor(level · n) is
+# ceil(0.9 · n) - 1 for every n below 10^9 (``tests/families/test_helpdesk_ranks.py``).
+P50 = "0.5"
+P90 = "0.89999999999"
+
+# The question's first-response target of a row's priority.
+_TARGET = """multiIf(
+    priority = 'urgent', {sla_urgent:Int64},
+    priority = 'high', {sla_high:Int64},
+    priority = 'low', {sla_low:Int64},
+    {sla_normal:Int64})"""
+_FROM = "fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC')"
+_TO = "fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC')"
+_ZERO = "toInt64(0)"
+
+# Columns of both scans, in order; a scan gives zero for those of the other.
+COLUMNS = (
+    "created",
+    "resolved",
+    "reopened",
+    "res_n",
+    "res_total",
+    "res_p50",
+    "res_p90",
+    "backlog_change",
+    "csat_n",
+    "csat_total",
+    "csat_good",
+    "frt_n",
+    "frt_total",
+    "frt_p50",
+    "frt_p90",
+    "met",
+    "breached",
+)
+
+
+def _columns(given: dict[str, str]) -> str:
+    return ",\n    ".join(f"toInt64({given.get(c, _ZERO)}) AS {c}" for c in COLUMNS)
+
+
+def _partials(given: dict[str, str]) -> str:
+    return ",\n        ".join(f"{expression} AS part_{name}" for name, expression in given.items())
+
+
+# Each scan aggregates in two steps: per bucket key in one pass over the rows (partial counts and
+# percentile states), then the few partial rows into the grouping sets, so a row feeds one hash
+# table instead of one per grouping set.
+_RES = f"kind = {RESOLVED} AND value >= 0 AND inside"
+_EVENT_PARTIALS = _partials(
+    {
+        "created": f"countIf(kind = {CREATED} AND inside)",
+        "resolved": f"countIf(kind = {RESOLVED} AND inside)",
+        "reopened": f"countIf(kind = {REOPENED} AND inside)",
+        "res_n": f"countIf({_RES})",
+        "res_total": f"sumIf(value, {_RES})",
+        "res_ranks": f"quantilesExactLowStateIf({P50}, {P90})(value, {_RES})",
+        "backlog_change": (
+            f"sum(multiIf(kind IN ({CREATED}, {REOPENED}), 1, kind = {RESOLVED}, -1, 0))"
+        ),
+        "csat_n": f"countIf(kind = {CSAT} AND inside)",
+        "csat_total": f"sumIf(value, kind = {CSAT} AND inside)",
+        "csat_good": f"countIf(kind = {CSAT} AND value >= 4 AND inside)",
+    }
+)
+_EVENT_COUNTS = (
+    "created",
+    "resolved",
+    "reopened",
+    "res_n",
+    "res_total",
+    "backlog_change",
+    "csat_n",
+    "csat_total",
+    "csat_good",
+)
+_RES_RANKS = f"quantilesExactLowMerge({P50}, {P90})(part_res_ranks)"
+_EVENTS = _columns(
+    {
+        **{c: f"sum(part_{c})" for c in _EVENT_COUNTS},
+        "res_p50": f"{_RES_RANKS}[1]",
+        "res_p90": f"{_RES_RANKS}[2]",
+    }
+)
+_CREATION_PARTIALS = _partials(
+    {
+        "frt_n": "countIf(answered)",
+        "frt_total": "sumIf(frt, answered)",
+        "frt_ranks": f"quantilesExactLowStateIf({P50}, {P90})(frt, answered)",
+        "met": "countIf(answered AND frt <= target)",
+        "breached": "countIf(breach)",
+    }
+)
+_FRT_RANKS = f"quantilesExactLowMerge({P50}, {P90})(part_frt_ranks)"
+_CREATIONS = _columns(
+    {
+        **{c: f"sum(part_{c})" for c in ("frt_n", "frt_total", "met", "breached")},
+        "frt_p50": f"{_FRT_RANKS}[1]",
+        "frt_p90": f"{_FRT_RANKS}[2]",
+    }
+)
+
+FIGURES_SQL = f"""
+SELECT
+    if(grouping(b) = 0, 'events', 'total') AS grouped,
+    b AS start_ms,
+    {_EVENTS}
+FROM (
+    SELECT
+        b,
+        {_EVENT_PARTIALS}
+    FROM (
+        SELECT kind, value, t >= {_FROM} AS inside,
+               if(inside, toInt64({{start_of_t}}) * 1000, toInt64(-1)) AS b
+        FROM helpdesk_moments FINAL
+        WHERE tenant_id = {{tenant_id:String}} AND t < {_TO}
+          AND (kind != {CSAT} OR t >= {_FROM}) {{filters}}
+    )
+    GROUP BY b
+)
+GROUP BY GROUPING SETS ((b), ())
+UNION ALL
+SELECT
+    multiIf(grouping(rb) = 0, 'replies', grouping(db) = 0, 'deadlines', 'total') AS grouped,
+    if(grouping(rb) = 0, rb, db) AS start_ms,
+    {_CREATIONS}
+FROM (
+    SELECT
+        rb,
+        db,
+        {_CREATION_PARTIALS}
+    FROM (
+        SELECT
+            toUnixTimestamp64Milli(t) AS created_ms,
+            {_TARGET} AS target,
+            created_ms + target AS deadline_ms,
+            ifNull(reply_ms >= {{from_ms:Int64}} AND reply_ms < {{to_ms:Int64}}, 0) AS answered,
+            ifNull(reply_ms, 0) - created_ms AS frt,
+            if(answered, toInt64({{start_of_reply}}) * 1000, toInt64(-1)) AS rb,
+            deadline_ms >= {{from_ms:Int64}} AND deadline_ms < {{to_ms:Int64}}
+                AND deadline_ms <= {{as_of_ms:Int64}}
+                AND ifNull(reply_ms > deadline_ms, 1)
+                AND ifNull(first_resolution_ms >= deadline_ms, 1) AS breach,
+            if(breach, toInt64({{start_of_deadline}}) * 1000, toInt64(-1)) AS db
+        FROM helpdesk_moments FINAL
+        WHERE tenant_id = {{tenant_id:String}} AND kind = {CREATED} AND known_creation
+          AND t < {_TO} {{filters}} AND (answered OR breach)
+    )
+    GROUP BY rb, db
+)
+GROUP BY GROUPING SETS ((rb), (db), ())
+"""
+
+
+def figures_sql(granularity: str, filters: str) -> str:
+    """The statement for buckets of ``granularity`` with the filter clauses ``filters``."""
+    start = START[granularity]
+    return (
+        FIGURES_SQL.replace("{start_of_t}", start.replace("{at}", "t"))
+        .replace("{start_of_reply}", start.replace("{at}", _ms("reply_ms")))
+        .replace("{start_of_deadline}", start.replace("{at}", _ms("deadline_ms")))
+        .replace("{filters}", filters)
+    )
+
+
+def _ms(column: str) -> str:
+    return f"fromUnixTimestamp64Milli(assumeNotNull({column}), 'UTC')"
