@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterator, Mapping, Sequence
+from itertools import pairwise
 from typing import Any
 
 from pulse.families.derivation import Difference, Key
@@ -22,25 +23,57 @@ TABLE = "messaging_slots"
 KEYS_PER_CHUNK = 5_000
 _TYPES = frozenset(EVENT_TYPES)
 
-# The range bounds let the primary key of events_raw (tenant, type, occurred_at) skip the rest;
-# the IN keeps a batch touching two distant slots from recounting everything between them.
-_SLOTS_WHERE = """
-  AND tenant_id = {tenant_id:String}
-  AND occurred_at >= fromUnixTimestamp64Milli({lo_ms:Int64}, 'UTC')
-  AND occurred_at < fromUnixTimestamp64Milli({hi_ms:Int64}, 'UTC')
-  AND toInt64(toUnixTimestamp(toStartOfFifteenMinutes(occurred_at))) * 1000
-      IN {slots:Array(Int64)}
-"""
+# A refresh reads ranges of ``occurred_at`` around its slots, so the primary key of events_raw
+# (tenant, type, occurred_at) and of messaging_slots (tenant, slot) skips the rest; runs of slots
+# further apart than a slot are separate ranges (at most MAX_RANGES, the widest gaps cut), so a
+# batch of recent events with a few from last month does not recount the weeks between.
+MAX_RANGES = 32
 
-_STORED_SQL = f"""
-SELECT tenant_id, toInt64(toUnixTimestamp(slot)) * 1000 AS slot_ms, {", ".join(DIMENSIONS)},
-       {", ".join(COUNTS)}
-FROM {{table}} FINAL
-WHERE tenant_id = {{{{tenant_id:String}}}}
-  AND slot >= toDateTime(intDiv({{{{lo_ms:Int64}}}}, 1000), 'UTC')
-  AND slot < toDateTime(intDiv({{{{hi_ms:Int64}}}}, 1000), 'UTC')
-  AND toInt64(toUnixTimestamp(slot)) * 1000 IN {{{{slots:Array(Int64)}}}}
-"""
+
+def _ranges(slots: Sequence[int]) -> list[tuple[int, int]]:
+    """``[lo, hi)`` instants covering the sorted ``slots``."""
+    gaps = sorted(range(1, len(slots)), key=lambda i: slots[i] - slots[i - 1], reverse=True)
+    cuts = sorted(i for i in gaps[: MAX_RANGES - 1] if slots[i] - slots[i - 1] > SLOT_MS)
+    bounds = [0, *cuts, len(slots)]
+    return [(slots[a], slots[b - 1] + SLOT_MS) for a, b in pairwise(bounds)]
+
+
+def _in_ranges(column: str, ranges: int) -> str:
+    """``column`` in any of the parameters' ranges, and its slot one of ``{slots}``; fixed
+    text, the bounds are parameters."""
+    either = " OR ".join(
+        f"({column} >= fromUnixTimestamp64Milli({{lo{i}:Int64}}, 'UTC')"
+        f" AND {column} < fromUnixTimestamp64Milli({{hi{i}:Int64}}, 'UTC'))"
+        for i in range(ranges)
+    )
+    return (
+        f" AND tenant_id = {{tenant_id:String}} AND ({either})"
+        f" AND toInt64(toUnixTimestamp(toStartOfFifteenMinutes({column}))) * 1000"
+        " IN {slots:Array(Int64)}"
+    )
+
+
+def _params(tenant: str, slots: Sequence[int]) -> dict[str, Any]:
+    params: dict[str, Any] = {"tenant_id": tenant, "slots": slots}
+    for i, (lo, hi) in enumerate(_ranges(slots)):
+        params[f"lo{i}"], params[f"hi{i}"] = lo, hi
+    return params
+
+
+def _stored_sql(db: ClickHouse, slots: Sequence[int]) -> str:
+    return (
+        "SELECT tenant_id, toInt64(toUnixTimestamp(slot)) * 1000 AS slot_ms,"
+        f" {', '.join((*DIMENSIONS, *COUNTS))}"
+        f" FROM {qualified(db.database, TABLE)} FINAL"
+        f" WHERE 1 {_in_ranges('slot', len(_ranges(slots)))}"
+    )
+
+
+def _recomputed_sql(db: ClickHouse, slots: Sequence[int]) -> str:
+    return slot_counts_sql(
+        qualified(db.database, "events_raw"), _in_ranges("occurred_at", len(_ranges(slots)))
+    )
+
 
 _KEYS_SQL = f"""
 SELECT DISTINCT tenant_id,
@@ -49,18 +82,6 @@ FROM {{table}}
 WHERE event_type IN ({", ".join(f"'{t}'" for t in EVENT_TYPES)}) {{where}}
 ORDER BY tenant_id, slot_ms
 """
-
-
-def _stored_sql(db: ClickHouse) -> str:
-    return _STORED_SQL.format(table=qualified(db.database, TABLE))
-
-
-def _recomputed_sql(db: ClickHouse) -> str:
-    recomputed = slot_counts_sql(qualified(db.database, "events_raw"), _SLOTS_WHERE)
-    return (
-        "SELECT tenant_id, toInt64(toUnixTimestamp(slot)) * 1000 AS slot_ms, "
-        f"{', '.join((*DIMENSIONS, *COUNTS))} FROM ({recomputed})"
-    )
 
 
 def slot_of(instant_ms: int) -> int:
@@ -73,10 +94,6 @@ def _by_tenant(keys: Collection[Key]) -> dict[str, list[int]]:
     for tenant, slot_ms in keys:
         slots[str(tenant)].add(int(slot_ms))
     return {tenant: sorted(found) for tenant, found in slots.items()}
-
-
-def _params(tenant: str, slots: Sequence[int]) -> dict[str, Any]:
-    return {"tenant_id": tenant, "lo_ms": slots[0], "hi_ms": slots[-1] + SLOT_MS, "slots": slots}
 
 
 class MessagingSlots:
@@ -117,21 +134,25 @@ class MessagingSlots:
             yield chunk
 
     def refresh(self, db: ClickHouse, keys: Collection[Key]) -> int:
-        insert = (
-            f"INSERT INTO {qualified(db.database, TABLE)} ({', '.join(COLUMNS)}) "
-            + slot_counts_sql(qualified(db.database, "events_raw"), _SLOTS_WHERE)
-        )
         written = 0
         for tenant, slots in _by_tenant(keys).items():
-            db.execute(insert, _params(tenant, slots))
+            insert = f"INSERT INTO {qualified(db.database, TABLE)} ({', '.join(COLUMNS)}) "
+            db.execute(insert + _recomputed_sql(db, slots), _params(tenant, slots))
             written += self._count(db, tenant, slots)
         return written
 
     def differences(self, db: ClickHouse, keys: Collection[Key]) -> list[Difference]:
         found: list[Difference] = []
         for tenant, slots in _by_tenant(keys).items():
-            stored = self._rows(db, _stored_sql(db), tenant, slots)
-            fresh = self._rows(db, _recomputed_sql(db), tenant, slots)
+            stored = self._rows(db, _stored_sql(db, slots), tenant, slots)
+            recomputed = _recomputed_sql(db, slots)
+            fresh = self._rows(
+                db,
+                "SELECT tenant_id, toInt64(toUnixTimestamp(slot)) * 1000 AS slot_ms,"
+                f" {', '.join((*DIMENSIONS, *COUNTS))} FROM ({recomputed})",
+                tenant,
+                slots,
+            )
             for key in sorted(set(stored) | set(fresh)):
                 before, after = stored.get(key, {}), fresh.get(key, {})
                 found.extend(
@@ -155,7 +176,8 @@ class MessagingSlots:
     @staticmethod
     def _count(db: ClickHouse, tenant: str, slots: Sequence[int]) -> int:
         rows = db.query(
-            f"SELECT toInt64(count()) AS n FROM ({_stored_sql(db)})", _params(tenant, slots)
+            f"SELECT toInt64(count()) AS n FROM ({_stored_sql(db, slots)})",
+            _params(tenant, slots),
         )
         return int(rows[0]["n"]) if rows else 0
 

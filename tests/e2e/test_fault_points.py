@@ -126,19 +126,11 @@ def test_a_worker_killed_mid_batch_beside_another_loses_nothing(
             assert_killed_at(pipeline.worker, WORKER_AFTER_HANDOFF_FLUSH, marker)
             events, expected = published.result()
         pipeline.wait_caught_up(processes=[survivor, pipeline.serve])
-        counters_off: AssertionError | None = None
-        try:
-            assert_metrics_match(pipeline, expected, sim)
-        except AssertionError as exc:
-            counters_off = exc
+        # The figures come from ClickHouse's raw rows (messaging slots, helpdesk facts), so the
+        # open rebalance loss of the worker's own counter state (docs/ARCHITECTURE.md) no
+        # longer reaches them.
+        assert_metrics_match(pipeline, expected, sim)
     finally:
         survivor.stop()
         pipeline.stop()
     assert_raw_rows_exact(pipeline.settings, events)
-    if counters_off is not None:
-        # Known and open (docs/ARCHITECTURE.md, "Open"): Faust's recovery of a partition the
-        # survivor keeps re-applies its own committed changelog records over the newer values
-        # of batches not yet committed, so a counter slice can lose an increment or two. Raw
-        # rows stay exact (asserted above); the worker's counters go when counts are computed
-        # in ClickHouse from raw rows (issue 7), which is what this failure then proves.
-        pytest.xfail(f"rebalance lost counter increments of a kept partition: {counters_off}")

@@ -143,3 +143,14 @@ def test_the_migration_backfills_events_stored_before_it(settings: Settings) -> 
         assert slots(client) == {(SLOT_T, "whatsapp"): (1, 1), (SLOT_T + SLOT, "whatsapp"): (1, 0)}
     finally:
         client.close()
+
+
+def test_scattered_slots_are_all_refreshed_and_only_they(db: ClickHouse) -> None:
+    """A batch touching 40 slots a day apart (more than one statement's ranges) refreshes each
+    of them, and a slot between them that the batch did not touch stays as it was."""
+    day = 96 * SLOT
+    between = message("sent", T + day // 2)
+    store(db, [between])  # stored without a refresh: its slot must stay unrefreshed
+    stored_and_refreshed(db, [message("sent", T + n * day) for n in range(40)])
+    refreshed = slots(db)
+    assert refreshed == {(SLOT_T + n * day, "whatsapp"): (1, 0) for n in range(40)}
