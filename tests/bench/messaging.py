@@ -123,11 +123,10 @@ def measure(workdir: Path) -> dict[str, float]:
         print(f"totals of the last query: {answer.totals}", file=sys.stderr)
         print(f"messaging query ms: {[round(t) for t in sorted(timings)]}", file=sys.stderr)
         recent = [refresh_batch(db, f"r{n}-", now_ms - 600_000, 600_000) for n in range(5)]
+        mixed = [refresh_batch(db, f"m{n}-", now_ms - 600_000, 600_000, 10) for n in range(5)]
         late = [refresh_batch(db, f"l{n}-", start_ms, 30 * DAY_MS) for n in range(5)]
-        print(
-            f"refresh ms, recent: {[round(t) for t in recent]}, late: {[round(t) for t in late]}",
-            file=sys.stderr,
-        )
+        for name, runs in (("recent", recent), ("mixed", mixed), ("late", late)):
+            print(f"refresh ms, {name}: {[round(t) for t in runs]}", file=sys.stderr)
         return {
             "messaging_events": EVENTS,
             "messaging_query_p50_ms": percentile(timings, 50),
