@@ -60,8 +60,10 @@ def assert_killed_at(process: Process, point: str, marker: Path) -> None:
     [
         (WORKER_AFTER_CHANGELOG_ACK, 4),
         (WORKER_AFTER_HANDOFF_FLUSH, 5),
-        (SINK_AFTER_INSERT, 3),
-        (SINK_AFTER_OFFSETS_SAVED, 4),
+        # A sink flush also refreshes the slots its raw rows touched, so it takes longer and a
+        # catching-up sink gathers the ~10k events in a few flushes: kill early in them.
+        (SINK_AFTER_INSERT, 2),
+        (SINK_AFTER_OFFSETS_SAVED, 2),
     ],
 )
 def test_a_sigkill_at_a_fault_point_loses_nothing_and_counts_nothing_twice(
