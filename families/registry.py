@@ -8,8 +8,15 @@ from __future__ import annotations
 from pulse.families.derivation import Derivation
 from pulse.families.helpdesk.derived import HelpdeskMoments
 from pulse.families.helpdesk.graphql import HelpdeskQueries
+from pulse.families.messaging.derived import MESSAGING_SLOTS
+from pulse.families.messaging.graphql import MessagingQueries
+from pulse.families.messaging.live import MESSAGING_REALTIME
+from pulse.families.realtime import RealtimeHook
 
-QUERIES: tuple[type, ...] = (HelpdeskQueries,)
+QUERIES: tuple[type, ...] = (MessagingQueries, HelpdeskQueries)
 
 # Every family's derived tables, refreshed by the sink after each batch and by ``pulse recalc``.
-DERIVATIONS: tuple[Derivation, ...] = (HelpdeskMoments(),)
+DERIVATIONS: tuple[Derivation, ...] = (HelpdeskMoments(), MESSAGING_SLOTS)
+
+# Every family's recent figures, cached in Redis by the sink after its derivations ran.
+REALTIME: tuple[RealtimeHook, ...] = (MESSAGING_REALTIME,)

@@ -4,7 +4,8 @@ Order of one batch, which is what makes a crash anywhere harmless:
 
 1. insert each table's rows (idempotent: ReplacingMergeTree, read with FINAL), then recompute
    the derived rows the batch's raw events touched (:mod:`pulse.families.derivation`);
-2. cache the current hour's counter slices in Redis (a cache; its failure is logged, not fatal);
+2. cache the recent figures those recomputations stored in Redis (the families' realtime hooks;
+   a cache: its failure is logged, not fatal);
 3. write the batch's last offset per partition to ``sink_offsets`` in ClickHouse;
 4. commit the next offsets to Kafka.
 
@@ -31,7 +32,8 @@ from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
 from confluent_kafka import KafkaError as ConfluentError
 
 from pulse.families.derivation import Derivation
-from pulse.families.registry import DERIVATIONS
+from pulse.families.realtime import RealtimeHook
+from pulse.families.registry import DERIVATIONS, REALTIME
 from pulse.faults import SINK_AFTER_INSERT, SINK_AFTER_OFFSETS_SAVED, FaultPoints
 from pulse.lag import position_lag
 from pulse.metrics import (
@@ -88,6 +90,7 @@ class SinkRunner:
         realtime: RealtimeCache | None = None,
         clock: Callable[[], float] = time.time,
         derivations: tuple[Derivation, ...] = DERIVATIONS,
+        realtime_hooks: tuple[RealtimeHook, ...] = REALTIME,
     ) -> None:
         self.topic = settings.topic("rows")
         self.group_id = settings.sink.group_id
@@ -100,6 +103,7 @@ class SinkRunner:
         self._derivations = derivations
         self._offsets = SinkOffsets(clickhouse)
         self._realtime = realtime
+        self._realtime_hooks = realtime_hooks
         self._clock = clock
         self._kafka_settings = settings.kafka
         # Made on the first refusal: most sinks never need a producer.
@@ -272,7 +276,7 @@ class SinkRunner:
             self._writer.write_block(block)
         self._derive(batch.tables.get("events_raw"))
         inserted = time.monotonic()
-        self._cache(batch.tables.get("messaging_counters"))
+        self._cache(batch.tables.get("events_raw"))
         if self._letters is not None and self._letters_pending:
             self._letters.flush()
             self._letters_pending = False
@@ -307,11 +311,13 @@ class SinkRunner:
             if keys:
                 derivation.refresh(self._clickhouse, keys)
 
-    def _cache(self, counters: Block | None) -> None:
-        if self._realtime is None or counters is None:
+    def _cache(self, raw: Block | None) -> None:
+        if self._realtime is None or raw is None or not raw.rows:
             return
+        now_ms = int(self._clock() * 1000)
         try:
-            self._realtime.write_counters(counters.records(), int(self._clock() * 1000))
+            for hook in self._realtime_hooks:
+                hook.cache(self._clickhouse, self._realtime, raw.columns, now_ms)
         except redis.RedisError as exc:
             # The cache expires in seconds and readers fall back to ClickHouse; stopping the
             # sink for it would stall the source of truth to protect a copy.

@@ -49,7 +49,7 @@ class Block:
         self.bad_rows.extend(other.bad_rows)
 
     def records(self) -> list[Row]:
-        """The rows as dicts (for the few consumers that want rows, like the realtime cache)."""
+        """The rows as dicts."""
         names = list(self.columns)
         rows = zip(*self.columns.values(), strict=True)
         return [dict(zip(names, values, strict=True)) for values in rows]

@@ -11,7 +11,6 @@ from strawberry.types import ExecutionContext
 
 from pulse.families.registry import QUERIES
 from pulse.graphql.errors import ApiError
-from pulse.graphql.resolvers import Query as MessagingQuery
 
 log = structlog.get_logger(__name__)
 
@@ -52,7 +51,7 @@ class _Schema(strawberry.Schema):
 
 
 def build_schema() -> strawberry.Schema:
-    query = merge_types("Query", (MessagingQuery, *QUERIES))
+    query = merge_types("Query", QUERIES)
     return _Schema(query=query, extensions=[_mask_errors])
 
 

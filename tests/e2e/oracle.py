@@ -72,41 +72,57 @@ class Conversation:
 
 @dataclass
 class Expected:
-    """Per tenant: counters[granularity][(bucket_start, channel)] and FRT values by bucket."""
+    """Per tenant: counters[granularity][(bucket_start, channel)] and FRT values by bucket, in
+    the tenants' ``zones``."""
 
+    zones: Mapping[str, str]
     counters: dict[str, dict[str, dict[tuple[datetime, str], dict[str, int]]]]
     frt: dict[str, dict[str, dict[tuple[datetime, str], list[int]]]]
 
     def messaging(
-        self, tenant: str, granularity: str, channel: str | None = None
-    ) -> dict[datetime, dict[str, object]]:
-        """Buckets with data → counts, rates and FRT, as the API should answer them."""
+        self,
+        tenant: str,
+        granularity: str,
+        start: datetime,
+        end: datetime,
+        channel: str | None = None,
+    ) -> tuple[list[tuple[datetime, datetime, dict[str, object]]], dict[str, object]]:
+        """Every bucket of the zone starting in ``[start, end)`` (zeros and nulls when empty)
+        with its counts, rates and FRT, as the API should answer them, and the range's totals."""
         counts: dict[datetime, dict[str, int]] = defaultdict(
             lambda: dict.fromkeys(COUNTERS.values(), 0)
         )
-        for (start, ch), values in self.counters[tenant][granularity].items():
+        for (at, ch), values in self.counters[tenant][granularity].items():
             if channel is None or ch == channel:
                 for name, n in values.items():
-                    counts[start][name] += n
+                    counts[at][name] += n
         frts: dict[datetime, list[int]] = defaultdict(list)
-        for (start, ch), answered in self.frt[tenant][granularity].items():
+        for (at, ch), answered in self.frt[tenant][granularity].items():
             if channel is None or ch == channel:
-                frts[start].extend(answered)
-        out: dict[datetime, dict[str, object]] = {}
-        for start in set(counts) | set(frts):
-            c = counts[start]
-            row: dict[str, object] = dict(c)
-            row["delivery_rate"] = rate(c["delivered"], c["sent"])
-            row["read_rate"] = rate(c["read"], c["delivered"])
-            row["click_rate"] = rate(c["clicked"], c["delivered"])
-            row["failure_rate"] = rate(c["failed"], c["sent"])
-            frt_ms = frts.get(start, [])
-            row["frt_conversations"] = len(frt_ms)
-            row["frt_avg_seconds"] = mean_seconds(frt_ms) if frt_ms else None
-            row["frt_p50_seconds"] = nearest_rank_seconds(frt_ms, 50) if frt_ms else None
-            row["frt_p90_seconds"] = nearest_rank_seconds(frt_ms, 90) if frt_ms else None
-            out[start] = row
-        return out
+                frts[at].extend(answered)
+        grid = bucket_grid(self.zones.get(tenant, "UTC"), granularity, start, end)
+        buckets = [(s, e, figures(counts[s], frts.get(s, []))) for s, e in grid]
+        total = dict.fromkeys(COUNTERS.values(), 0)
+        total_frt: list[int] = []
+        for s, _ in grid:
+            for name in total:
+                total[name] += counts[s][name]
+            total_frt.extend(frts.get(s, []))
+        return buckets, figures(total, total_frt)
+
+
+def figures(c: Mapping[str, int], frt_ms: list[int]) -> dict[str, object]:
+    """Counts, METRICS.md's rates and the FRT figures of one bucket or range."""
+    row: dict[str, object] = dict(c)
+    row["delivery_rate"] = rate(c["delivered"], c["sent"])
+    row["read_rate"] = rate(c["read"], c["delivered"])
+    row["click_rate"] = rate(c["clicked"], c["delivered"])
+    row["failure_rate"] = rate(c["failed"], c["sent"])
+    row["frt_conversations"] = len(frt_ms)
+    row["frt_avg_seconds"] = mean_seconds(frt_ms) if frt_ms else None
+    row["frt_p50_seconds"] = nearest_rank_seconds(frt_ms, 50) if frt_ms else None
+    row["frt_p90_seconds"] = nearest_rank_seconds(frt_ms, 90) if frt_ms else None
+    return row
 
 
 def recompute(events: Iterable[Mapping[str, object]], zones: Mapping[str, str]) -> Expected:
@@ -151,7 +167,7 @@ def recompute(events: Iterable[Mapping[str, object]], zones: Mapping[str, str]) 
         tz = zones.get(tenant, "UTC")
         for g in grans:
             frt[tenant][g][(bucket_start(first, tz, g), conv.channel)].append(frt_ms)
-    return Expected(counters=counters, frt=frt)
+    return Expected(zones=dict(zones), counters=counters, frt=frt)
 
 
 def next_bucket_start(start: datetime, tz: str, granularity: str) -> datetime:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,17 +29,21 @@ TENANTS = [
 ZONES = {t.tenant_id: t.timezone for t in TENANTS}
 GRANULARITIES = ("hour", "day", "week", "month")
 
-QUERY = """
-query Messaging($from: DateTime!, $to: DateTime!, $granularity: Granularity!, $channel: String) {
-  messagingMetrics(from: $from, to: $to, granularity: $granularity, channel: $channel) {
-    buckets {
-      start end sent delivered read clicked failed complained unsubscribed received
+FIGURES = """sent delivered read clicked failed complained unsubscribed received
       deliveryRate readRate clickRate failureRate
-      firstResponse { conversations frtAvgSeconds frtP50Seconds frtP90Seconds }
-    }
-  }
-}
+      firstResponse { conversations frtAvgSeconds frtP50Seconds frtP90Seconds }"""
+QUERY = f"""
+query Messaging($from: DateTime!, $to: DateTime!, $granularity: Granularity!, $channel: String) {{
+  messagingMetrics(from: $from, to: $to, granularity: $granularity, channel: $channel) {{
+    timeZone
+    buckets {{ start end localStart {FIGURES} }}
+    totals {{ {FIGURES} }}
+  }}
+}}
 """
+# Messages of acme this long before the simulation: older than the dedup horizon and than any
+# window the stream ever kept, inside the late horizon. They land in their own month.
+OLD_BY = timedelta(days=200)
 
 
 def last_dst_change(zone: str, before: datetime) -> datetime:
@@ -79,6 +85,24 @@ BAD_LINES = [
         }
     ),
 ]
+
+
+def old_events(sim: Simulation) -> list[dict[str, object]]:
+    """Three deliveries of acme ``OLD_BY`` before the simulation."""
+    old_at = sim.start - OLD_BY
+    return [
+        {
+            "event_id": str(uuid.UUID(int=0xA11CE + n)),
+            "tenant_id": "acme",
+            "event_type": "message.delivered",
+            "occurred_at": iso(old_at + timedelta(minutes=n)),
+            "message_id": f"old-{n}",
+            "channel": "sms",
+            "direction": "outbound",
+            "sender_type": "system",
+        }
+        for n in range(3)
+    ]
 
 
 def write_input(events: list[dict[str, object]], path: Path) -> int:
@@ -166,8 +190,9 @@ def declare(pipeline: Pipeline) -> None:
 def publish(
     pipeline: Pipeline, tmp_path: Path, sim: Simulation
 ) -> tuple[list[dict[str, object]], Expected]:
-    """The simulation's events (with bad lines) produced with the CLI; returns the oracle."""
-    events = sim.events()
+    """The simulation's events and a few old ones (with bad lines) produced with the CLI;
+    returns the oracle."""
+    events = sim.events() + old_events(sim)
     path = tmp_path / "events.jsonl"
     bad = write_input(events, path)
     result = pulse(pipeline.settings, "produce", str(path), check=False)
@@ -249,27 +274,71 @@ def iso(at: datetime) -> str:
     return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def assert_metrics_match(pipeline: Pipeline, expected: Expected, sim: Simulation) -> None:
-    """GraphQL's buckets equal the recomputation for every tenant, granularity and a channel."""
-    window = {"from": iso(sim.start - timedelta(days=40)), "to": iso(sim.end + timedelta(days=40))}
-    for tenant in ZONES:
-        for granularity in GRANULARITIES:
+def assert_metrics_match(
+    pipeline: Pipeline,
+    expected: Expected,
+    sim: Simulation,
+    tenants: Iterable[str] = ZONES,
+    granularities: Iterable[str] = GRANULARITIES,
+) -> None:
+    """GraphQL's buckets (every one of the grid) and totals equal the recomputation for every
+    tenant, granularity, and a channel."""
+    start, end = sim.start - timedelta(days=40), sim.end + timedelta(days=40)
+    window = {"from": iso(start), "to": iso(end)}
+    for tenant in tenants:
+        for granularity in granularities:
             for channel in (None, "whatsapp"):
+                label = (tenant, granularity, channel)
                 variables = {**window, "granularity": granularity.upper(), "channel": channel}
                 body = pipeline.graphql(tenant, QUERY, variables)
                 assert "errors" not in body, body
-                got = {
-                    datetime.fromisoformat(b["start"]).astimezone(UTC): _flatten(b)
-                    for b in body["data"]["messagingMetrics"]["buckets"]
-                }
-                want = expected.messaging(tenant, granularity, channel)
-                assert set(got) == set(want), (tenant, granularity, channel)
-                for start, row in want.items():
-                    assert got[start] == row, (tenant, granularity, channel, start, got[start], row)
+                got = body["data"]["messagingMetrics"]
+                assert got["timeZone"] == expected.zones[tenant], label
+                buckets, totals = expected.messaging(tenant, granularity, start, end, channel)
+                assert len(got["buckets"]) == len(buckets), label
+                zone = ZoneInfo(expected.zones[tenant])
+                for bucket, (s, e, row) in zip(got["buckets"], buckets, strict=True):
+                    assert (_instant(bucket["start"]), _instant(bucket["end"])) == (s, e), label
+                    local = datetime.fromisoformat(bucket["localStart"])
+                    assert local.utcoffset() == s.astimezone(zone).utcoffset(), (label, s)
+                    assert _flatten(bucket) == row, (label, s, _flatten(bucket), row)
+                assert _flatten(got["totals"]) == totals, (label, "totals")
+
+
+def assert_old_events_counted(pipeline: Pipeline, expected: Expected, sim: Simulation) -> None:
+    """The old deliveries are in their local month, as the recomputation has it."""
+    old_at = sim.start - OLD_BY
+    start, end = old_at - timedelta(days=31), old_at + timedelta(days=1)
+    window = {"from": iso(start), "to": iso(end), "granularity": "MONTH", "channel": None}
+    body = pipeline.graphql("acme", QUERY, window)
+    assert "errors" not in body, body
+    got = body["data"]["messagingMetrics"]
+    buckets, totals = expected.messaging("acme", "month", start, end)
+    assert [_flatten(b) for b in got["buckets"]] == [row for _, _, row in buckets]
+    assert _flatten(got["totals"]) == totals
+    assert totals["delivered"] == 3
+
+
+def move_tenant(pipeline: Pipeline, tenant: str, zone: str, timeout: float = 60) -> None:
+    """Set ``tenant``'s zone and wait until the API buckets in it."""
+    pulse(pipeline.settings, "tenants", "set", tenant, "--timezone", zone)
+    query = '{ messagingMetrics(from: "2026-01-01T00:00:00Z", to: "2026-01-02T00:00:00Z",'
+    query += " granularity: DAY) { timeZone } }"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        body = pipeline.graphql(tenant, query, {})
+        if body["data"]["messagingMetrics"]["timeZone"] == zone:
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"the API never bucketed {tenant} in {zone}")
+
+
+def _instant(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
 
 
 def _flatten(bucket: dict[str, Any]) -> dict[str, object]:
-    frt = bucket["firstResponse"] or {}
+    frt = bucket["firstResponse"]
     return {
         "sent": bucket["sent"],
         "delivered": bucket["delivered"],
@@ -283,8 +352,8 @@ def _flatten(bucket: dict[str, Any]) -> dict[str, object]:
         "read_rate": bucket["readRate"],
         "click_rate": bucket["clickRate"],
         "failure_rate": bucket["failureRate"],
-        "frt_conversations": frt.get("conversations", 0),
-        "frt_avg_seconds": frt.get("frtAvgSeconds"),
-        "frt_p50_seconds": frt.get("frtP50Seconds"),
-        "frt_p90_seconds": frt.get("frtP90Seconds"),
+        "frt_conversations": frt["conversations"],
+        "frt_avg_seconds": frt["frtAvgSeconds"],
+        "frt_p50_seconds": frt["frtP50Seconds"],
+        "frt_p90_seconds": frt["frtP90Seconds"],
     }

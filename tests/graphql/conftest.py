@@ -1,23 +1,27 @@
-"""Fixtures of the API tests: a real chdb holding a few known rows, tokens, and a test client."""
+"""Fixtures of the API tests: a real chdb holding a few known raw events (and their slots),
+tokens, and a test client."""
 
 from __future__ import annotations
 
+import itertools
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jwt
 import pytest
 from starlette.testclient import TestClient
 
+from pulse.families.messaging.derived import MESSAGING_SLOTS
+from pulse.families.messaging.model import MessagingCounts
 from pulse.graphql.app import create_app
 from pulse.graphql.health import Check
-from pulse.messaging import COUNTERS
 from pulse.settings import Settings
 from pulse.sinks.clickhouse import ClickHouse, connect
 from pulse.sinks.migrator import Migrator
+from pulse.topics.tenants import TenantSettings
 
 H0 = datetime(2025, 3, 10, 9, tzinfo=UTC)
 H1 = datetime(2025, 3, 10, 10, tzinfo=UTC)
@@ -31,125 +35,136 @@ def ms(at: datetime) -> int:
     return int(at.timestamp() * 1000)
 
 
-def counter(
-    tenant: str,
-    granularity: str,
-    start: datetime,
-    end: datetime,
-    channel: str,
-    slice_: str,
-    version: int,
-    **counts: int,
+RAW_COLUMNS = [
+    "tenant_id",
+    "event_id",
+    "event_type",
+    "occurred_at",
+    "channel",
+    "sender_type",
+    "conversation_id",
+    "org_unit",
+    "campaign_id",
+    "template_id",
+    "workflow_id",
+    "sequence_id",
+    "source_topic",
+    "source_partition",
+    "source_offset",
+    "ingested_at",
+]
+_IDS = itertools.count(1)
+
+
+def raw(
+    kind: str, at: datetime, channel: str, tenant: str = "acme", **fields: str
 ) -> dict[str, Any]:
-    row: dict[str, Any] = {
-        "tenant_id": tenant,
-        "granularity": granularity,
-        "bucket_start": ms(start),
-        "bucket_end": ms(end),
-        "channel": channel,
-        "slice": slice_,
-        "version": version,
-    }
-    row.update({c: counts.get(c, 0) for c in COUNTERS})
+    """One ``events_raw`` row of type ``kind`` at ``at``."""
+    row: dict[str, Any] = dict.fromkeys(RAW_COLUMNS, "")
+    row.update(
+        tenant_id=tenant,
+        event_id=f"g{next(_IDS):06d}",
+        event_type=kind,
+        occurred_at=ms(at),
+        channel=channel,
+        source_topic="pulse.events.conversations",
+        source_partition=0,
+        source_offset=0,
+        ingested_at=ms(at),
+    )
+    row.update(fields)
     return row
 
 
-def frt(
-    tenant: str, conversation: str, channel: str, replied: datetime, frt_ms: int, version: int = 1
-) -> dict[str, Any]:
-    hour = replied.replace(minute=0, second=0, microsecond=0)
-    day = hour.replace(hour=0)
-    return {
-        "tenant_id": tenant,
-        "conversation_id": conversation,
-        "channel": channel,
-        "priority": "normal",
-        "created_at": ms(replied) - frt_ms,
-        "first_reply_at": ms(replied),
-        "frt_ms": frt_ms,
-        "hour_start": ms(hour),
-        "day_start": ms(day),
-        "week_start": ms(datetime(2025, 3, 10, tzinfo=UTC)),
-        "month_start": ms(datetime(2025, 3, 1, tzinfo=UTC)),
-        "slice": "pulse.events.conversations:0",
-        "version": version,
-    }
+def messages(
+    kind: str, count: int, at: datetime, channel: str, tenant: str = "acme", **fields: str
+) -> list[dict[str, Any]]:
+    """``count`` events of type ``message.<kind>``, one second apart from ``at``."""
+    return [
+        raw(f"message.{kind}", at + timedelta(seconds=n), channel, tenant, **fields)
+        for n in range(count)
+    ]
 
 
-# Tenant "acme" in UTC. Hour H0: email over two slices (one slice also has a stale version the
-# FINAL read must drop) and whatsapp with only received; H1: whatsapp sent, nothing delivered;
-# H2: email sent 1, and a whatsapp conversation first answered (so a whatsapp filter sees an
-# FRT-only bucket). "globex" has rows in H0 that must never show for acme.
-COUNTER_ROWS = [
-    counter("acme", "hour", H0, H1, "email", "s:0", 3, sent=7, delivered=7),
-    counter(
-        "acme", "hour", H0, H1, "email", "s:0", 5, sent=10, delivered=8, read=3, clicked=1, failed=2
-    ),
-    counter(
-        "acme", "hour", H0, H1, "email", "s:1", 7, sent=5, delivered=4, complained=1, unsubscribed=2
-    ),
-    counter("acme", "hour", H0, H1, "whatsapp", "s:2", 4, received=4),
-    counter("acme", "hour", H1, H2, "whatsapp", "s:2", 9, sent=3),
-    counter("acme", "hour", H2, H3, "email", "s:0", 11, sent=1),
-    counter(
-        "acme",
-        "day",
-        DAY,
-        NEXT_DAY,
-        "email",
-        "s:0",
-        11,
-        sent=11,
-        delivered=8,
-        read=3,
-        clicked=1,
-        failed=2,
-    ),
-    counter(
-        "acme",
-        "day",
-        DAY,
-        NEXT_DAY,
-        "email",
-        "s:1",
-        7,
-        sent=5,
-        delivered=4,
-        complained=1,
-        unsubscribed=2,
-    ),
-    counter("acme", "day", DAY, NEXT_DAY, "whatsapp", "s:2", 9, sent=3, received=4),
-    counter("globex", "hour", H0, H1, "email", "s:0", 2, sent=100, delivered=100),
-]
+def answered(
+    conversation: str, channel: str, replied: datetime, frt_ms: int, tenant: str = "acme"
+) -> list[dict[str, Any]]:
+    """A conversation of org unit support created ``frt_ms`` before its first agent reply."""
+    created = replied - timedelta(milliseconds=frt_ms)
+    common = {"conversation_id": conversation, "org_unit": "support"}
+    return [
+        raw("conversation.created", created, channel, tenant, **common),
+        raw("message.sent", replied, channel, tenant, sender_type="agent", **common),
+    ]
 
-FRT_ROWS = [
-    frt("acme", "c1", "email", H0.replace(minute=10), 99_999, version=1),
-    frt("acme", "c1", "email", H0.replace(minute=10), 1_000, version=2),
-    frt("acme", "c2", "email", H0.replace(minute=20), 2_001),
-    frt("acme", "c3", "email", H0.replace(minute=30), 4_000),
-    frt("acme", "c4", "email", H0.replace(minute=40), 10_001),
-    frt("acme", "c5", "whatsapp", H0.replace(minute=50), 500),
-    frt("acme", "c6", "whatsapp", H2.replace(minute=5), 3_000),
-    frt("globex", "g1", "email", H0.replace(minute=10), 7),
+
+def store_raw(db: ClickHouse, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` into ``events_raw`` and refresh their slots, as the sink does."""
+    db.insert("events_raw", rows, RAW_COLUMNS)
+    MESSAGING_SLOTS.refresh(
+        db, MESSAGING_SLOTS.touched({c: [r[c] for r in rows] for c in RAW_COLUMNS})
+    )
+
+
+SPRING = {"campaign_id": "spring", "template_id": "t1"}
+
+# Tenant "acme" in UTC (unless a test moves it). H0: email sent 15 (4 of them the first agent
+# replies of c1-c4, 11 of campaign spring), delivered 12, read 3, clicked 1, failed 2,
+# complained 1, unsubscribed 2; whatsapp received 4 and c5's reply. H1: whatsapp sent 3 of org
+# unit sales. H2: email sent 1 (workflow wf1, sequence sq1) and c6's whatsapp reply. "globex" has
+# 100 emails sent and delivered and one reply in H0 that must never show for acme.
+RAW_ROWS = [
+    *answered("c1", "email", H0.replace(minute=10), 1_000),
+    *answered("c2", "email", H0.replace(minute=20), 2_001),
+    *answered("c3", "email", H0.replace(minute=30), 4_000),
+    *answered("c4", "email", H0.replace(minute=40), 10_001),
+    *messages("sent", 11, H0.replace(minute=1), "email", **SPRING),
+    *messages("delivered", 12, H0.replace(minute=2), "email", **SPRING),
+    *messages("read", 3, H0.replace(minute=3), "email", **SPRING),
+    *messages("clicked", 1, H0.replace(minute=4), "email", **SPRING),
+    *messages("failed", 2, H0.replace(minute=5), "email", **SPRING),
+    *messages("complained", 1, H0.replace(minute=6), "email", **SPRING),
+    *messages("unsubscribed", 2, H0.replace(minute=7), "email", **SPRING),
+    *messages("received", 4, H0.replace(minute=8), "whatsapp"),
+    *answered("c5", "whatsapp", H0.replace(minute=50), 500),
+    *messages("sent", 3, H1.replace(minute=20), "whatsapp", org_unit="sales"),
+    *messages("sent", 1, H2.replace(minute=1), "email", workflow_id="wf1", sequence_id="sq1"),
+    *answered("c6", "whatsapp", H2.replace(minute=5), 3_000),
+    *messages("sent", 100, H0.replace(minute=1), "email", tenant="globex"),
+    *messages("delivered", 100, H0.replace(minute=3), "email", tenant="globex"),
+    *answered("g1", "email", H0.replace(minute=10), 7, tenant="globex"),
 ]
 
 
 @dataclass
 class MemoryStore:
-    """A realtime store held in memory: what Redis would answer, and whether it answers PING."""
+    """A realtime store held in memory: the slots Redis would hold, and whether it answers."""
 
-    hours: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
+    slots: dict[str, dict[int, dict[str, MessagingCounts]]] = field(default_factory=dict)
     up: bool = True
     reads: int = 0
 
-    def read_current_hour(self, tenant_id: str, now_ms: int) -> dict[str, dict[str, int]]:
+    def read_slots(
+        self, tenant_id: str, slots: Sequence[int]
+    ) -> dict[int, dict[str, MessagingCounts]]:
         self.reads += 1
-        return self.hours.get(tenant_id, {})
+        held = self.slots.get(tenant_id, {})
+        return {slot: held[slot] for slot in slots if slot in held}
 
     def ping(self) -> bool:
         if not self.up:
             raise ConnectionError("Connection refused")
         return True
+
+
+@dataclass
+class Tenants:
+    """Tenants' settings a test can change between requests (a zone change)."""
+
+    zones: dict[str, str] = field(default_factory=dict)
+
+    def settings_for(self, tenant_id: str) -> TenantSettings:
+        return TenantSettings(self.zones.get(tenant_id, "UTC"))
 
 
 @pytest.fixture
@@ -164,8 +179,7 @@ def clickhouse(settings: Settings) -> Iterator[ClickHouse]:
     db = connect(settings.clickhouse)
     try:
         Migrator(db, settings.clickhouse.database).up()
-        db.insert("messaging_counters", COUNTER_ROWS, list(COUNTER_ROWS[0]))
-        db.insert("conversation_frt", FRT_ROWS, list(FRT_ROWS[0]))
+        store_raw(db, RAW_ROWS)
         yield db
     finally:
         db.close()
@@ -186,10 +200,18 @@ def store() -> MemoryStore:
 
 
 @pytest.fixture
-def client(settings: Settings, clickhouse: ClickHouse, store: MemoryStore) -> Iterator[TestClient]:
-    """The app over the test's chdb and an in-memory realtime store, Kafka taken as up."""
+def tenants() -> Tenants:
+    return Tenants()
+
+
+@pytest.fixture
+def client(
+    settings: Settings, clickhouse: ClickHouse, store: MemoryStore, tenants: Tenants
+) -> Iterator[TestClient]:
+    """The app over the test's chdb, an in-memory realtime store and tenants' zones, Kafka
+    taken as up."""
     check: Check = kafka_up
-    with TestClient(create_app(settings, clickhouse, store, check)) as test_client:
+    with TestClient(create_app(settings, clickhouse, store, check, tenants)) as test_client:
         yield test_client
 
 

@@ -11,6 +11,7 @@ from pulse.sinks.migrator import Migrator, discover
 pytestmark = pytest.mark.clickhouse
 
 TABLES = {"events_raw", "messaging_counters", "conversation_frt", "dead_letters", "sink_offsets"}
+TABLES |= {"messaging_slots"}  # the messaging family's slot rollups
 # The helpdesk family's facts and the materialized view that feeds them from events_raw.
 TABLES |= {"helpdesk_conversations", "helpdesk_conversations_mv"}
 # The helpdesk moments the sink refreshes from those facts (m0007).

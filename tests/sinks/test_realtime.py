@@ -1,4 +1,4 @@
-"""The realtime cache holds the current hour's slices in Redis with a TTL, summed on read."""
+"""The realtime cache holds recent messaging slots in Redis by channel, versioned, with a TTL."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ import uuid
 import pytest
 import redis
 
-from pulse.sinks.realtime import RealtimeCache, bucket_key, index_key
-from tests.sinks.rows import HOUR, T0, counter
+from pulse.families.messaging.model import MessagingCounts
+from pulse.sinks.realtime import RealtimeCache, SlotChannel, slot_key
+from tests.sinks.rows import T0
 
 pytestmark = pytest.mark.redis
 
-NOW = T0 + HOUR // 2
+SLOT = 15 * 60_000
 
 
 @pytest.fixture
@@ -25,55 +26,56 @@ def tenant() -> str:
     return f"t-{uuid.uuid4().hex[:8]}"
 
 
-def test_current_hour_slices_are_summed_by_channel(cache: RealtimeCache, tenant: str) -> None:
-    """Two slices of one channel add up; another channel stays apart."""
+def slot(
+    tenant: str, version: int, sent: int, at: int = T0, channel: str = "whatsapp", **more: int
+) -> SlotChannel:
+    return SlotChannel(tenant, at, channel, version, MessagingCounts(sent=sent, **more))
+
+
+def test_slots_are_read_back_by_channel(cache: RealtimeCache, tenant: str) -> None:
+    """Each slot's channels come back as written; slots Redis does not hold are left out."""
     rows = [
-        counter(5, 2, tenant=tenant, slice_="s:0", delivered=1),
-        counter(9, 3, tenant=tenant, slice_="s:1"),
-        counter(4, 7, tenant=tenant, slice_="s:0", channel="sms"),
+        slot(tenant, 5, 2, delivered=1),
+        slot(tenant, 5, 7, channel="sms"),
+        slot(tenant, 6, 3, at=T0 + SLOT),
     ]
-    assert cache.write_counters(rows, NOW) == 3
-    result = cache.read_current_hour(tenant, NOW)
-    assert set(result) == {"whatsapp", "sms"}
-    assert result["whatsapp"]["sent"] == 5 and result["whatsapp"]["delivered"] == 1
-    assert result["sms"]["sent"] == 7 and result["sms"]["received"] == 0
+    assert cache.write_slots(rows) == 3
+    found = cache.read_slots(tenant, [T0, T0 + SLOT, T0 + 2 * SLOT])
+    assert found == {
+        T0: {
+            "whatsapp": MessagingCounts(sent=2, delivered=1),
+            "sms": MessagingCounts(sent=7),
+        },
+        T0 + SLOT: {"whatsapp": MessagingCounts(sent=3)},
+    }
 
 
 def test_keys_carry_the_configured_ttl(cache: RealtimeCache, tenant: str, redis_url: str) -> None:
-    """The bucket hash and the tenant's bucket index both expire within the TTL."""
-    cache.write_counters([counter(1, 1, tenant=tenant)], NOW)
+    """A slot's hash expires within the TTL, so a figure a failed write left is stale that long."""
+    cache.write_slots([slot(tenant, 1, 1)])
     client = redis.Redis.from_url(redis_url)
-    for key in (bucket_key(tenant, T0), index_key(tenant)):
-        assert 0 < client.pttl(key) <= 60_000
+    assert 0 < client.pttl(slot_key(tenant, T0)) <= 60_000
 
 
-def test_only_the_bucket_containing_now_is_cached(cache: RealtimeCache, tenant: str) -> None:
-    """Rows of past hours, of other granularities, and of other tenants are not written or read."""
-    rows = [
-        counter(1, 1, tenant=tenant, bucket=T0 - HOUR),
-        counter(1, 1, tenant=tenant, granularity="day", bucket_end=T0 + 24 * HOUR),
-    ]
-    assert cache.write_counters(rows, NOW) == 0
-    cache.write_counters([counter(1, 4, tenant=tenant + "x")], NOW)
-    assert cache.read_current_hour(tenant, NOW) == {}
-    assert cache.read_current_hour(tenant + "x", T0 + HOUR) == {}
+def test_tenants_are_kept_apart(cache: RealtimeCache, tenant: str) -> None:
+    """Another tenant's slot at the same instant is not read for this one."""
+    cache.write_slots([slot(tenant + "x", 1, 4)])
+    assert cache.read_slots(tenant, [T0]) == {}
+    assert cache.read_slots(tenant + "x", [T0]) == {T0: {"whatsapp": MessagingCounts(sent=4)}}
 
 
 def test_an_older_version_never_replaces_a_newer_one(cache: RealtimeCache, tenant: str) -> None:
-    """A replayed slice at a lower version leaves the newer figure in place."""
-    cache.write_counters([counter(10, 8, tenant=tenant)], NOW)
-    cache.write_counters([counter(3, 1, tenant=tenant)], NOW)
-    assert cache.read_current_hour(tenant, NOW)["whatsapp"]["sent"] == 8
-    cache.write_counters([counter(11, 9, tenant=tenant)], NOW)
-    assert cache.read_current_hour(tenant, NOW)["whatsapp"]["sent"] == 9
+    """A late write of an earlier refresh leaves the newer figure in place; a newer one wins."""
+    cache.write_slots([slot(tenant, 10, 8)])
+    cache.write_slots([slot(tenant, 3, 1)])
+    assert cache.read_slots(tenant, [T0])[T0]["whatsapp"].sent == 8
+    cache.write_slots([slot(tenant, 11, 9)])
+    assert cache.read_slots(tenant, [T0])[T0]["whatsapp"].sent == 9
 
 
-def test_an_offset_zone_bucket_is_found_without_the_zone(cache: RealtimeCache, tenant: str) -> None:
-    """A local hour starting at :30 UTC (e.g. Asia/Kolkata) is found from any instant inside it."""
-    start = T0 + HOUR // 2
-    cache.write_counters([counter(1, 6, tenant=tenant, bucket=start)], start + 1)
-    assert cache.read_current_hour(tenant, start + HOUR - 1)["whatsapp"]["sent"] == 6
-    assert cache.read_current_hour(tenant, start - 1) == {}
+def test_nothing_to_write_sends_nothing(cache: RealtimeCache) -> None:
+    """An empty write is no round trip and no error."""
+    assert cache.write_slots([]) == 0
 
 
 def test_ping_reports_reachability(cache: RealtimeCache) -> None:

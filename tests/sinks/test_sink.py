@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import base64
 import threading
+from collections.abc import Iterable
 from dataclasses import replace
 
 import pytest
+import redis
 
+from pulse.families.messaging.model import MessagingCounts
 from pulse.settings import Settings
 from pulse.sinks.clickhouse import ClickHouse
 from pulse.sinks.errors import ClickHouseError
 from pulse.sinks.offsets import SinkOffsets
-from pulse.sinks.realtime import RealtimeCache
+from pulse.sinks.realtime import RealtimeCache, SlotChannel
 from pulse.sinks.sink import SinkRunner
 from tests.sinks.kafka_util import committed, create_rows_topic, produce, read_topic
-from tests.sinks.rows import T0, counter, event, frt
+from tests.sinks.rows import HOUR, T0, counter, event, frt
 
 pytestmark = [pytest.mark.kafka, pytest.mark.clickhouse]
 
@@ -162,17 +165,50 @@ def test_run_stops_when_asked_and_stores_what_is_pending(
 
 
 @pytest.mark.redis
-def test_current_hour_counters_reach_the_realtime_cache(
+def test_recent_slots_reach_the_realtime_cache_after_their_refresh(
     settings: Settings, kafka: str, redis_url: str, migrated: ClickHouse
 ) -> None:
-    """Counter rows of the hour containing the sink's clock are readable from Redis."""
+    """Raw message events of a slot within the last two hours of the sink's clock are refreshed
+    in messaging_slots and their counts, by channel, are readable from Redis; older ones are not
+    cached."""
     create_rows_topic(settings)
     tenant = settings.kafka.topic_prefix
-    produce(settings, [("messaging_counters", [counter(3, 4, tenant=tenant)])])
+    rows = [event(tenant, f"r{i}") for i in range(4)] + [
+        event(tenant, "old", occurred_at=T0 - 3 * HOUR)
+    ]
+    produce(settings, [("events_raw", rows)])
     cache = RealtimeCache(redis_url, settings.redis.realtime_ttl_seconds)
     now = (T0 + 60_000) / 1000
     SinkRunner(settings, migrated, cache, clock=lambda: now).run_until_idle(IDLE)
-    assert cache.read_current_hour(tenant, T0 + 60_000)["whatsapp"]["sent"] == 4
+    found = cache.read_slots(tenant, [T0, T0 - 3 * HOUR])
+    assert found == {T0: {"whatsapp": MessagingCounts(sent=4)}}
+    stored = migrated.query(
+        "SELECT toInt64(sum(sent)) AS sent FROM messaging_slots FINAL WHERE tenant_id = {t:String}",
+        {"t": tenant},
+    )
+    assert stored == [{"sent": 5}]
+
+
+class FailingCache(RealtimeCache):
+    """A cache whose Redis refuses every write."""
+
+    def write_slots(self, rows: Iterable[SlotChannel]) -> int:
+        raise redis.ConnectionError("Connection refused")
+
+
+def test_a_realtime_cache_failure_is_logged_not_fatal(
+    settings: Settings, kafka: str, migrated: ClickHouse
+) -> None:
+    """With Redis refusing writes the batch is still stored and committed, the failure counted."""
+    create_rows_topic(settings)
+    tenant = settings.kafka.topic_prefix
+    produce(settings, [("events_raw", [event(tenant, "r1")])], partition=0)
+    cache = FailingCache("redis://127.0.0.1:1/0", 60)
+    now = (T0 + 60_000) / 1000
+    runner = SinkRunner(settings, migrated, cache, clock=lambda: now)
+    stats = runner.run_until_idle(IDLE)
+    assert (stats.rows, stats.realtime_errors) == (1, 1)
+    assert committed(settings)[0] >= 0
 
 
 def test_a_clickhouse_failure_stops_the_runner_loudly(

@@ -1,0 +1,185 @@
+"""The messaging derivation: ``messaging_slots`` rows recomputed for the slots a batch touched.
+
+A key is ``(tenant_id, slot_ms)``: the 15-minute UTC slot of a ``message.*`` raw event. A
+refresh rewrites every row of its slots from ``events_raw FINAL`` in one statement per tenant
+(absolute counts, version from the statement's clock), so it may run any number of times.
+Raw events are never deleted, so a slot's set of dimension rows only grows and rewriting the rows
+a recomputation finds leaves no stale row behind.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from itertools import pairwise
+from typing import Any
+
+from pulse.families.derivation import Difference, Key
+from pulse.families.messaging.model import COUNTS, DIMENSIONS, EVENT_TYPES, SLOT_MS
+from pulse.families.messaging.slots_sql import COLUMNS, slot_counts_sql
+from pulse.sinks.clickhouse import ClickHouse, qualified
+
+TABLE = "messaging_slots"
+KEYS_PER_CHUNK = 5_000
+_TYPES = frozenset(EVENT_TYPES)
+
+# A refresh reads ranges of ``occurred_at`` around its slots, so the primary key of events_raw
+# (tenant, type, occurred_at) and of messaging_slots (tenant, slot) skips the rest; runs of slots
+# further apart than a slot are separate ranges (at most MAX_RANGES, the widest gaps cut), so a
+# batch of recent events with a few from last month does not recount the weeks between.
+MAX_RANGES = 32
+
+
+def _ranges(slots: Sequence[int]) -> list[tuple[int, int]]:
+    """``[lo, hi)`` instants covering the sorted ``slots``."""
+    gaps = sorted(range(1, len(slots)), key=lambda i: slots[i] - slots[i - 1], reverse=True)
+    cuts = sorted(i for i in gaps[: MAX_RANGES - 1] if slots[i] - slots[i - 1] > SLOT_MS)
+    bounds = [0, *cuts, len(slots)]
+    return [(slots[a], slots[b - 1] + SLOT_MS) for a, b in pairwise(bounds)]
+
+
+def _in_ranges(column: str, ranges: int) -> str:
+    """``column`` in any of the parameters' ranges, and its slot one of ``{slots}``; fixed
+    text, the bounds are parameters."""
+    either = " OR ".join(
+        f"({column} >= fromUnixTimestamp64Milli({{lo{i}:Int64}}, 'UTC')"
+        f" AND {column} < fromUnixTimestamp64Milli({{hi{i}:Int64}}, 'UTC'))"
+        for i in range(ranges)
+    )
+    return (
+        f" AND tenant_id = {{tenant_id:String}} AND ({either})"
+        f" AND toInt64(toUnixTimestamp(toStartOfFifteenMinutes({column}))) * 1000"
+        " IN {slots:Array(Int64)}"
+    )
+
+
+def _params(tenant: str, slots: Sequence[int]) -> dict[str, Any]:
+    params: dict[str, Any] = {"tenant_id": tenant, "slots": slots}
+    for i, (lo, hi) in enumerate(_ranges(slots)):
+        params[f"lo{i}"], params[f"hi{i}"] = lo, hi
+    return params
+
+
+def _stored_sql(db: ClickHouse, slots: Sequence[int]) -> str:
+    return (
+        "SELECT tenant_id, toInt64(toUnixTimestamp(slot)) * 1000 AS slot_ms,"
+        f" {', '.join((*DIMENSIONS, *COUNTS))}"
+        f" FROM {qualified(db.database, TABLE)} FINAL"
+        f" WHERE 1 {_in_ranges('slot', len(_ranges(slots)))}"
+    )
+
+
+def _recomputed_sql(db: ClickHouse, slots: Sequence[int]) -> str:
+    return slot_counts_sql(
+        qualified(db.database, "events_raw"), _in_ranges("occurred_at", len(_ranges(slots)))
+    )
+
+
+_KEYS_SQL = f"""
+SELECT DISTINCT tenant_id,
+       toInt64(toUnixTimestamp(toStartOfFifteenMinutes(occurred_at))) * 1000 AS slot_ms
+FROM {{table}}
+WHERE event_type IN ({", ".join(f"'{t}'" for t in EVENT_TYPES)}) {{where}}
+ORDER BY tenant_id, slot_ms
+"""
+
+
+def slot_of(instant_ms: int) -> int:
+    """The start of the 15-minute UTC slot holding ``instant_ms``."""
+    return instant_ms - instant_ms % SLOT_MS
+
+
+def _by_tenant(keys: Collection[Key]) -> dict[str, list[int]]:
+    slots: dict[str, set[int]] = defaultdict(set)
+    for tenant, slot_ms in keys:
+        slots[str(tenant)].add(int(slot_ms))
+    return {tenant: sorted(found) for tenant, found in slots.items()}
+
+
+class MessagingSlots:
+    """:class:`~pulse.families.derivation.Derivation` of ``messaging_slots``."""
+
+    name = "messaging"
+
+    def touched(self, raw: Mapping[str, Sequence[Any]]) -> set[Key]:
+        return {
+            (tenant, slot_of(int(at)))
+            for tenant, kind, at in zip(
+                raw["tenant_id"], raw["event_type"], raw["occurred_at"], strict=True
+            )
+            if kind in _TYPES
+        }
+
+    def keys_in(
+        self, db: ClickHouse, tenant_id: str | None, from_ms: int | None, to_ms: int | None
+    ) -> Iterator[list[Key]]:
+        where, params = "", dict[str, Any]()
+        if tenant_id is not None:
+            where += " AND tenant_id = {tenant_id:String}"
+            params["tenant_id"] = tenant_id
+        if from_ms is not None:
+            where += " AND occurred_at >= fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC')"
+            params["from_ms"] = from_ms
+        if to_ms is not None:
+            where += " AND occurred_at < fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC')"
+            params["to_ms"] = to_ms
+        sql = _KEYS_SQL.format(table=qualified(db.database, "events_raw"), where=where)
+        chunk: list[Key] = []
+        for row in db.query(sql, params):
+            chunk.append((str(row["tenant_id"]), int(row["slot_ms"])))
+            if len(chunk) == KEYS_PER_CHUNK:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
+    def refresh(self, db: ClickHouse, keys: Collection[Key]) -> int:
+        written = 0
+        for tenant, slots in _by_tenant(keys).items():
+            insert = f"INSERT INTO {qualified(db.database, TABLE)} ({', '.join(COLUMNS)}) "
+            db.execute(insert + _recomputed_sql(db, slots), _params(tenant, slots))
+            written += self._count(db, tenant, slots)
+        return written
+
+    def differences(self, db: ClickHouse, keys: Collection[Key]) -> list[Difference]:
+        found: list[Difference] = []
+        for tenant, slots in _by_tenant(keys).items():
+            stored = self._rows(db, _stored_sql(db, slots), tenant, slots)
+            recomputed = _recomputed_sql(db, slots)
+            fresh = self._rows(
+                db,
+                "SELECT tenant_id, toInt64(toUnixTimestamp(slot)) * 1000 AS slot_ms,"
+                f" {', '.join((*DIMENSIONS, *COUNTS))} FROM ({recomputed})",
+                tenant,
+                slots,
+            )
+            for key in sorted(set(stored) | set(fresh)):
+                before, after = stored.get(key, {}), fresh.get(key, {})
+                found.extend(
+                    Difference(TABLE, key, name, before.get(name, 0), after.get(name, 0))
+                    for name in COUNTS
+                    if before.get(name, 0) != after.get(name, 0)
+                )
+        return found
+
+    @staticmethod
+    def _rows(
+        db: ClickHouse, sql: str, tenant: str, slots: Sequence[int]
+    ) -> dict[Key, dict[str, int]]:
+        return {
+            (tenant, int(row["slot_ms"]), *(str(row[d]) for d in DIMENSIONS)): {
+                name: int(row[name]) for name in COUNTS
+            }
+            for row in db.query(sql, _params(tenant, slots))
+        }
+
+    @staticmethod
+    def _count(db: ClickHouse, tenant: str, slots: Sequence[int]) -> int:
+        rows = db.query(
+            f"SELECT toInt64(count()) AS n FROM ({_stored_sql(db, slots)})",
+            _params(tenant, slots),
+        )
+        return int(rows[0]["n"]) if rows else 0
+
+
+MESSAGING_SLOTS = MessagingSlots()

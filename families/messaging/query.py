@@ -1,0 +1,92 @@
+"""The messaging figures of a question, computed by ClickHouse from ``messaging_slots``.
+
+Slots are bucketed in SQL in the question's zone, grouped by bucket start (a UTC instant, matched
+to the grid) and once more over the whole range (``GROUPING SETS``). ``FINAL`` keeps each slot
+row's latest recomputation.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Sequence
+from typing import Any
+
+from pulse.families.messaging.model import (
+    COUNTS,
+    MessagingAnswer,
+    MessagingCounts,
+    MessagingQuery,
+)
+from pulse.graphql.queries import Reader
+
+# The start of the bucket holding ``slot``, as UTC seconds; the only text chosen by name.
+_START = {
+    "hour": "toUnixTimestamp(toStartOfHour(slot, {tz:String}))",
+    "day": "toUnixTimestamp(toStartOfDay(slot, {tz:String}))",
+    "week": "toUnixTimestamp(toDateTime(toMonday(slot, {tz:String}), {tz:String}))",
+    "month": "toUnixTimestamp(toDateTime(toStartOfMonth(slot, {tz:String}), {tz:String}))",
+}
+_SUMS = ", ".join(f"toInt64(sum({c})) AS {c}" for c in COUNTS)
+_IN_RANGE = """
+    tenant_id = {tenant_id:String}
+    AND slot >= toDateTime(intDiv({from_ms:Int64}, 1000), 'UTC')
+    AND slot < toDateTime(intDiv({to_ms:Int64}, 1000), 'UTC')"""
+
+_FIGURES_SQL = f"""
+SELECT grouping(b) AS whole_range, b AS start_ms, {_SUMS}
+FROM (
+    SELECT toInt64({{bucket_start}}) * 1000 AS b, {", ".join(COUNTS)}
+    FROM messaging_slots FINAL
+    WHERE {_IN_RANGE} {{filters}}
+)
+GROUP BY GROUPING SETS ((b), ())
+"""
+
+_SLOTS_SQL = f"""
+SELECT toInt64(toUnixTimestamp(slot)) * 1000 AS slot_ms, toString(channel) AS channel,
+       toInt64(max(version)) AS version, {_SUMS}
+FROM messaging_slots FINAL
+WHERE {_IN_RANGE} AND toInt64(toUnixTimestamp(slot)) * 1000 IN {{slots:Array(Int64)}}
+GROUP BY slot, channel
+"""
+
+
+def messaging_answer(db: Reader, q: MessagingQuery) -> MessagingAnswer:
+    """Counts of every bucket of ``q`` (empty ones zero) and of the whole range."""
+    filters = q.filters.given()
+    sql = _FIGURES_SQL.replace("{bucket_start}", _START[q.granularity]).replace(
+        "{filters}", "".join(f" AND {d} = {{{d}:String}}" for d in filters)
+    )
+    params: dict[str, Any] = {
+        "tenant_id": q.tenant_id,
+        "tz": q.time_zone,
+        "from_ms": q.from_ms,
+        "to_ms": q.to_ms,
+        **filters,
+    }
+    starts = [b.start_ms for b in q.buckets]
+    per_bucket = [MessagingCounts()] * len(starts)
+    totals = MessagingCounts()
+    for row in db.query(sql, params):
+        if row["whole_range"]:
+            totals = MessagingCounts.of(row)
+        else:
+            # A ClickHouse start that is no grid start (a zone whose offset moves by a
+            # non-whole hour) goes to the grid bucket it falls in.
+            at = max(bisect_right(starts, int(row["start_ms"])) - 1, 0)
+            per_bucket[at] = per_bucket[at] + MessagingCounts.of(row)
+    return MessagingAnswer(buckets=tuple(per_bucket), totals=totals)
+
+
+def slot_channels(db: Reader, tenant_id: str, slots: Sequence[int]) -> list[dict[str, Any]]:
+    """Per slot (of ``slots``, UTC ms) and channel: the counts and the version stored."""
+    if not slots:
+        return []
+    ordered = sorted(slots)
+    params = {
+        "tenant_id": tenant_id,
+        "from_ms": ordered[0],
+        "to_ms": ordered[-1] + 1000,
+        "slots": ordered,
+    }
+    return db.query(_SLOTS_SQL, params)
