@@ -10,10 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pulse.messaging import COUNTERS
-
 Kind = Literal[
-    "string", "ms", "uint", "int", "nullable_int", "nullable_uint", "nullable_bool", "map", "array"
+    "string", "ms", "uint", "nullable_int", "nullable_uint", "nullable_bool", "map", "array"
 ]
 
 # DateTime64(3)'s range: 1900-01-01 to 2299-12-31 UTC.
@@ -38,7 +36,6 @@ _DEFAULTS: dict[Kind, Any] = {
     "string": "",
     "ms": 0,
     "uint": 0,
-    "int": 0,
     "nullable_int": None,
     "nullable_uint": None,
     "nullable_bool": None,
@@ -78,27 +75,6 @@ EVENTS_RAW = (
 )
 
 
-MESSAGING_COUNTERS = (
-    *_required(
-        *_strings("tenant_id", "granularity"),
-        Column("bucket_start", "ms"),
-        Column("bucket_end", "ms"),
-        *_strings("channel", "slice"),
-        Column("version", "uint"),
-    ),
-    *(Column(name, "uint") for name in COUNTERS),
-)
-
-CONVERSATION_FRT = (
-    *_required(*_strings("tenant_id", "conversation_id")),
-    *_strings("channel", "priority"),
-    *_required(Column("created_at", "ms"), Column("first_reply_at", "ms")),
-    Column("frt_ms", "int", required=True),
-    *_required(*(Column(f"{g}_start", "ms") for g in ("hour", "day", "week", "month"))),
-    *_strings("slice"),
-    Column("version", "uint", required=True),
-)
-
 DEAD_LETTERS = (
     *_required(
         *_strings("source_topic"),
@@ -121,11 +97,11 @@ SINK_OFFSETS = (
     Column("updated_at", "ms"),
 )
 
-# Tables a hand-off message may name; sink_offsets is the sink's own bookkeeping.
+# Tables a hand-off message may name; sink_offsets is the sink's own bookkeeping. Any other name,
+# such as the retired messaging_counters or conversation_frt an old worker may still send, is an
+# unknown_table dead letter.
 HANDOFF_TABLES: dict[str, tuple[Column, ...]] = {
     "events_raw": EVENTS_RAW,
-    "messaging_counters": MESSAGING_COUNTERS,
-    "conversation_frt": CONVERSATION_FRT,
     "dead_letters": DEAD_LETTERS,
 }
 

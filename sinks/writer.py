@@ -24,7 +24,6 @@ _ALLOWED: dict[str, set[type]] = {
     "string": {str},
     "ms": {int},
     "uint": {int},
-    "int": {int},
     "nullable_int": {int, _NONE},
     "nullable_uint": {int, _NONE},
     "nullable_bool": {bool, _NONE},

@@ -30,48 +30,6 @@ def event(tenant: str = "t1", event_id: str = "e1", **fields: Any) -> dict[str, 
     return row
 
 
-def counter(
-    version: int, sent: int, tenant: str = "t1", bucket: int = T0, slice_: str = "s:0", **more: Any
-) -> dict[str, Any]:
-    row: dict[str, Any] = {
-        "tenant_id": tenant,
-        "granularity": "hour",
-        "bucket_start": bucket,
-        "bucket_end": bucket + HOUR,
-        "channel": "whatsapp",
-        "slice": slice_,
-        "version": version,
-        "sent": sent,
-        "delivered": 0,
-        "read": 0,
-        "clicked": 0,
-        "failed": 0,
-        "complained": 0,
-        "unsubscribed": 0,
-        "received": 0,
-    }
-    row.update(more)
-    return row
-
-
-def frt(conversation: str, version: int, frt_ms: int) -> dict[str, Any]:
-    return {
-        "tenant_id": "t1",
-        "conversation_id": conversation,
-        "channel": "email",
-        "priority": "high",
-        "created_at": T0,
-        "first_reply_at": T0 + frt_ms,
-        "frt_ms": frt_ms,
-        "hour_start": T0,
-        "day_start": T0,
-        "week_start": T0 - 5 * 24 * HOUR,
-        "month_start": T0,
-        "slice": "pulse.events.conversations:0",
-        "version": version,
-    }
-
-
 def dead_letter(offset: int) -> dict[str, Any]:
     return {
         "source_topic": "pulse.events.web",

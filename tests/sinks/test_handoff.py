@@ -11,14 +11,14 @@ from hypothesis import strategies as st
 
 from pulse.sinks.errors import BadMessageError, SinkError, UnknownTableError
 from pulse.sinks.handoff import decode
-from tests.sinks.rows import counter, event
+from tests.sinks.rows import dead_letter, event
 
 
 def test_a_message_yields_its_table_and_prepared_rows() -> None:
     """The key names the table; each object of the array becomes one full row."""
-    decoded = decode(b"messaging_counters", json.dumps([counter(1, 2), counter(2, 3)]).encode())
-    assert decoded.table == "messaging_counters"
-    assert decoded.columns["sent"] == [2, 3]
+    decoded = decode(b"dead_letters", json.dumps([dead_letter(1), dead_letter(2)]).encode())
+    assert decoded.table == "dead_letters"
+    assert decoded.columns["source_offset"] == [1, 2]
     assert decoded.bad_rows == []
 
 
@@ -37,6 +37,8 @@ def test_bad_rows_are_reported_and_their_neighbours_kept() -> None:
         (b"events_raw", b"\xff\xfe", BadMessageError),
         (b"events_raw", b'"a string"', BadMessageError),
         (b"sink_offsets", b"[]", UnknownTableError),
+        (b"messaging_counters", b"[]", UnknownTableError),
+        (b"conversation_frt", b"[]", UnknownTableError),
         (b"\xff", b"[]", BadMessageError),
         (None, b"[]", UnknownTableError),
     ],
@@ -44,7 +46,8 @@ def test_bad_rows_are_reported_and_their_neighbours_kept() -> None:
 def test_unreadable_messages_raise_a_bad_input_error(
     key: bytes | None, value: bytes, error: type[SinkError]
 ) -> None:
-    """Bad JSON, non-arrays, bad keys and tables outside the hand-off contract are refused."""
+    """Bad JSON, non-arrays, bad keys and tables outside the hand-off contract (the sink's own,
+    retired ones) are refused."""
     with pytest.raises(error):
         decode(key, value)
 

@@ -10,12 +10,14 @@ from pulse.sinks.migrator import Migrator, discover
 
 pytestmark = pytest.mark.clickhouse
 
-TABLES = {"events_raw", "messaging_counters", "conversation_frt", "dead_letters", "sink_offsets"}
+TABLES = {"events_raw", "dead_letters", "sink_offsets"}
 TABLES |= {"messaging_slots"}  # the messaging family's slot rollups
 # The helpdesk family's facts and the materialized view that feeds them from events_raw.
 TABLES |= {"helpdesk_conversations", "helpdesk_conversations_mv"}
 # The helpdesk moments the sink refreshes from those facts (m0007).
 TABLES |= {"helpdesk_moments"}
+# The worker's old aggregates: m0002 made them, m0009 dropped them.
+RETIRED = {"messaging_counters", "conversation_frt"}
 
 
 def tables(client: ClickHouse, database: str) -> set[str]:
@@ -68,6 +70,29 @@ def test_down_keeps_the_target_version(clickhouse: ClickHouse, settings: Setting
         "messaging_counters",
         "conversation_frt",
     }
+
+
+def test_the_worker_aggregates_are_gone_and_come_back_below_9(
+    clickhouse: ClickHouse, settings: Settings
+) -> None:
+    """Up drops messaging_counters and conversation_frt; down 8 recreates them with the columns
+    m0002 gave them; up drops them again."""
+    db = settings.clickhouse.database
+    migrator = Migrator(clickhouse, db)
+    columns = (
+        "SELECT table, name, type FROM system.columns WHERE database = {db:String}"
+        " AND table IN ('messaging_counters', 'conversation_frt') ORDER BY table, position"
+    )
+    migrator.up(8)
+    made = clickhouse.query(columns, {"db": db})
+    assert {r["table"] for r in made} == RETIRED
+    assert migrator.up() == [9]
+    assert tables(clickhouse, db) == TABLES
+    assert migrator.down(8) == [9]
+    assert tables(clickhouse, db) == TABLES | RETIRED
+    assert clickhouse.query(columns, {"db": db}) == made
+    assert migrator.up() == [9]
+    assert tables(clickhouse, db) == TABLES
 
 
 def test_a_fresh_migrator_reads_the_recorded_state(

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import base64
+import json
 import threading
 from collections.abc import Iterable
 from dataclasses import replace
 
 import pytest
 import redis
+from prometheus_client import REGISTRY
 
 from pulse.families.messaging.model import MessagingCounts
 from pulse.settings import Settings
@@ -18,7 +20,7 @@ from pulse.sinks.offsets import SinkOffsets
 from pulse.sinks.realtime import RealtimeCache, SlotChannel
 from pulse.sinks.sink import SinkRunner
 from tests.sinks.kafka_util import committed, create_rows_topic, produce, read_topic
-from tests.sinks.rows import HOUR, T0, counter, event, frt
+from tests.sinks.rows import HOUR, T0, dead_letter, event
 
 pytestmark = [pytest.mark.kafka, pytest.mark.clickhouse]
 
@@ -26,7 +28,7 @@ IDLE = 1.5
 
 
 def counts(client: ClickHouse) -> dict[str, int]:
-    tables = ("events_raw", "messaging_counters", "conversation_frt", "dead_letters")
+    tables = ("events_raw", "dead_letters")
     return {t: client.query(f"SELECT count() AS n FROM {t} FINAL")[0]["n"] for t in tables}
 
 
@@ -39,20 +41,15 @@ def test_hand_off_messages_become_rows_and_offsets(
         settings,
         [
             ("events_raw", [event(event_id="e1"), event(event_id="e2")]),
-            ("messaging_counters", [counter(5, 2)]),
-            ("conversation_frt", [frt("c1", 3, 1000)]),
+            ("dead_letters", [dead_letter(1)]),
+            ("dead_letters", [dead_letter(2)]),
             ("events_raw", [event(event_id="e3")]),
         ],
         partition=1,
     )
     stats = SinkRunner(settings, migrated).run_until_idle(IDLE)
     assert (stats.messages, stats.rows, stats.bad_messages) == (4, 5, 0)
-    assert counts(migrated) == {
-        "events_raw": 3,
-        "messaging_counters": 1,
-        "conversation_frt": 1,
-        "dead_letters": 0,
-    }
+    assert counts(migrated) == {"events_raw": 3, "dead_letters": 2}
     stored = SinkOffsets(migrated).load(settings.sink.group_id, settings.topic("rows"))
     assert stored == {1: 3}
     assert committed(settings)[1] == 4
@@ -77,14 +74,15 @@ def test_a_restarted_runner_resumes_after_the_stored_offset(
 def test_replaying_stored_messages_changes_nothing(
     settings: Settings, kafka: str, migrated: ClickHouse
 ) -> None:
-    """A group with no record replays every message; FINAL counts and versions stay the same."""
+    """A group with no record replays every message; FINAL counts and the slot counts derived
+    from the raw events stay the same."""
     create_rows_topic(settings)
     produce(
         settings,
         [
             ("events_raw", [event(event_id=f"e{i}") for i in range(20)]),
-            ("messaging_counters", [counter(1, 1)]),
-            ("messaging_counters", [counter(2, 2)]),
+            ("dead_letters", [dead_letter(1)]),
+            ("dead_letters", [dead_letter(1), dead_letter(2)]),
         ],
         partition=2,
     )
@@ -94,7 +92,8 @@ def test_replaying_stored_messages_changes_nothing(
     stats = SinkRunner(replay, migrated).run_until_idle(IDLE)
     assert stats.messages == 3
     assert counts(migrated) == before
-    assert migrated.query("SELECT sent FROM messaging_counters FINAL") == [{"sent": 2}]
+    sent = "SELECT toInt64(sum(sent)) AS sent FROM messaging_slots FINAL"
+    assert migrated.query(sent) == [{"sent": 20}]
 
 
 def test_bad_messages_are_dead_letters_and_counted(
@@ -139,6 +138,43 @@ def test_bad_messages_are_dead_letters_and_counted(
     ]
     # Its letters' rows came back through the hand-off topic, maybe after the four messages.
     assert SinkOffsets(migrated).load(settings.sink.group_id, settings.topic("rows"))[0] >= 3
+
+
+def test_an_old_workers_retired_table_is_a_counted_dead_letter(
+    settings: Settings, kafka: str, migrated: ClickHouse
+) -> None:
+    """A messaging_counters message from a worker older than m0009 is an unknown_table dead
+    letter, counted, and the runner stores the rows after it."""
+    create_rows_topic(settings)
+    old_counter = {
+        "tenant_id": "t1",
+        "granularity": "hour",
+        "bucket_start": T0,
+        "bucket_end": T0 + HOUR,
+        "channel": "whatsapp",
+        "slice": "pulse.events.messages:0",
+        "version": 5,
+        "sent": 2,
+    }
+    produce(
+        settings,
+        [("messaging_counters", [old_counter]), ("events_raw", [event(event_id="after")])],
+        partition=0,
+    )
+    rejected = {"code": "unknown_table"}
+    before = REGISTRY.get_sample_value("pulse_sink_messages_rejected_total", rejected) or 0.0
+    stats = SinkRunner(settings, migrated).run_until_idle(IDLE)
+    assert stats.bad_messages == 1
+    assert REGISTRY.get_sample_value("pulse_sink_messages_rejected_total", rejected) == before + 1
+    assert counts(migrated)["events_raw"] == 1
+    [letter] = migrated.query(
+        "SELECT source_offset, code, reason, payload_b64 FROM dead_letters FINAL"
+    )
+    assert (letter["source_offset"], letter["code"]) == (0, "unknown_table")
+    assert "messaging_counters" in letter["reason"]
+    assert json.loads(base64.b64decode(letter["payload_b64"])) == [old_counter]
+    [dlq] = read_topic(settings, settings.topic("rows") + ".dlq", timeout=3.0)
+    assert dlq.key() == b"messaging_counters"
 
 
 def test_run_stops_when_asked_and_stores_what_is_pending(

@@ -1,4 +1,4 @@
-"""Contract rows become typed ClickHouse rows; replays and old versions change nothing on read."""
+"""Contract rows become typed ClickHouse rows; replays change nothing on read."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pulse.sinks.clickhouse import ClickHouse
 from pulse.sinks.errors import BadRowError, UnknownTableError
 from pulse.sinks.tables import EVENTS_RAW
 from pulse.sinks.writer import RowsWriter, prepare, prepare_row
-from tests.sinks.rows import T0, counter, dead_letter, event, frt
+from tests.sinks.rows import T0, dead_letter, event
 
 
 def test_missing_optional_columns_take_their_defaults() -> None:
@@ -138,21 +138,3 @@ def test_reinserting_the_same_rows_leaves_final_counts_unchanged(migrated: Click
     [raw] = migrated.query("SELECT count() AS n, uniqExact(event_id) AS u FROM events_raw FINAL")
     assert raw == {"n": 51, "u": 51}
     assert migrated.query("SELECT count() AS n FROM dead_letters FINAL") == [{"n": 2}]
-
-
-@pytest.mark.clickhouse
-def test_versioned_rows_keep_the_highest_version(migrated: ClickHouse) -> None:
-    """Counter slices and FRT facts read back at their newest version, whatever the insert order."""
-    writer = RowsWriter(migrated)
-    writer.write("messaging_counters", [counter(10, 3), counter(7, 2, slice_="s:1")])
-    writer.write("messaging_counters", [counter(4, 1), counter(12, 5, slice_="s:1")])
-    writer.write("conversation_frt", [frt("c1", 9, 60_000)])
-    writer.write("conversation_frt", [frt("c1", 3, 999_000)])
-    rows = migrated.query(
-        "SELECT slice, version, sent FROM messaging_counters FINAL ORDER BY slice"
-    )
-    assert rows == [
-        {"slice": "s:0", "version": 10, "sent": 3},
-        {"slice": "s:1", "version": 12, "sent": 5},
-    ]
-    assert migrated.query("SELECT frt_ms FROM conversation_frt FINAL") == [{"frt_ms": 60_000}]
