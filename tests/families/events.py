@@ -73,10 +73,15 @@ def reply(conversation: str, at: str | int, sender: str = "agent", **fields: Any
     return event("message.sent", conversation, at, sender_type=sender, **fields)
 
 
+def insert_raw(db: ClickHouse, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` into ``events_raw`` as one block, refreshing nothing."""
+    db.insert("events_raw", rows, COLUMNS)
+
+
 def store(db: ClickHouse, rows: list[dict[str, Any]]) -> None:
     """Insert ``rows`` into ``events_raw`` as one block and refresh what they touched, as the
     sink does."""
-    db.insert("events_raw", rows, COLUMNS)
+    insert_raw(db, rows)
     raw = {column: [row[column] for row in rows] for column in COLUMNS}
     for derivation in DERIVATIONS:
         derivation.refresh(db, derivation.touched(raw))

@@ -11,7 +11,7 @@ from pulse.families.messaging.derived import MESSAGING_SLOTS
 from pulse.settings import Settings
 from pulse.sinks.clickhouse import ClickHouse, connect
 from pulse.sinks.migrator import Migrator
-from tests.families.events import COLUMNS, event, ms, store
+from tests.families.events import COLUMNS, event, insert_raw, ms
 
 pytestmark = pytest.mark.clickhouse
 
@@ -40,7 +40,7 @@ def slots(db: ClickHouse, tenant: str = "acme") -> dict[tuple[int, str], tuple[i
 
 
 def stored_and_refreshed(db: ClickHouse, rows: list[dict[str, Any]]) -> int:
-    store(db, rows)
+    insert_raw(db, rows)
     return MESSAGING_SLOTS.refresh(db, MESSAGING_SLOTS.touched(columns(rows)))
 
 
@@ -66,7 +66,7 @@ def test_a_refresh_writes_absolute_counts_and_repeating_it_changes_nothing(
     copy of a raw row stored twice leave them as they are."""
     rows = [message("sent", T), message("sent", T + 1), message("delivered", T + 2)]
     assert stored_and_refreshed(db, rows) == 1
-    store(db, rows[:1])
+    insert_raw(db, rows[:1])
     MESSAGING_SLOTS.refresh(db, {("acme", SLOT_T)})
     assert slots(db) == {(SLOT_T, "whatsapp"): (2, 1)}
 
@@ -96,7 +96,7 @@ def test_dimensions_are_kept_apart(db: ClickHouse) -> None:
 def test_keys_in_lists_the_slots_of_a_range_in_chunks(db: ClickHouse) -> None:
     """keys_in gives every (tenant, slot) with message events in [from, to), of one tenant or
     all, without the slots of other event types."""
-    store(
+    insert_raw(
         db,
         [
             message("sent", T),
@@ -118,7 +118,7 @@ def test_keys_in_lists_the_slots_of_a_range_in_chunks(db: ClickHouse) -> None:
 def test_differences_name_what_a_refresh_would_change(db: ClickHouse) -> None:
     """Raw events stored without a refresh show as differences; after the refresh there are none."""
     stored_and_refreshed(db, [message("sent", T)])
-    store(db, [message("sent", T + 1), message("delivered", T + 2, channel="sms")])
+    insert_raw(db, [message("sent", T + 1), message("delivered", T + 2, channel="sms")])
     keys = {("acme", SLOT_T)}
     assert MESSAGING_SLOTS.differences(db, keys) == [
         Difference(
@@ -138,7 +138,7 @@ def test_the_migration_backfills_events_stored_before_it(settings: Settings) -> 
     try:
         migrator = Migrator(client, settings.clickhouse.database)
         migrator.up(7)
-        store(client, [message("sent", T), message("sent", T + SLOT), message("delivered", T)])
+        insert_raw(client, [message("sent", T), message("sent", T + SLOT), message("delivered", T)])
         migrator.up()
         assert slots(client) == {(SLOT_T, "whatsapp"): (1, 1), (SLOT_T + SLOT, "whatsapp"): (1, 0)}
     finally:
@@ -150,7 +150,7 @@ def test_scattered_slots_are_all_refreshed_and_only_they(db: ClickHouse) -> None
     of them, and a slot between them that the batch did not touch stays as it was."""
     day = 96 * SLOT
     between = message("sent", T + day // 2)
-    store(db, [between])  # stored without a refresh: its slot must stay unrefreshed
+    insert_raw(db, [between])  # stored without a refresh: its slot must stay unrefreshed
     stored_and_refreshed(db, [message("sent", T + n * day) for n in range(40)])
     refreshed = slots(db)
     assert refreshed == {(SLOT_T + n * day, "whatsapp"): (1, 0) for n in range(40)}
