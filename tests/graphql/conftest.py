@@ -14,8 +14,8 @@ import jwt
 import pytest
 from starlette.testclient import TestClient
 
-from pulse.families.messaging.derived import MESSAGING_SLOTS
 from pulse.families.messaging.model import MessagingCounts
+from pulse.families.registry import DERIVATIONS
 from pulse.graphql.app import create_app
 from pulse.graphql.health import Check
 from pulse.settings import Settings
@@ -99,11 +99,11 @@ def answered(
 
 
 def store_raw(db: ClickHouse, rows: list[dict[str, Any]]) -> None:
-    """Insert ``rows`` into ``events_raw`` and refresh their slots, as the sink does."""
+    """Insert ``rows`` into ``events_raw`` and refresh what they touched, as the sink does."""
     db.insert("events_raw", rows, RAW_COLUMNS)
-    MESSAGING_SLOTS.refresh(
-        db, MESSAGING_SLOTS.touched({c: [r[c] for r in rows] for c in RAW_COLUMNS})
-    )
+    raw = {c: [r[c] for r in rows] for c in RAW_COLUMNS}
+    for derivation in DERIVATIONS:
+        derivation.refresh(db, derivation.touched(raw))
 
 
 SPRING = {"campaign_id": "spring", "template_id": "t1"}
