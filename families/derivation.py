@@ -54,7 +54,8 @@ class Derivation(Protocol):
         ...
 
     def refresh(self, db: ClickHouse, keys: Collection[Key]) -> int:
-        """Recompute and store the rows of ``keys``; the number of rows written."""
+        """Recompute and store the rows of ``keys``; how many rows that wrote (a family whose
+        ``INSERT … SELECT`` ClickHouse does not count reports the entities it recomputed)."""
         ...
 
     def differences(self, db: ClickHouse, keys: Collection[Key]) -> list[Difference]:
