@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any, cast
 
 import jwt
@@ -49,26 +50,28 @@ def test_the_stream_is_the_local_recalculation_line_by_line() -> None:
     assert derivation.refreshed == [[("acme", "k0"), ("acme", "k1")], [("acme", "k2")]]
 
 
+def tenant_token() -> dict[str, str]:
+    """A tenant's GraphQL token: valid, but it grants no admin scope."""
+    token = jwt.encode({"tenant_id": "acme", "exp": int(time.time()) + 60}, SECRET)
+    return {"Authorization": f"Bearer {token}"}
+
+
+# Headers are made when the test runs: a token minted at collection would expire before a test
+# that runs minutes later in the whole suite.
 @pytest.mark.parametrize(
-    ("headers", "status"),
+    ("headers_of", "status"),
     [
-        ({}, 401),
-        ({"Authorization": "Bearer not-a-jwt"}, 401),
-        # A tenant's GraphQL token: valid, but it grants no admin scope.
-        (
-            {
-                "Authorization": "Bearer "
-                + jwt.encode({"tenant_id": "acme", "exp": int(time.time()) + 60}, SECRET)
-            },
-            403,
-        ),
-        (admin("admin:other"), 403),
+        (dict, 401),
+        (lambda: {"Authorization": "Bearer not-a-jwt"}, 401),
+        (tenant_token, 403),
+        (lambda: admin("admin:other"), 403),
     ],
 )
 def test_only_a_token_with_the_recalc_scope_may_run_it(
-    headers: dict[str, str], status: int
+    headers_of: Callable[[], dict[str, str]], status: int
 ) -> None:
     """No token or a bad one is 401; a valid token without ``admin:recalc`` is 403; nothing runs."""
+    headers = headers_of()
     derivation = fake()
     response = post(client_for(derivation), request_to_json(RecalcRequest()), headers)
     assert response.status_code == status
