@@ -112,6 +112,7 @@ class SinkRunner:
         self._faults = FaultPoints(settings.fault)
         self._batch = _Batch()
         self._assigned_at: float | None = None
+        self._resume: list[TopicPartition] = []
         self._lag_at = 0.0
         self._log = log.bind(topic=self.topic, group_id=self.group_id)
 
@@ -176,6 +177,13 @@ class SinkRunner:
         for tp in partitions:
             if tp.partition in stored:
                 tp.offset = stored[tp.partition] + 1
+        # A sink killed between sink_offsets and the Kafka commit left Kafka behind; with no new
+        # message to flush it would stay behind, and the group's lag never reach 0.
+        self._resume = [
+            TopicPartition(tp.topic, tp.partition, tp.offset)
+            for tp in partitions
+            if tp.partition in stored
+        ]
         self._log.info(
             "partitions assigned",
             partitions={tp.partition: tp.offset for tp in partitions},
@@ -191,11 +199,15 @@ class SinkRunner:
     def _on_lost(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         # Another member owns them now: its replay re-inserts these rows, which collapse.
         self._batch = _Batch()
+        self._resume = []
         forget_lag(self.group_id, ((tp.topic, tp.partition) for tp in partitions))
         self._log.warning("partitions lost", partitions=[tp.partition for tp in partitions])
 
     def _step(self, consumer: Consumer) -> bool:
         """Consume once, flush when the batch is full or old enough; whether messages came."""
+        if self._resume:
+            self._commit(consumer, self._resume)
+            self._resume = []
         wait = 0.5
         if self._batch.last:
             age = time.monotonic() - self._batch.started
@@ -283,11 +295,9 @@ class SinkRunner:
         self._faults.hit(SINK_AFTER_INSERT)
         self._offsets.save(self.group_id, batch.last, int(self._clock() * 1000))
         self._faults.hit(SINK_AFTER_OFFSETS_SAVED)
-        commits = [TopicPartition(t, p, offset + 1) for (t, p), offset in batch.last.items()]
-        try:
-            consumer.commit(offsets=commits, asynchronous=False)
-        except KafkaException as exc:
-            raise KafkaError(f"committing offsets failed: {exc}", topic=self.topic) from exc
+        self._commit(
+            consumer, [TopicPartition(t, p, offset + 1) for (t, p), offset in batch.last.items()]
+        )
         self.stats.rows += batch.rows
         self.stats.batches += 1
         SINK_FLUSH_SECONDS.observe(time.monotonic() - started)
@@ -301,6 +311,12 @@ class SinkRunner:
             insert_ms=round((inserted - started) * 1000, 1),
             commit_ms=round((time.monotonic() - inserted) * 1000, 1),
         )
+
+    def _commit(self, consumer: Consumer, offsets: list[TopicPartition]) -> None:
+        try:
+            consumer.commit(offsets=offsets, asynchronous=False)
+        except KafkaException as exc:
+            raise KafkaError(f"committing offsets failed: {exc}", topic=self.topic) from exc
 
     def _derive(self, raw: Block | None) -> None:
         # Before the offsets: a crash after the insert replays the batch and recomputes again.

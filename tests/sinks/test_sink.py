@@ -71,6 +71,19 @@ def test_a_restarted_runner_resumes_after_the_stored_offset(
     assert counts(migrated)["events_raw"] == 4
 
 
+def test_kafka_catches_up_with_sink_offsets_when_nothing_new_arrives(
+    settings: Settings, kafka: str, migrated: ClickHouse
+) -> None:
+    """A sink killed after sink_offsets but before its Kafka commit leaves Kafka behind; the next
+    runner commits the stored position on assignment, so the group's lag reaches 0."""
+    create_rows_topic(settings)
+    produce(settings, [("events_raw", [event(event_id=f"k{i}")]) for i in range(3)], partition=0)
+    SinkOffsets(migrated).save(settings.sink.group_id, {(settings.topic("rows"), 0): 2}, 0)
+    stats = SinkRunner(settings, migrated).run_until_idle(IDLE)
+    assert stats.messages == 0
+    assert committed(settings)[0] == 3
+
+
 def test_replaying_stored_messages_changes_nothing(
     settings: Settings, kafka: str, migrated: ClickHouse
 ) -> None:
