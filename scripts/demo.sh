@@ -45,7 +45,10 @@ $pulse lag --wait --timeout 300 || {
 }
 
 token=$($pulse token acme)
-query='{"query":"{ messagingMetrics(from: \"2020-01-01T00:00:00Z\", to: \"2100-01-01T00:00:00Z\", granularity: DAY) { buckets { start end sent delivered read deliveryRate readRate firstResponse { conversations frtAvgSeconds frtP50Seconds frtP90Seconds } } } }"}'
+# The demo's week, in day buckets (a range needing more than PULSE_API_MAX_BUCKETS is refused).
+from=$(date -u -d '8 days ago' +%Y-%m-%dT00:00:00Z)
+to=$(date -u -d 'tomorrow' +%Y-%m-%dT00:00:00Z)
+query='{"query":"{ messagingMetrics(from: \"'$from'\", to: \"'$to'\", granularity: DAY) { timeZone buckets { localStart sent delivered read deliveryRate readRate firstResponse { conversations frtAvgSeconds frtP50Seconds frtP90Seconds } } totals { sent delivered read deliveryRate readRate } } }"}'
 echo
 echo "GraphQL: http://127.0.0.1:8000/graphql   health: http://127.0.0.1:8000/health"
 echo "metrics: http://127.0.0.1:8000/metrics (sink + API)   http://127.0.0.1:6066/metrics (worker)"
