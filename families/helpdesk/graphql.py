@@ -14,8 +14,6 @@ import strawberry
 from starlette.concurrency import run_in_threadpool
 from strawberry.types import Info
 
-from pulse.families.errors import GridTooLargeError
-from pulse.families.grid import grid
 from pulse.families.helpdesk import model
 from pulse.families.helpdesk.types import (
     HelpdeskMetrics,
@@ -26,18 +24,13 @@ from pulse.families.helpdesk.types import (
     totals,
     unanswered,
 )
+from pulse.families.questions import GRANULARITY, question_grid
 from pulse.graphql.arguments import TENANT_HELP, epoch_ms, time_zone, window_ms
 from pulse.graphql.auth import IsAuthenticated, scoped_tenant
 from pulse.graphql.context import ApiContext, Services
 from pulse.graphql.errors import InvalidArgumentError
 from pulse.graphql.types import Granularity
 
-_GRANULARITY: dict[Granularity, model.Granularity] = {
-    Granularity.HOUR: "hour",
-    Granularity.DAY: "day",
-    Granularity.WEEK: "week",
-    Granularity.MONTH: "month",
-}
 _AS_OF_HELP = "The instant SLA deadlines are judged at; defaults to now."
 MAX_UNANSWERED = 1000
 
@@ -59,29 +52,6 @@ TenantId = Annotated[str | None, strawberry.argument(description=TENANT_HELP)]
 
 def _as_of_ms(services: Services, as_of: datetime | None) -> int:
     return services.now_ms() if as_of is None else epoch_ms("asOf", as_of)
-
-
-def _grid(
-    services: Services, from_ms: int, to_ms: int, granularity: Granularity, zone: str
-) -> tuple[model.Bucket, ...]:
-    limit = services.max_buckets
-    try:
-        buckets = grid(from_ms, to_ms, _GRANULARITY[granularity], zone, limit)
-    except GridTooLargeError as exc:
-        raise InvalidArgumentError(
-            f"[from, to) holds more than {limit} {granularity.name} buckets, the limit"
-            " (PULSE_API_MAX_BUCKETS).",
-            suggestion="Ask for a coarser granularity (DAY, WEEK or MONTH) or a shorter range.",
-            argument="granularity",
-            limit=limit,
-        ) from exc
-    if not buckets:
-        raise InvalidArgumentError(
-            f"No {granularity.name} bucket of {zone} starts in [from, to).",
-            suggestion="Buckets are selected by start: widen the range to hold a bucket start.",
-            argument="from",
-        )
-    return buckets
 
 
 async def helpdesk_metrics(
@@ -108,12 +78,12 @@ async def helpdesk_metrics(
     as_of_ms = _as_of_ms(services, as_of)
     settings = services.tenants.settings_for(tenant)
     zone = settings.timezone if time_zone_ is None else time_zone(time_zone_)
-    buckets = _grid(services, from_ms, to_ms, granularity, zone)
+    buckets = question_grid(services.max_buckets, from_ms, to_ms, granularity, zone)
     question = model.HelpdeskQuery(
         tenant_id=tenant,
         buckets=buckets,
         time_zone=zone,
-        granularity=_GRANULARITY[granularity],
+        granularity=GRANULARITY[granularity],
         as_of_ms=as_of_ms,
         sla_ms=settings.sla_ms,
         channel=channel,

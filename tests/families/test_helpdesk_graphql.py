@@ -273,7 +273,7 @@ def test_a_grid_over_the_bucket_limit_names_the_limit_and_a_coarser_granularity(
     assert "more than 24 HOUR buckets" in error["message"]
     assert "PULSE_API_MAX_BUCKETS" in error["message"]
     assert error["extensions"]["limit"] == 24
-    assert "coarser granularity" in error["extensions"]["suggestion"]
+    assert "granularity DAY (or coarser)" in error["extensions"]["suggestion"]
     assert reads.questions == []
     assert "errors" not in metrics(
         reads, {"from": "2026-10-24T23:00:00Z", "to": "2026-10-26T00:00:00Z"}, 25
