@@ -16,8 +16,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
+from pulse.cli_instants import parse_option_instant
 from pulse.families.derivation import Derivation, Difference
 from pulse.families.errors import FamilyError
 from pulse.sinks.clickhouse import ClickHouse
@@ -81,18 +81,7 @@ Event = ChunkDone | FamilyDone
 
 def parse_instant(text: str, option: str) -> int:
     """Milliseconds since the epoch of an ISO-8601 date or date-time; UTC unless it has a zone."""
-    try:
-        at = datetime.fromisoformat(text)
-    except ValueError:
-        raise BadRecalcRequestError(
-            f"{option} {text!r} is not an ISO-8601 date or date-time "
-            "(e.g. 2026-11-30 or 2026-11-30T12:00:00Z)",
-            option=option,
-            value=text,
-        ) from None
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=UTC)
-    return int(at.timestamp() * 1000)
+    return parse_option_instant(text, option, BadRecalcRequestError)
 
 
 def choose(derivations: Sequence[Derivation], names: Sequence[str]) -> list[Derivation]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from pulse.cli_instants import parse_option_instant
 from pulse.streams.dlq_errors import BadLetterIdError, BadTimeError
 
 CODE = "pulse.error.code"
@@ -151,18 +152,7 @@ class LetterFilter:
 
 def parse_time(text: str, option: str) -> int:
     """Milliseconds since the epoch of an ISO-8601 date or date-time; UTC unless it has a zone."""
-    try:
-        at = datetime.fromisoformat(text)
-    except ValueError:
-        raise BadTimeError(
-            f"{option} {text!r} is not an ISO-8601 date or date-time "
-            "(e.g. 2026-11-30 or 2026-11-30T12:00:00Z)",
-            option=option,
-            value=text,
-        ) from None
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=UTC)
-    return int(at.timestamp() * 1000)
+    return parse_option_instant(text, option, BadTimeError)
 
 
 def iso(ms: int) -> str:

@@ -24,10 +24,10 @@ from pulse.families.helpdesk.types import (
     totals,
     unanswered,
 )
-from pulse.families.questions import GRANULARITY, question_grid
-from pulse.graphql.arguments import TENANT_HELP, epoch_ms, time_zone, window_ms
+from pulse.families.questions import GRANULARITY, TenantId, TimeZone, frame_question
+from pulse.families.questions import as_of_ms as judged_at
 from pulse.graphql.auth import IsAuthenticated, scoped_tenant
-from pulse.graphql.context import ApiContext, Services
+from pulse.graphql.context import ApiContext
 from pulse.graphql.errors import InvalidArgumentError
 from pulse.graphql.types import Granularity
 
@@ -47,11 +47,6 @@ Agent = Annotated[
     ),
 ]
 PriorityFilter = Annotated[Priority | None, strawberry.argument(description="Only this priority.")]
-TenantId = Annotated[str | None, strawberry.argument(description=TENANT_HELP)]
-
-
-def _as_of_ms(services: Services, as_of: datetime | None) -> int:
-    return services.now_ms() if as_of is None else epoch_ms("asOf", as_of)
 
 
 async def helpdesk_metrics(
@@ -60,25 +55,16 @@ async def helpdesk_metrics(
     to: Annotated[datetime, strawberry.argument(description="Exclusive.")],
     granularity: Granularity,
     as_of: AsOf = None,
-    time_zone_: Annotated[
-        str | None,
-        strawberry.argument(
-            name="timeZone", description="IANA zone to bucket in; defaults to the tenant's."
-        ),
-    ] = None,
+    time_zone_: TimeZone = None,
     channel: Channel = None,
     org_unit: OrgUnit = None,
     agent: Agent = None,
     priority: PriorityFilter = None,
     tenant_id: TenantId = None,
 ) -> HelpdeskMetrics | None:
-    tenant = scoped_tenant(info.context.claims, tenant_id)
+    q = frame_question(info.context, tenant_id, from_, to, granularity, as_of, time_zone_)
+    tenant, settings, zone, as_of_ms, buckets = q.tenant, q.settings, q.zone, q.as_of_ms, q.buckets
     services = info.context.services
-    from_ms, to_ms = window_ms(from_, to)
-    as_of_ms = _as_of_ms(services, as_of)
-    settings = services.tenants.settings_for(tenant)
-    zone = settings.timezone if time_zone_ is None else time_zone(time_zone_)
-    buckets = question_grid(services.max_buckets, from_ms, to_ms, granularity, zone)
     question = model.HelpdeskQuery(
         tenant_id=tenant,
         buckets=buckets,
@@ -132,7 +118,7 @@ async def unanswered_conversations(
             argument="limit",
         )
     services = info.context.services
-    as_of_ms = _as_of_ms(services, as_of)
+    as_of_ms = judged_at(services, as_of)
     settings = services.tenants.settings_for(tenant)
     rows = await run_in_threadpool(
         functools.partial(

@@ -29,8 +29,7 @@ from pulse.families.messaging.types import (
     realtime_counts,
     totals,
 )
-from pulse.families.questions import GRANULARITY, question_grid
-from pulse.graphql.arguments import TENANT_HELP, epoch_ms, time_zone, window_ms
+from pulse.families.questions import GRANULARITY, TenantId, TimeZone, frame_question
 from pulse.graphql.auth import IsAuthenticated, scoped_tenant
 from pulse.graphql.context import ApiContext
 from pulse.graphql.types import Granularity
@@ -46,16 +45,9 @@ Campaign = Annotated[str | None, _only("campaign (campaign_id)")]
 Template = Annotated[str | None, _only("template (template_id)")]
 Workflow = Annotated[str | None, _only("workflow (workflow_id)")]
 Sequence = Annotated[str | None, _only("sequence (sequence_id)")]
-TenantId = Annotated[str | None, strawberry.argument(description=TENANT_HELP)]
 AsOf = Annotated[
     datetime | None,
     strawberry.argument(description="The instant first responses are judged at; defaults to now."),
-]
-TimeZone = Annotated[
-    str | None,
-    strawberry.argument(
-        name="timeZone", description="IANA zone to bucket in; defaults to the tenant's."
-    ),
 ]
 
 
@@ -86,13 +78,9 @@ async def messaging_metrics(
     sequence: Sequence = None,
     tenant_id: TenantId = None,
 ) -> MessagingMetrics | None:
-    tenant = scoped_tenant(info.context.claims, tenant_id)
+    q = frame_question(info.context, tenant_id, from_, to, granularity, as_of, time_zone_)
+    tenant, settings, zone, as_of_ms, buckets = q.tenant, q.settings, q.zone, q.as_of_ms, q.buckets
     services = info.context.services
-    from_ms, to_ms = window_ms(from_, to)
-    as_of_ms = services.now_ms() if as_of is None else epoch_ms("asOf", as_of)
-    settings = services.tenants.settings_for(tenant)
-    zone = settings.timezone if time_zone_ is None else time_zone(time_zone_)
-    buckets = question_grid(services.max_buckets, from_ms, to_ms, granularity, zone)
     filters = model.Filters(channel, org_unit, campaign, template, workflow, sequence)
     question = model.MessagingQuery(tenant, buckets, zone, GRANULARITY[granularity], filters)
     answer = await run_in_threadpool(messaging_answer, services.clickhouse, question)
