@@ -61,7 +61,13 @@ MESSAGES_REJECTED = Counter(
 )
 SINK_FLUSH_SECONDS = Histogram(
     "pulse_sink_flush_duration_seconds",
-    "Time to store one sink batch: inserts, realtime cache, offsets and Kafka commit.",
+    "One sink batch: inserts, derived rows, realtime cache, offsets and Kafka commit.",
+    buckets=LATENCY_BUCKETS,
+)
+SINK_DERIVE_SECONDS = Histogram(
+    "pulse_sink_derive_duration_seconds",
+    "Time one derivation took to recompute the derived rows a sink batch touched, by family.",
+    ["derivation"],
     buckets=LATENCY_BUCKETS,
 )
 CONSUMER_LAG = Gauge(

@@ -40,6 +40,7 @@ from pulse.metrics import (
     MESSAGES_REJECTED,
     ROWS_REJECTED,
     ROWS_STORED,
+    SINK_DERIVE_SECONDS,
     SINK_FLUSH_SECONDS,
     forget_lag,
     set_lag,
@@ -286,8 +287,9 @@ class SinkRunner:
         started = time.monotonic()
         for block in batch.tables.values():
             self._writer.write_block(block)
-        self._derive(batch.tables.get("events_raw"))
         inserted = time.monotonic()
+        self._derive(batch.tables.get("events_raw"))
+        derived = time.monotonic()
         self._cache(batch.tables.get("events_raw"))
         if self._letters is not None and self._letters_pending:
             self._letters.flush()
@@ -309,7 +311,8 @@ class SinkRunner:
             tables={name: block.rows for name, block in batch.tables.items()},
             gathered_ms=round((started - batch.started) * 1000, 1),
             insert_ms=round((inserted - started) * 1000, 1),
-            commit_ms=round((time.monotonic() - inserted) * 1000, 1),
+            derive_ms=round((derived - inserted) * 1000, 1),
+            commit_ms=round((time.monotonic() - derived) * 1000, 1),
         )
 
     def _commit(self, consumer: Consumer, offsets: list[TopicPartition]) -> None:
@@ -325,7 +328,8 @@ class SinkRunner:
         for derivation in self._derivations:
             keys = derivation.touched(raw.columns)
             if keys:
-                derivation.refresh(self._clickhouse, keys)
+                with SINK_DERIVE_SECONDS.labels(derivation.name).time():
+                    derivation.refresh(self._clickhouse, keys)
 
     def _cache(self, raw: Block | None) -> None:
         if self._realtime is None or raw is None or not raw.rows:

@@ -1,4 +1,4 @@
-"""The sink's Prometheus figures: rows stored and rejected by table, flush latency, lag."""
+"""The sink's Prometheus figures: rows stored and rejected, flush and derive latency, lag."""
 
 from __future__ import annotations
 
@@ -24,8 +24,9 @@ def sample(name: str, **labels: str) -> float:
 def test_a_sink_run_counts_rows_by_table_rejections_by_code_and_sets_lag(
     settings: Settings, kafka: str, migrated: ClickHouse
 ) -> None:
-    """Stored and rejected rows move their series; a read partition's lag reaches 0 while the
-    sink owns it, and its series is dropped when the sink lets it go."""
+    """Stored and rejected rows move their series, each batch of messages times its messaging
+    derivation; a read partition's lag reaches 0 while the sink owns it, and its series is
+    dropped when the sink lets it go."""
     create_rows_topic(settings)
     produce(
         settings,
@@ -43,6 +44,7 @@ def test_a_sink_run_counts_rows_by_table_rejections_by_code_and_sets_lag(
         "bad_row": sample("pulse_sink_rows_rejected_total", table="events_raw", code="bad_row"),
         "unknown": sample("pulse_sink_messages_rejected_total", code="unknown_table"),
         "flushes": sample("pulse_sink_flush_duration_seconds_count"),
+        "derives": sample("pulse_sink_derive_duration_seconds_count", derivation="messaging"),
     }
 
     runner = SinkRunner(settings, migrated)
@@ -74,4 +76,7 @@ def test_a_sink_run_counts_rows_by_table_rejections_by_code_and_sets_lag(
     assert unknown == before["unknown"] + 1
     flushes = sample("pulse_sink_flush_duration_seconds_count")
     assert flushes == before["flushes"] + runner.stats.batches
+    # Every batch holding one of the message rows recomputed its slots once.
+    derives = sample("pulse_sink_derive_duration_seconds_count", derivation="messaging")
+    assert 1 <= derives - before["derives"] <= 2
     assert REGISTRY.get_sample_value("pulse_consumer_lag_messages", lag) is None
