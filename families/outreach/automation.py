@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from pulse.families.helpdesk.model import Bucket, Granularity
-from pulse.families.outreach.flows_counts import Counts, CountsQuery, bucket_counts, counts_by
+from pulse.families.outreach.flows_counts import Counts, CountsQuery, bucket_counts
 from pulse.families.outreach.flows_ranking import top
 from pulse.graphql.numbers import rate
 from pulse.graphql.queries import Reader
@@ -69,9 +69,9 @@ def automation_answer(db: Reader, q: AutomationQuery) -> AutomationAnswer:
     fixed = {"flow_id": q.flow_id, "channel": q.channel}
     filters = {column: value for column, value in fixed.items() if value is not None}
     counts_q = CountsQuery(q.tenant_id, q.buckets, q.time_zone, q.granularity, EVENT_TYPES, filters)
-    counted = bucket_counts(db, counts_q)
-    flows = [(k, AutomationCounts.of(c)) for k, c in counts_by(db, counts_q, "flow_id").items()]
-    by_channel = counts_by(db, counts_q, "channel")
+    counted = bucket_counts(db, counts_q, ("flow_id", "channel"))
+    flows = [(k, AutomationCounts.of(c)) for k, c in counted.by_key["flow_id"].items()]
+    by_channel = counted.by_key["channel"]
     channels = sorted(by_channel, key=lambda c: (c == "", c))
     return AutomationAnswer(
         buckets=tuple(AutomationCounts.of(c) for c in counted.buckets),

@@ -29,22 +29,17 @@ _IN_RANGE = f"""{_OF_TENANT}
     AND occurred_at >= fromUnixTimestamp64Milli({{from_ms:Int64}}, 'UTC')
     AND occurred_at < fromUnixTimestamp64Milli({{to_ms:Int64}}, 'UTC')"""
 
-_BUCKETS_SQL = f"""
-SELECT grouping(b) AS whole_range, b AS start_ms, toString(event_type) AS event_type,
-       toInt64(count()) AS n
+# One scan gives the buckets, the totals and the per-entity counts of the range; ``{keys}``
+# are the entity columns (aliased k0, k1, …), each with its grouping set.
+_COUNTS_SQL = f"""
+SELECT grouping(b) AS no_bucket, {{key_flags}}, b AS start_ms,
+       toString(event_type) AS event_type, toInt64(count()) AS n
 FROM (
-    SELECT toInt64({{bucket_start}}) * 1000 AS b, event_type
+    SELECT toInt64({{bucket_start}}) * 1000 AS b, {{keys}}, event_type
     FROM events_raw FINAL
     WHERE {_IN_RANGE} {{filters}}
 )
-GROUP BY GROUPING SETS ((b, event_type), (event_type))
-"""
-
-_BY_KEY_SQL = f"""
-SELECT toString({{key}}) AS key, toString(event_type) AS event_type, toInt64(count()) AS n
-FROM events_raw FINAL
-WHERE {_IN_RANGE} {{filters}}
-GROUP BY key, event_type
+GROUP BY GROUPING SETS ((b, event_type), (event_type), {{key_sets}})
 """
 
 Counts = dict[str, int]
@@ -89,40 +84,48 @@ def where_filters(filters: Mapping[str, str]) -> str:
 
 @dataclass(frozen=True)
 class BucketCounts:
-    """Counts by event type of every bucket of a question (aligned with its grid) and of the
-    whole range; a type without events is absent."""
+    """Counts by event type of every bucket of a question (aligned with its grid), of the whole
+    range, and, per entity column, of each of its values over the range; a type without events
+    is absent."""
 
     buckets: tuple[Counts, ...]
     totals: Counts
+    by_key: dict[str, dict[str, Counts]]
 
 
-def bucket_counts(db: Reader, q: CountsQuery) -> BucketCounts:
-    """Per bucket and over the range: how many events of each type."""
-    sql = _BUCKETS_SQL.replace("{bucket_start}", _START[q.granularity]).replace(
-        "{filters}", where_filters(q.filters)
+def _counts_sql(q: CountsQuery, keys: Sequence[str]) -> str:
+    aliases = [f"k{i}" for i in range(len(keys))]
+    return (
+        _COUNTS_SQL.replace("{bucket_start}", _START[q.granularity])
+        .replace(
+            "{keys}", ", ".join(f"toString({c}) AS {a}" for c, a in zip(keys, aliases, strict=True))
+        )
+        .replace("{key_flags}", ", ".join(f"grouping({a}) AS no_{a}, {a}" for a in aliases))
+        .replace("{key_sets}", ", ".join(f"({a}, event_type)" for a in aliases))
+        .replace("{filters}", where_filters(q.filters))
     )
+
+
+def bucket_counts(db: Reader, q: CountsQuery, keys: Sequence[str]) -> BucketCounts:
+    """Per bucket, over the range, and per value of each column of ``keys`` (chosen by code)
+    over the range: how many events of each type."""
     starts = [b.start_ms for b in q.buckets]
     per_bucket: list[Counts] = [{} for _ in starts]
     totals: Counts = {}
-    for row in db.query(sql, q.params()):
+    by_key: dict[str, dict[str, Counts]] = {key: {} for key in keys}
+    for row in db.query(_counts_sql(q, keys), q.params()):
         kind, n = str(row["event_type"]), int(row["n"])
-        if row["whole_range"]:
+        grouped = [i for i in range(len(keys)) if not row[f"no_k{i}"]]
+        if grouped:
+            by_key[keys[grouped[0]]].setdefault(str(row[f"k{grouped[0]}"]), {})[kind] = n
+        elif row["no_bucket"]:
             totals[kind] = n
         else:
             # A ClickHouse start that is no grid start (a zone whose offset moves by a
             # non-whole hour) goes to the grid bucket it falls in.
             at = max(bisect_right(starts, int(row["start_ms"])) - 1, 0)
             per_bucket[at][kind] = per_bucket[at].get(kind, 0) + n
-    return BucketCounts(tuple(per_bucket), totals)
-
-
-def counts_by(db: Reader, q: CountsQuery, key: str) -> dict[str, Counts]:
-    """Over the range, per value of column ``key`` (chosen by code): counts by event type."""
-    sql = _BY_KEY_SQL.replace("{key}", key).replace("{filters}", where_filters(q.filters))
-    found: dict[str, Counts] = {}
-    for row in db.query(sql, q.params()):
-        found.setdefault(str(row["key"]), {})[str(row["event_type"])] = int(row["n"])
-    return found
+    return BucketCounts(tuple(per_bucket), totals, by_key)
 
 
 def open_at(

@@ -11,7 +11,6 @@ from pulse.families.outreach.flows_counts import (
     Counts,
     CountsQuery,
     bucket_counts,
-    counts_by,
     open_at,
     where_filters,
 )
@@ -147,7 +146,7 @@ def sequence_answer(db: Reader, q: SequenceQuery) -> SequenceAnswer:
     """Counts per bucket and in total, the funnel, active enrollments and the top sequences."""
     filters = {} if q.sequence_id is None else {"sequence_id": q.sequence_id}
     counts_q = CountsQuery(q.tenant_id, q.buckets, q.time_zone, q.granularity, EVENT_TYPES, filters)
-    counted = bucket_counts(db, counts_q)
+    counted = bucket_counts(db, counts_q, ("sequence_id",))
     active = open_at(
         db,
         q.tenant_id,
@@ -159,7 +158,7 @@ def sequence_answer(db: Reader, q: SequenceQuery) -> SequenceAnswer:
     )
     entries = [
         SequenceEntry(k, SequenceCounts.of(c), active.get(k, 0))
-        for k, c in counts_by(db, counts_q, "sequence_id").items()
+        for k, c in counted.by_key["sequence_id"].items()
     ]
     return SequenceAnswer(
         buckets=tuple(SequenceCounts.of(c) for c in counted.buckets),

@@ -12,7 +12,6 @@ from pulse.families.outreach.flows_counts import (
     Counts,
     CountsQuery,
     bucket_counts,
-    counts_by,
     open_at,
 )
 from pulse.families.outreach.flows_ranking import top
@@ -111,7 +110,7 @@ def workflow_answer(db: Reader, q: WorkflowQuery) -> WorkflowAnswer:
     """Counts per bucket and in total, runs going at ``as_of``, and the top workflows."""
     filters = {} if q.workflow_id is None else {"workflow_id": q.workflow_id}
     counts_q = CountsQuery(q.tenant_id, q.buckets, q.time_zone, q.granularity, EVENT_TYPES, filters)
-    counted = bucket_counts(db, counts_q)
+    counted = bucket_counts(db, counts_q, ("workflow_id",))
     going = open_at(
         db,
         q.tenant_id,
@@ -121,9 +120,7 @@ def workflow_answer(db: Reader, q: WorkflowQuery) -> WorkflowAnswer:
         (COMPLETED, FAILED),
         filters,
     )
-    per_workflow = {
-        k: WorkflowCounts.of(c) for k, c in counts_by(db, counts_q, "workflow_id").items()
-    }
+    per_workflow = {k: WorkflowCounts.of(c) for k, c in counted.by_key["workflow_id"].items()}
     chosen = top(
         per_workflow.items(),
         lambda e: getattr(e[1], q.top_by),

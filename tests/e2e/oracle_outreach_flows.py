@@ -121,7 +121,7 @@ def _per(
     return {k: figures(c) for k, c in counts.items()}
 
 
-def _in_range(mine: list[Event], starts: list[int], ask: Ask, grid_end: int) -> list[Event]:
+def _in_range(mine: list[Event], starts: list[int], grid_end: int) -> list[Event]:
     return [e for e in mine if starts[0] <= e["ms"] < grid_end]
 
 
@@ -131,7 +131,7 @@ def workflows(events: list[Event], ask: Ask, by: str, limit: int) -> dict[str, A
     end = question_grid(ask.start, ask.end, ask.granularity, ask.zone)[-1].end_ms
     going_of = [e for e in mine if e["event_type"] in ("workflow.run_started", *closing)]
     going = _open(going_of, ask, "workflow_id", "run_id", "workflow.run_started")
-    per = _per(_in_range(mine, out["starts"], ask, end), "workflow_id", workflow_figures)
+    per = _per(_in_range(mine, out["starts"], end), "workflow_id", workflow_figures)
     names: dict[str, tuple[int, str, str]] = {}
     for e in mine:
         if e.get("name"):
@@ -153,7 +153,7 @@ def workflows(events: list[Event], ask: Ask, by: str, limit: int) -> dict[str, A
 def sequences(events: list[Event], ask: Ask, by: str, limit: int) -> dict[str, Any]:
     mine, out = _series(events, ask, SEQUENCE_COUNTS.values(), sequence_figures)
     end = question_grid(ask.start, ask.end, ask.granularity, ask.zone)[-1].end_ms
-    in_range = _in_range(mine, out["starts"], ask, end)
+    in_range = _in_range(mine, out["starts"], end)
     active_of = [e for e in mine if e["event_type"] != "sequence.step_executed"]
     active = _open(active_of, ask, "sequence_id", "enrollment_id", "sequence.enrolled")
     per = _per(in_range, "sequence_id", sequence_figures)
@@ -179,7 +179,7 @@ def sequences(events: list[Event], ask: Ask, by: str, limit: int) -> dict[str, A
 def automation(events: list[Event], ask: Ask, by: str, limit: int) -> dict[str, Any]:
     mine, out = _series(events, ask, AUTOMATION_COUNTS.values(), automation_figures)
     end = question_grid(ask.start, ask.end, ask.granularity, ask.zone)[-1].end_ms
-    in_range = _in_range(mine, out["starts"], ask, end)
+    in_range = _in_range(mine, out["starts"], end)
     per = _per(in_range, "flow_id", automation_figures)
     out["top"] = [{"flowId": k, **per[k]} for k in _top(per, by, limit)]
     channels = _per(in_range, "channel", automation_figures)
