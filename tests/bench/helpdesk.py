@@ -11,7 +11,8 @@ hold 10 % more. ``helpdesk_refresh_batch_ms``: what the sink pays after insertin
 over the month.
 Run alone with ``python -m tests.bench.helpdesk``; ``BENCH_HELPDESK_DIR=<dir>`` keeps the
 generated data there and reuses it on the next run (same range), so an experiment does not
-regenerate 5M events.
+regenerate 5M events; each run's refreshes stay in it as unmerged parts until ClickHouse merges
+them, so runs on a kept directory start from the merge state the previous one left.
 """
 
 from __future__ import annotations
