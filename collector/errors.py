@@ -32,3 +32,9 @@ class RequestRefusedError(CollectorError):
         super().__init__(message, status=status, reason=reason)
         self.status = status
         self.reason = reason
+        self.headers: dict[str, str] = {}
+
+    def with_headers(self, headers: dict[str, str]) -> RequestRefusedError:
+        """The same refusal, answered with ``headers`` too (``Retry-After``)."""
+        self.headers.update(headers)
+        return self
