@@ -9,6 +9,7 @@ import pytest
 
 from pulse.avro.codec import EventDecoder
 from pulse.avro.schemas import SchemaCatalog
+from pulse.settings import Settings
 from pulse.streams.dlq_letters import CODE, FIELD, SOURCE_TOPIC, TENANT_ID
 from tests.collector.conftest import Running, message_event, page_view
 from tests.fuzz.pipeline import read_topics
@@ -18,10 +19,15 @@ pytestmark = [pytest.mark.kafka, pytest.mark.redis]
 DOMAINS = ("events.conversations", "events.outreach", "events.web", "events.contacts")
 
 
-def published(running: Running) -> list[dict[str, object]]:
+def published_in(settings: Settings) -> list[dict[str, object]]:
+    """Every event in the domain topics of ``settings``, decoded."""
     decoder = EventDecoder(SchemaCatalog())
-    topics = [running.settings.topic(t) for t in DOMAINS]
-    return [decoder.decode(m.value()) for m in read_topics(running.settings, topics)]
+    topics = [settings.topic(t) for t in DOMAINS]
+    return [decoder.decode(m.value()) for m in read_topics(settings, topics)]
+
+
+def published(running: Running) -> list[dict[str, object]]:
+    return published_in(running.settings)
 
 
 def test_one_event_is_answered_after_kafka_has_it(collector: Running) -> None:
