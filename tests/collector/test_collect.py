@@ -12,6 +12,7 @@ from pulse.avro.schemas import SchemaCatalog
 from pulse.settings import Settings
 from pulse.streams.dlq_letters import CODE, FIELD, SOURCE_TOPIC, TENANT_ID
 from tests.collector.conftest import Running, message_event, page_view
+from tests.e2e.harness import pulse
 from tests.fuzz.pipeline import read_topics
 
 pytestmark = [pytest.mark.kafka, pytest.mark.redis]
@@ -116,6 +117,9 @@ def test_an_event_of_another_tenant_is_rejected_and_dead_lettered(collector: Run
     stored = json.loads(letter.value())
     assert stored["event_id"] == foreign["event_id"]
     assert stored["ip"] == "203.0.113.0" and "visitor_id" not in stored
+    listed = pulse(collector.settings, "dlq", "list", "--json", "--code", "tenant_not_allowed")
+    [shown] = [json.loads(line) for line in listed.stdout.splitlines() if line.startswith("{")]
+    assert shown["tenant_id"] == "globex" and shown["field"] == "tenant_id", shown
 
 
 @pytest.mark.parametrize(
