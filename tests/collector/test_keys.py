@@ -6,8 +6,11 @@ import hashlib
 
 import pytest
 
+from pulse.collector.collect_cli import check_settings
 from pulse.collector.errors import KeyStoreError
 from pulse.collector.keys import ApiKey, new_key
+from pulse.errors import ConfigError
+from pulse.settings import CollectorSettings
 
 
 def test_a_server_key_is_prefixed_and_only_its_sha256_is_kept() -> None:
@@ -46,3 +49,10 @@ def test_a_malformed_record_is_a_key_store_error() -> None:
     for raw in (b"nope", b"{}", b'{"kind": "root"}'):
         with pytest.raises(KeyStoreError):
             ApiKey.from_json(raw)
+
+
+def test_a_burst_below_a_full_bulk_is_a_config_error() -> None:
+    """PULSE_COLLECTOR_BURST below MAX_BULK_EVENTS is refused: a full bulk could never pass."""
+    with pytest.raises(ConfigError):
+        check_settings(CollectorSettings(burst=10, max_bulk_events=11))
+    check_settings(CollectorSettings(burst=11, max_bulk_events=11))
