@@ -87,7 +87,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         log.info("collector_listening", host=server.config.host, port=server.config.port)
         _serve(server)
     finally:
-        unacknowledged = publisher.close()
+        unacknowledged = publisher.close(config.ack_timeout_seconds)
         if unacknowledged:
             log.error("collector_unacknowledged_on_exit", messages=unacknowledged)
         keys.close()

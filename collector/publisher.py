@@ -45,7 +45,8 @@ class Delivery:
         if err is not None and self._error is None:
             self._error = err
         self._pending -= 1
-        if self._pending == 0 and not self.done.done():
+        # A flush at shutdown serves reports after the loop is gone; nobody awaits them then.
+        if self._pending == 0 and not self.done.done() and not self.done.get_loop().is_closed():
             self.done.set_result(self._error)
 
     def seal(self) -> None:

@@ -103,7 +103,7 @@ def running(settings: Settings, keys: Keys) -> Iterator[Running]:
         with TestClient(app, client=("198.51.100.23", 50000)) as http:
             yield Running(http, keys, settings)
     finally:
-        publisher.close()
+        publisher.close(config.ack_timeout_seconds)
 
 
 @pytest.fixture

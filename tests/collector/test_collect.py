@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import time
+from dataclasses import replace
 
 import pytest
 
@@ -11,7 +13,14 @@ from pulse.avro.codec import EventDecoder
 from pulse.avro.schemas import SchemaCatalog
 from pulse.settings import Settings
 from pulse.streams.dlq_letters import CODE, FIELD, SOURCE_TOPIC, TENANT_ID
-from tests.collector.conftest import Running, message_event, page_view
+from tests.collector.conftest import (
+    Keys,
+    Running,
+    collector_settings,
+    message_event,
+    page_view,
+    running,
+)
 from tests.e2e.harness import pulse
 from tests.fuzz.pipeline import read_topics
 
@@ -165,3 +174,21 @@ def test_bodies_that_are_no_json_are_400(collector: Running) -> None:
     assert post("/v1/events/bulk", json={"a": 1}, headers=auth).status_code == 400
     br = {**auth, "Content-Encoding": "br"}
     assert post("/v1/events", content=b"{}", headers=br).status_code == 415
+
+
+def test_without_kafkas_acknowledgement_the_answer_is_503(
+    settings: Settings, redis_url: str, keys: Keys
+) -> None:
+    """With the broker unreachable a valid event is answered 503 after the ack timeout, not 200."""
+    dead = replace(
+        collector_settings(settings, ack_timeout_seconds=1.0),
+        kafka=replace(settings.kafka, bootstrap_servers="127.0.0.1:1"),
+    )
+    for running_collector in running(dead, keys):
+        started = time.monotonic()
+        answer = running_collector.client.post(
+            "/v1/events", json=message_event(), headers=running_collector.bearer("acme")
+        )
+        assert answer.status_code == 503 and answer.json()["error"] == "kafka_timeout"
+        assert answer.headers["Retry-After"] == "1"
+        assert 1.0 <= time.monotonic() - started < 5
