@@ -61,6 +61,7 @@ typecheck: setup
 	ln -s $$PWD/sinks .local/typecheck/pulse/sinks
 	ln -s $$PWD/graphql/api .local/typecheck/pulse/graphql
 	ln -s $$PWD/families .local/typecheck/pulse/families
+	ln -s $$PWD/collector .local/typecheck/pulse/collector
 	cd .local/typecheck && $(CURDIR)/$(VENV)/bin/mypy --config-file $(CURDIR)/pyproject.toml -p pulse
 
 bench: services-up

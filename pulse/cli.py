@@ -30,6 +30,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo-events": ("pulse.demo_cli", "write a JSONL file of synthetic events"),
     "lag": ("pulse.lag_cli", "print, or wait out, the worker's and the sink's consumer lag"),
     "recalc": ("pulse.recalc_cli", "rebuild or verify derived tables of a range from raw events"),
+    "keys": ("pulse.collector.keys_cli", "create, list or revoke a tenant's collector API keys"),
+    "collect": ("pulse.collector.collect_cli", "run the HTTP collector of JSON events"),
 }
 
 

@@ -70,6 +70,16 @@ SINK_DERIVE_SECONDS = Histogram(
     ["derivation"],
     buckets=LATENCY_BUCKETS,
 )
+COLLECTOR_EVENTS = Counter(
+    "pulse_collector_events",
+    "Events the HTTP collector judged, by outcome (accepted, rejected).",
+    ["outcome"],
+)
+COLLECTOR_REQUESTS = Counter(
+    "pulse_collector_requests",
+    "Requests the HTTP collector answered, by status code.",
+    ["status"],
+)
 CONSUMER_LAG = Gauge(
     "pulse_consumer_lag_messages",
     "Messages of an assigned partition not yet processed: high watermark minus position.",

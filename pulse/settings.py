@@ -91,6 +91,24 @@ class SinkSettings:
 
 
 @dataclass(frozen=True)
+class CollectorSettings:
+    # `pulse collect`: logical JSON events over HTTP (README, "Sending events over HTTP").
+    host: str = "127.0.0.1"
+    port: int = 8100
+    # Bounds the body as sent and, for gzip, as inflated (a small bomb stays small).
+    max_body_bytes: int = 2 * 1024 * 1024
+    max_bulk_events: int = 1000
+    # Token bucket per API key, in events: refilled at `rate_per_second`, holding at most
+    # `burst` (at least `max_bulk_events`, or a full bulk request could never pass).
+    rate_per_second: float = 1000.0
+    burst: int = 2000
+    # Comma-separated addresses or CIDRs whose X-Forwarded-For is believed (load balancers).
+    trusted_proxies: str = ""
+    # How long a request waits for Kafka's acknowledgement before it is answered 503.
+    ack_timeout_seconds: float = 10.0
+
+
+@dataclass(frozen=True)
 class FaultSettings:
     # Crash tests only (pulse/faults.py): the named point where the process SIGKILLs itself,
     # on its `after`-th hit, having appended the point's name to `marker` (if set).
@@ -108,6 +126,7 @@ class Settings:
     redis: RedisSettings = field(default_factory=RedisSettings)
     api: ApiSettings = field(default_factory=ApiSettings)
     sink: SinkSettings = field(default_factory=SinkSettings)
+    collector: CollectorSettings = field(default_factory=CollectorSettings)
     fault: FaultSettings = field(default_factory=FaultSettings)
     log_level: str = "INFO"
     log_format: str = "console"  # or "json"
@@ -149,6 +168,7 @@ _SECTIONS = {
     "redis": "PULSE_REDIS_",
     "api": "PULSE_API_",
     "sink": "PULSE_SINK_",
+    "collector": "PULSE_COLLECTOR_",
     "fault": "PULSE_FAULT_",
 }
 
