@@ -24,7 +24,7 @@ DOCKERFILE = ROOT / "Dockerfile"
 COMPOSE = ROOT / "docker-compose.yml"
 K8S = [*sorted((ROOT / "k8s").glob("*.yaml")), ROOT / "k8s" / "secret.yaml.example"]
 ALL_FILES = [DOCKERFILE, COMPOSE, *K8S, ROOT / "k8s" / "README.md"]
-PROCESSES = {"topics", "migrate", "worker", "sink", "api"}
+PROCESSES = {"topics", "migrate", "worker", "sink", "api", "collect"}
 
 VARIABLE = re.compile(r"\bPULSE_[A-Z0-9_]+\b")
 # `PULSE_X: value` (YAML) or `PULSE_X=value` (Dockerfile ENV); a name alone is a reference.
@@ -152,7 +152,8 @@ def test_entrypoint_is_never_overridden() -> None:
 
 @pytest.mark.parametrize("file", [COMPOSE.name, "k8s"])
 def test_every_process_is_run(file: str) -> None:
-    """Compose and k8s each run topics apply, migrate up, the worker, the sink and the API."""
+    """Compose and k8s each run topics apply, migrate up, the worker, the sink, the API and the
+    collector."""
     invocations = _pulse_invocations()
     runs = (
         invocations[file]
@@ -196,6 +197,18 @@ def test_compose_api_port_matches_settings() -> None:
     assert published and health
     assert int(published.group(1)) == int(health.group(1)) == port
     assert f"EXPOSE {Settings.from_env(_assignments(DOCKERFILE)).api.port}" in _code(DOCKERFILE)
+
+
+def test_compose_collector_port_matches_settings() -> None:
+    """Compose publishes and health-checks the port the collector listens on, on every interface."""
+    image = Settings.from_env(_assignments(DOCKERFILE)).collector
+    collector = _compose_services()["collector"]
+    published = re.search(r"ports: \[\"\d+:(\d+)\"\]", collector)
+    health = re.search(r"127\.0\.0\.1:(\d+)/health", collector)
+    assert published and health
+    assert int(published.group(1)) == int(health.group(1)) == image.port
+    assert image.host == Settings.from_env(_assignments(*K8S)).collector.host == "0.0.0.0"
+    assert str(image.port) in _code(DOCKERFILE).split("EXPOSE", 1)[1].splitlines()[0]
 
 
 def test_k8s_api_port_and_probes_match_settings() -> None:
