@@ -11,9 +11,10 @@ from pulse.families.helpdesk.graphql import HelpdeskQueries
 from pulse.families.messaging.derived import MESSAGING_SLOTS
 from pulse.families.messaging.graphql import MessagingQueries
 from pulse.families.messaging.live import MESSAGING_REALTIME
+from pulse.families.outreach.campaigns_queries import CampaignQueries
 from pulse.families.realtime import RealtimeHook
 
-QUERIES: tuple[type, ...] = (MessagingQueries, HelpdeskQueries)
+QUERIES: tuple[type, ...] = (MessagingQueries, HelpdeskQueries, CampaignQueries)
 
 # Every family's derived tables, refreshed by the sink after each batch and by ``pulse recalc``.
 DERIVATIONS: tuple[Derivation, ...] = (HelpdeskMoments(), MESSAGING_SLOTS)

@@ -1,0 +1,163 @@
+"""``campaignMetrics``: METRICS.md §3 Campaign (messaging figures restricted to a campaign_id,
+top and worst campaigns by a chosen rate) and the campaigns started and completed in the range.
+
+Every figure reads ClickHouse only when the query selects it; message counts come from
+``messaging_slots`` through messaging's own query, names and started/completed counts from the
+``campaign.*`` events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import datetime
+from enum import Enum
+from typing import Annotated
+
+import strawberry
+from starlette.concurrency import run_in_threadpool
+from strawberry.types import Info
+
+from pulse.families.messaging.model import Filters, MessagingCounts
+from pulse.families.messaging.types import MessagingBucket, MessagingTotals, bucket, totals
+from pulse.families.messaging.types import MessagingCounts as CountsInterface
+from pulse.families.outreach import campaign_events, ranking
+from pulse.families.outreach.asked import Asked, ChannelFilter, Limit, checked_limit
+from pulse.families.outreach.id_totals import totals_by_id
+from pulse.families.questions import TenantId, TimeZone, frame_question
+from pulse.graphql.context import ApiContext
+from pulse.graphql.numbers import rate
+from pulse.graphql.types import Granularity
+
+
+@strawberry.enum(description="The rate campaigns are ranked by (METRICS.md §3 Messaging).")
+class CampaignRate(Enum):
+    DELIVERY_RATE = "delivery_rate"
+    READ_RATE = "read_rate"
+    CLICK_RATE = "click_rate"
+    FAILURE_RATE = "failure_rate"
+
+
+RATES: dict[CampaignRate, Callable[[MessagingCounts], float | None]] = {
+    CampaignRate.DELIVERY_RATE: lambda c: rate(c.delivered, c.sent),
+    CampaignRate.READ_RATE: lambda c: rate(c.read, c.delivered),
+    CampaignRate.CLICK_RATE: lambda c: rate(c.clicked, c.delivered),
+    CampaignRate.FAILURE_RATE: lambda c: rate(c.failed, c.sent),
+}
+RankBy = Annotated[CampaignRate, strawberry.argument(description="The rate to rank by.")]
+
+
+@strawberry.type(description="One campaign's counts and rates over the whole range.")
+class CampaignRow(CountsInterface):
+    campaign_id: str
+    name: str | None = strawberry.field(
+        description="From the latest campaign.started before the range's end that had one."
+    )
+
+
+@strawberry.type(description="One campaign's messages: every bucket of the range and totals.")
+class CampaignFigures:
+    campaign_id: str
+    name: str | None = strawberry.field(
+        description="From the latest campaign.started before the range's end that had one."
+    )
+    buckets: list[MessagingBucket] = strawberry.field(
+        description="Every bucket starting in [from, to), oldest first; firstResponse is null."
+    )
+    totals: MessagingTotals
+
+
+def _counts(a: Asked) -> campaign_events.CampaignCounts:
+    return campaign_events.campaign_counts(a.db, a.tenant_id, a.from_ms, a.to_ms, a.channel)
+
+
+def _ranked(
+    a: Asked, rank: Callable[..., list[str]], by: CampaignRate, limit: int
+) -> list[CampaignRow]:
+    per_id = totals_by_id(a.db, "campaign_id", a.tenant_id, a.from_ms, a.to_ms, a.channel)
+    chosen = rank(per_id, lambda i: RATES[by](per_id[i]), lambda i: i, limit)
+    names = campaign_events.campaign_names(a.db, a.tenant_id, chosen, a.to_ms)
+    return [CampaignRow(campaign_id=i, name=names.get(i), **asdict(per_id[i])) for i in chosen]
+
+
+def _campaign(a: Asked, campaign_id: str) -> CampaignFigures:
+    answer = a.messaging(Filters(channel=a.channel, campaign_id=campaign_id))
+    names = campaign_events.campaign_names(a.db, a.tenant_id, [campaign_id], a.to_ms)
+    return CampaignFigures(
+        campaign_id=campaign_id,
+        name=names.get(campaign_id),
+        buckets=[bucket(b, c, None) for b, c in zip(a.buckets, answer.buckets, strict=True)],
+        totals=totals(answer.totals, None),
+    )
+
+
+async def _started(root: CampaignMetrics) -> int:
+    return (await run_in_threadpool(_counts, root.asked)).started
+
+
+async def _completed(root: CampaignMetrics) -> int:
+    return (await run_in_threadpool(_counts, root.asked)).completed
+
+
+async def _top(
+    root: CampaignMetrics, by: RankBy = CampaignRate.READ_RATE, limit: Limit = 10
+) -> list[CampaignRow]:
+    return await run_in_threadpool(_ranked, root.asked, ranking.top, by, checked_limit(limit))
+
+
+async def _worst(
+    root: CampaignMetrics, by: RankBy = CampaignRate.READ_RATE, limit: Limit = 10
+) -> list[CampaignRow]:
+    return await run_in_threadpool(_ranked, root.asked, ranking.worst, by, checked_limit(limit))
+
+
+async def _one(root: CampaignMetrics, id: str) -> CampaignFigures:
+    return await run_in_threadpool(_campaign, root.asked, id)
+
+
+@strawberry.type(description="Campaigns over the buckets starting in [from, to).")
+class CampaignMetrics:
+    tenant_id: str
+    time_zone: str
+    granularity: Granularity
+    channel: str | None = strawberry.field(description="The channel filter, if any.")
+    asked: strawberry.Private[Asked]
+    campaigns_started: int = strawberry.field(
+        resolver=_started, description="Distinct campaigns with a campaign.started in the range."
+    )
+    campaigns_completed: int = strawberry.field(
+        resolver=_completed,
+        description="Distinct campaigns with a campaign.completed in the range.",
+    )
+    top: list[CampaignRow] = strawberry.field(
+        resolver=_top,
+        description="Highest rate first; campaigns with a null rate left out, ties by id.",
+    )
+    worst: list[CampaignRow] = strawberry.field(
+        resolver=_worst,
+        description="Lowest rate first; campaigns with a null rate left out, ties by id.",
+    )
+    campaign: CampaignFigures = strawberry.field(
+        resolver=_one, description="The messages carrying this campaign_id, bucket by bucket."
+    )
+
+
+async def campaign_metrics(
+    info: Info[ApiContext, None],
+    from_: Annotated[datetime, strawberry.argument(name="from", description="Inclusive.")],
+    to: Annotated[datetime, strawberry.argument(description="Exclusive.")],
+    granularity: Granularity,
+    time_zone_: TimeZone = None,
+    channel: ChannelFilter = None,
+    tenant_id: TenantId = None,
+) -> CampaignMetrics | None:
+    q = frame_question(info.context, tenant_id, from_, to, granularity, None, time_zone_)
+    db = info.context.services.clickhouse
+    asked = Asked(db, q.tenant, q.zone, granularity, q.buckets, channel)
+    return CampaignMetrics(
+        tenant_id=q.tenant,
+        time_zone=q.zone,
+        granularity=granularity,
+        channel=channel,
+        asked=asked,
+    )
