@@ -71,16 +71,18 @@ def _counts(a: Asked) -> campaign_events.CampaignCounts:
     return campaign_events.campaign_counts(a.db, a.tenant_id, a.from_ms, a.to_ms, a.channel)
 
 
-def _ranked(
+def ranked_campaigns(
     a: Asked, rank: Callable[..., list[str]], by: CampaignRate, limit: int
 ) -> list[CampaignRow]:
+    """The ``limit`` campaigns ``rank`` (``ranking.top`` or ``worst``) puts first by ``by``."""
     per_id = totals_by_id(a.db, "campaign_id", a.tenant_id, a.from_ms, a.to_ms, a.channel)
     chosen = rank(per_id, lambda i: RATES[by](per_id[i]), lambda i: i, limit)
     names = campaign_events.campaign_names(a.db, a.tenant_id, chosen, a.to_ms)
     return [CampaignRow(campaign_id=i, name=names.get(i), **asdict(per_id[i])) for i in chosen]
 
 
-def _campaign(a: Asked, campaign_id: str) -> CampaignFigures:
+def campaign_figures(a: Asked, campaign_id: str) -> CampaignFigures:
+    """One campaign's buckets and totals: messaging's answer under its id (and the channel)."""
     answer = a.messaging(Filters(channel=a.channel, campaign_id=campaign_id))
     names = campaign_events.campaign_names(a.db, a.tenant_id, [campaign_id], a.to_ms)
     return CampaignFigures(
@@ -102,17 +104,21 @@ async def _completed(root: CampaignMetrics) -> int:
 async def _top(
     root: CampaignMetrics, by: RankBy = CampaignRate.READ_RATE, limit: Limit = 10
 ) -> list[CampaignRow]:
-    return await run_in_threadpool(_ranked, root.asked, ranking.top, by, checked_limit(limit))
+    return await run_in_threadpool(
+        ranked_campaigns, root.asked, ranking.top, by, checked_limit(limit)
+    )
 
 
 async def _worst(
     root: CampaignMetrics, by: RankBy = CampaignRate.READ_RATE, limit: Limit = 10
 ) -> list[CampaignRow]:
-    return await run_in_threadpool(_ranked, root.asked, ranking.worst, by, checked_limit(limit))
+    return await run_in_threadpool(
+        ranked_campaigns, root.asked, ranking.worst, by, checked_limit(limit)
+    )
 
 
 async def _one(root: CampaignMetrics, id: str) -> CampaignFigures:
-    return await run_in_threadpool(_campaign, root.asked, id)
+    return await run_in_threadpool(campaign_figures, root.asked, id)
 
 
 @strawberry.type(description="Campaigns over the buckets starting in [from, to).")
