@@ -1,9 +1,10 @@
-"""The messaging counts of every campaign (or template) over a range, from ``messaging_slots``.
+"""The messaging counts of every campaign (or template) over a range.
 
-The same slots and counts as ``messagingMetrics(campaign: …)`` (METRICS.md §4: the event's own
-``campaign_id`` / ``template_id``), grouped by that id once for the whole range, so a ranking
-reads one row per slot and dimension combination, never raw events. Events without the id
-(``""`` in the slots) belong to no campaign or template and are left out.
+The same counts as ``messagingMetrics(campaign: …)`` (METRICS.md §4: the event's own
+``campaign_id`` / ``template_id``), grouped by that id over the whole range: the whole UTC days
+inside the range from ``outreach_days``, the partial days at its edges from ``messaging_slots``
+(a range is a whole number of 15-minute slots in any zone), so 30 days read about a row per live
+campaign and day. Events without the id (``""``) belong to no campaign or template.
 """
 
 from __future__ import annotations
@@ -11,20 +12,33 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pulse.families.messaging.model import COUNTS, MessagingCounts
+from pulse.families.outreach.days import DAY_MS
 from pulse.graphql.queries import Reader
 
 IdColumn = Literal["campaign_id", "template_id"]
 
-_SQL = """
-SELECT {column} AS id, {sums}
-FROM messaging_slots FINAL
-WHERE tenant_id = {{tenant_id:String}}
-  AND slot >= toDateTime(intDiv({{from_ms:Int64}}, 1000), 'UTC')
-  AND slot < toDateTime(intDiv({{to_ms:Int64}}, 1000), 'UTC')
-  AND {column} != ''{filters}
-GROUP BY {column}
-"""
+_COUNTS = ", ".join(COUNTS)
 _SUMS = ", ".join(f"toInt64(sum({c})) AS {c}" for c in COUNTS)
+_SQL = """
+SELECT id, {sums} FROM (
+    SELECT {column} AS id, {counts}
+    FROM outreach_days FINAL
+    WHERE tenant_id = {{tenant_id:String}}
+      AND day >= toDateTime(intDiv({{days_from:Int64}}, 1000), 'UTC')
+      AND day < toDateTime(intDiv({{days_to:Int64}}, 1000), 'UTC')
+      AND {column} != ''{filters}
+    UNION ALL
+    SELECT {column} AS id, {counts}
+    FROM messaging_slots FINAL
+    WHERE tenant_id = {{tenant_id:String}}
+      AND ((slot >= toDateTime(intDiv({{from_ms:Int64}}, 1000), 'UTC')
+            AND slot < toDateTime(intDiv({{days_from:Int64}}, 1000), 'UTC'))
+        OR (slot >= toDateTime(intDiv({{days_to:Int64}}, 1000), 'UTC')
+            AND slot < toDateTime(intDiv({{to_ms:Int64}}, 1000), 'UTC')))
+      AND {column} != ''{filters}
+)
+GROUP BY id
+"""
 
 
 def totals_by_id(
@@ -37,9 +51,19 @@ def totals_by_id(
 ) -> dict[str, MessagingCounts]:
     """Per non-empty ``column`` value: the counts of ``[from_ms, to_ms)`` (slot-aligned), of
     ``channel`` only when one is given."""
+    days_from = -(-from_ms // DAY_MS) * DAY_MS
+    days_to = to_ms // DAY_MS * DAY_MS
+    if days_from >= days_to:  # no whole UTC day inside: the slots hold it all
+        days_from = days_to = to_ms
     filters = " AND channel = {channel:String}" if channel is not None else ""
-    sql = _SQL.format(column=column, sums=_SUMS, filters=filters)
-    params: dict[str, Any] = {"tenant_id": tenant_id, "from_ms": from_ms, "to_ms": to_ms}
+    sql = _SQL.format(column=column, sums=_SUMS, counts=_COUNTS, filters=filters)
+    params: dict[str, Any] = {
+        "tenant_id": tenant_id,
+        "from_ms": from_ms,
+        "to_ms": to_ms,
+        "days_from": days_from,
+        "days_to": days_to,
+    }
     if channel is not None:
         params["channel"] = channel
     return {str(row["id"]): MessagingCounts.of(row) for row in db.query(sql, params)}
