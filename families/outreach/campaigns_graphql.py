@@ -8,7 +8,6 @@ Every figure reads ClickHouse only when the query selects it; message counts com
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime
 from enum import Enum
@@ -18,15 +17,15 @@ import strawberry
 from starlette.concurrency import run_in_threadpool
 from strawberry.types import Info
 
-from pulse.families.messaging.model import Filters, MessagingCounts
+from pulse.families.messaging.model import Filters
 from pulse.families.messaging.types import MessagingBucket, MessagingTotals, bucket, totals
 from pulse.families.messaging.types import MessagingCounts as CountsInterface
-from pulse.families.outreach import campaign_events, ranking
+from pulse.families.outreach import campaign_events
 from pulse.families.outreach.asked import Asked, ChannelFilter, Limit, checked_limit
-from pulse.families.outreach.id_totals import totals_by_id
+from pulse.families.outreach.id_totals import ranked_by_id
+from pulse.families.outreach.ranking import Ranking, rate_sql
 from pulse.families.questions import TenantId, TimeZone, frame_question
 from pulse.graphql.context import ApiContext
-from pulse.graphql.numbers import rate
 from pulse.graphql.types import Granularity
 
 
@@ -38,11 +37,12 @@ class CampaignRate(Enum):
     FAILURE_RATE = "failure_rate"
 
 
-RATES: dict[CampaignRate, Callable[[MessagingCounts], float | None]] = {
-    CampaignRate.DELIVERY_RATE: lambda c: rate(c.delivered, c.sent),
-    CampaignRate.READ_RATE: lambda c: rate(c.read, c.delivered),
-    CampaignRate.CLICK_RATE: lambda c: rate(c.clicked, c.delivered),
-    CampaignRate.FAILURE_RATE: lambda c: rate(c.failed, c.sent),
+# METRICS.md §3 Messaging's rates, as ClickHouse ranks them.
+RATES = {
+    CampaignRate.DELIVERY_RATE: rate_sql("delivered", "sent"),
+    CampaignRate.READ_RATE: rate_sql("read", "delivered"),
+    CampaignRate.CLICK_RATE: rate_sql("clicked", "delivered"),
+    CampaignRate.FAILURE_RATE: rate_sql("failed", "sent"),
 }
 RankBy = Annotated[CampaignRate, strawberry.argument(description="The rate to rank by.")]
 
@@ -71,14 +71,12 @@ def _counts(a: Asked) -> campaign_events.CampaignCounts:
     return campaign_events.campaign_counts(a.db, a.tenant_id, a.from_ms, a.to_ms, a.channel)
 
 
-def ranked_campaigns(
-    a: Asked, rank: Callable[..., list[str]], by: CampaignRate, limit: int
-) -> list[CampaignRow]:
-    """The ``limit`` campaigns ``rank`` (``ranking.top`` or ``worst``) puts first by ``by``."""
-    per_id = totals_by_id(a.db, "campaign_id", a.tenant_id, a.from_ms, a.to_ms, a.channel)
-    chosen = rank(per_id, lambda i: RATES[by](per_id[i]), lambda i: i, limit)
-    names = campaign_events.campaign_names(a.db, a.tenant_id, chosen, a.to_ms)
-    return [CampaignRow(campaign_id=i, name=names.get(i), **asdict(per_id[i])) for i in chosen]
+def ranked_campaigns(a: Asked, by: CampaignRate, worst: bool, limit: int) -> list[CampaignRow]:
+    """The ``limit`` campaigns with the highest (``worst``: lowest) rate ``by``."""
+    ranking = Ranking(RATES[by], worst, limit)
+    rows = ranked_by_id(a.db, "campaign_id", ranking, a.tenant_id, a.from_ms, a.to_ms, a.channel)
+    names = campaign_events.campaign_names(a.db, a.tenant_id, [i for i, _ in rows], a.to_ms)
+    return [CampaignRow(campaign_id=i, name=names.get(i), **asdict(c)) for i, c in rows]
 
 
 def campaign_figures(a: Asked, campaign_id: str) -> CampaignFigures:
@@ -104,17 +102,13 @@ async def _completed(root: CampaignMetrics) -> int:
 async def _top(
     root: CampaignMetrics, by: RankBy = CampaignRate.READ_RATE, limit: Limit = 10
 ) -> list[CampaignRow]:
-    return await run_in_threadpool(
-        ranked_campaigns, root.asked, ranking.top, by, checked_limit(limit)
-    )
+    return await run_in_threadpool(ranked_campaigns, root.asked, by, False, checked_limit(limit))
 
 
 async def _worst(
     root: CampaignMetrics, by: RankBy = CampaignRate.READ_RATE, limit: Limit = 10
 ) -> list[CampaignRow]:
-    return await run_in_threadpool(
-        ranked_campaigns, root.asked, ranking.worst, by, checked_limit(limit)
-    )
+    return await run_in_threadpool(ranked_campaigns, root.asked, by, True, checked_limit(limit))
 
 
 async def _one(root: CampaignMetrics, id: str) -> CampaignFigures:

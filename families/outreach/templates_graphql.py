@@ -7,7 +7,6 @@ Read and click rates are messaging's (read / delivered, clicked / delivered), as
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime
 from enum import Enum
@@ -17,15 +16,14 @@ import strawberry
 from starlette.concurrency import run_in_threadpool
 from strawberry.types import Info
 
-from pulse.families.messaging.model import Filters, MessagingCounts
+from pulse.families.messaging.model import Filters
 from pulse.families.messaging.types import MessagingBucket, MessagingTotals, bucket, totals
 from pulse.families.messaging.types import MessagingCounts as CountsInterface
-from pulse.families.outreach import ranking
 from pulse.families.outreach.asked import Asked, ChannelFilter, Limit, checked_limit
-from pulse.families.outreach.id_totals import totals_by_id
+from pulse.families.outreach.id_totals import ranked_by_id
+from pulse.families.outreach.ranking import Ranking, rate_sql
 from pulse.families.questions import TenantId, TimeZone, frame_question
 from pulse.graphql.context import ApiContext
-from pulse.graphql.numbers import rate
 from pulse.graphql.types import Granularity
 
 
@@ -36,10 +34,11 @@ class TemplateRank(Enum):
     CLICK_RATE = "click_rate"
 
 
-FIGURES: dict[TemplateRank, Callable[[MessagingCounts], float | None]] = {
-    TemplateRank.USAGE: lambda c: float(c.sent),
-    TemplateRank.READ_RATE: lambda c: rate(c.read, c.delivered),
-    TemplateRank.CLICK_RATE: lambda c: rate(c.clicked, c.delivered),
+# The figures as ClickHouse ranks them.
+FIGURES = {
+    TemplateRank.USAGE: "sent",
+    TemplateRank.READ_RATE: rate_sql("read", "delivered"),
+    TemplateRank.CLICK_RATE: rate_sql("clicked", "delivered"),
 }
 RankBy = Annotated[TemplateRank, strawberry.argument(description="The figure to rank by.")]
 
@@ -60,12 +59,10 @@ class TemplateFigures:
     totals: MessagingTotals
 
 
-def _ranked(
-    a: Asked, rank: Callable[..., list[str]], by: TemplateRank, limit: int
-) -> list[TemplateRow]:
-    per_id = totals_by_id(a.db, "template_id", a.tenant_id, a.from_ms, a.to_ms, a.channel)
-    chosen = rank(per_id, lambda i: FIGURES[by](per_id[i]), lambda i: i, limit)
-    return [TemplateRow(template_id=i, usage=per_id[i].sent, **asdict(per_id[i])) for i in chosen]
+def _ranked(a: Asked, by: TemplateRank, worst: bool, limit: int) -> list[TemplateRow]:
+    ranking = Ranking(FIGURES[by], worst, limit)
+    rows = ranked_by_id(a.db, "template_id", ranking, a.tenant_id, a.from_ms, a.to_ms, a.channel)
+    return [TemplateRow(template_id=i, usage=c.sent, **asdict(c)) for i, c in rows]
 
 
 def _template(a: Asked, template_id: str) -> TemplateFigures:
@@ -81,13 +78,13 @@ def _template(a: Asked, template_id: str) -> TemplateFigures:
 async def _top(
     root: TemplateMetrics, by: RankBy = TemplateRank.USAGE, limit: Limit = 10
 ) -> list[TemplateRow]:
-    return await run_in_threadpool(_ranked, root.asked, ranking.top, by, checked_limit(limit))
+    return await run_in_threadpool(_ranked, root.asked, by, False, checked_limit(limit))
 
 
 async def _worst(
     root: TemplateMetrics, by: RankBy = TemplateRank.USAGE, limit: Limit = 10
 ) -> list[TemplateRow]:
-    return await run_in_threadpool(_ranked, root.asked, ranking.worst, by, checked_limit(limit))
+    return await run_in_threadpool(_ranked, root.asked, by, True, checked_limit(limit))
 
 
 async def _one(root: TemplateMetrics, id: str) -> TemplateFigures:

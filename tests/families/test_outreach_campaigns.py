@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from pulse.families.outreach import ranking
 from pulse.families.outreach.campaign_events import campaign_counts, campaign_names
-from pulse.families.outreach.id_totals import totals_by_id
+from pulse.families.outreach.campaigns_graphql import RATES, CampaignRate
+from pulse.families.outreach.id_totals import ranked_by_id
+from pulse.families.outreach.ranking import Ranking, rate_sql
 from pulse.sinks.clickhouse import ClickHouse
 from tests.families import outreach_oracle as oracle
 from tests.families.outreach_events import DATASET, ms, store
@@ -17,8 +20,12 @@ pytestmark = pytest.mark.clickhouse
 FROM, TO = ms("2026-10-19T00:00:00Z"), ms("2026-10-26T00:00:00Z")
 
 
-def _as_dicts(per_id: dict[str, object]) -> dict[str, dict[str, int]]:
-    return {i: vars(c) for i, c in per_id.items()}
+ALL = Ranking("sent", worst=False, limit=1000)  # every id: no row has a null usage
+
+
+def totals(db: ClickHouse, column: str, tenant: str, channel: str | None = None) -> dict[str, Any]:
+    rows = ranked_by_id(db, column, ALL, tenant, FROM, TO, channel)  # type: ignore[arg-type]
+    return {i: vars(c) for i, c in rows}
 
 
 @pytest.mark.parametrize("tenant", ["acme", "globex"])
@@ -28,49 +35,62 @@ def test_campaign_totals_match_the_events_of_the_tenant(
 ) -> None:
     """Per campaign: the counts of the tenant's own events (a shared id never mixes), by channel."""
     store(db, DATASET)
-    found = totals_by_id(db, "campaign_id", tenant, FROM, TO, channel)
-    expected = oracle.counts_by(DATASET, "campaign_id", tenant, FROM, TO, channel)
-    assert _as_dicts(found) == expected
+    found = totals(db, "campaign_id", tenant, channel)
+    assert found == oracle.counts_by(DATASET, "campaign_id", tenant, FROM, TO, channel)
     assert "" not in found
 
 
 def test_template_totals_span_the_campaigns_sharing_them(db: ClickHouse) -> None:
     """A template's counts add the messages of every campaign that used it."""
     store(db, DATASET)
-    found = _as_dicts(totals_by_id(db, "template_id", "acme", FROM, TO, None))
+    found = totals(db, "template_id", "acme")
     assert found == oracle.counts_by(DATASET, "template_id", "acme", FROM, TO)
     assert found["t-welcome"]["sent"] == 15
 
 
-@pytest.mark.parametrize("largest", [True, False])
-@pytest.mark.parametrize("rate_name", ["deliveryRate", "readRate", "clickRate", "failureRate"])
+@pytest.mark.parametrize("worst", [False, True])
+@pytest.mark.parametrize("by", list(CampaignRate))
 def test_rankings_leave_null_rates_out_and_break_ties_by_id(
-    db: ClickHouse, largest: bool, rate_name: str
+    db: ClickHouse, worst: bool, by: CampaignRate
 ) -> None:
     """Top and worst by each rate: null rates left out, equal rates ordered by id ascending."""
     store(db, DATASET)
-    per_id = totals_by_id(db, "campaign_id", "acme", FROM, TO, None)
-    rows = _as_dicts(per_id)
-    rank = ranking.top if largest else ranking.worst
-    found = rank(rows, lambda i: oracle.rates(rows[i])[rate_name], lambda i: i, 10)
-    expected = oracle.ranked(rows, lambda c: oracle.rates(c)[rate_name], 10, largest)
-    assert found == expected
+    rate_name = {
+        "delivery_rate": "deliveryRate",
+        "read_rate": "readRate",
+        "click_rate": "clickRate",
+        "failure_rate": "failureRate",
+    }[by.value]
+    for limit in (1, 2, 10):
+        rows = ranked_by_id(
+            db, "campaign_id", Ranking(RATES[by], worst, limit), "acme", FROM, TO, None
+        )
+        per_id = oracle.counts_by(DATASET, "campaign_id", "acme", FROM, TO)
+        expected = oracle.ranked(per_id, lambda c: oracle.rates(c)[rate_name], limit, not worst)
+        assert [i for i, _ in rows] == expected
 
 
-def test_read_rate_ranking_of_the_dataset() -> None:
+def test_read_rate_ranking_of_the_dataset(db: ClickHouse) -> None:
     """By read rate, the tie at 50.0 goes to c-spring, SMS ranks at 0.0, push (null) is absent."""
-    rows = oracle.counts_by(DATASET, "campaign_id", "acme", FROM, TO)
-    found = ranking.top(rows, lambda i: oracle.rates(rows[i])["readRate"], lambda i: i, 10)
-    assert found == ["c-spring", "c-tie", "c-sms"]
-    worst = ranking.worst(rows, lambda i: oracle.rates(rows[i])["readRate"], lambda i: i, 2)
-    assert worst == ["c-sms", "c-spring"]
+    store(db, DATASET)
+    read_rate = RATES[CampaignRate.READ_RATE]
+    top = ranked_by_id(db, "campaign_id", Ranking(read_rate, False, 10), "acme", FROM, TO, None)
+    assert [i for i, _ in top] == ["c-spring", "c-tie", "c-sms"]
+    worst = ranked_by_id(db, "campaign_id", Ranking(read_rate, True, 2), "acme", FROM, TO, None)
+    assert [i for i, _ in worst] == ["c-sms", "c-spring"]
 
 
-def test_rank_limit_cuts_the_list() -> None:
-    """A limit keeps the first rows of the order; a zero or negative one keeps none."""
-    rows = {"b": 1.0, "a": 1.0, "c": 3.0}
-    assert ranking.top(rows, rows.get, lambda i: i, 2) == ["c", "a"]
-    assert ranking.worst(rows, rows.get, lambda i: i, 0) == []
+def test_ranked_rates_round_half_away_from_zero_like_the_published_ones(db: ClickHouse) -> None:
+    """The SQL figure equals the published rate for every fraction n/d, d < 70 (3.125 -> 3.13)."""
+    figure = rate_sql("n", "d")
+    rows = db.query(
+        f"SELECT n, d, toString({figure}) AS r"
+        " FROM (SELECT number % 70 AS n, intDiv(number, 70) AS d FROM numbers(4900))"
+    )
+    for row in rows:
+        expected = oracle.pct(int(row["n"]), int(row["d"]))
+        found = None if row["r"] in (None, "\\N") else float(row["r"])
+        assert found == expected, row
 
 
 @pytest.mark.parametrize("channel", [None, "sms", "push"])
@@ -102,6 +122,6 @@ def test_empty_range_has_no_campaigns(db: ClickHouse) -> None:
     """A range without events: no campaign rows, nothing started or completed."""
     store(db, DATASET)
     empty_from, empty_to = ms("2026-11-01T00:00:00Z"), ms("2026-11-08T00:00:00Z")
-    assert totals_by_id(db, "campaign_id", "acme", empty_from, empty_to, None) == {}
+    assert ranked_by_id(db, "campaign_id", ALL, "acme", empty_from, empty_to, None) == []
     counts = campaign_counts(db, "acme", empty_from, empty_to, None)
     assert (counts.started, counts.completed) == (0, 0)
