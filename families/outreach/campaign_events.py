@@ -1,8 +1,10 @@
 """What ``campaign.started`` / ``campaign.completed`` events say: how many campaigns started and
 completed in a range, and a campaign's name.
 
-Read from ``events_raw FINAL`` (each ``(tenant, event)`` once): the sorting key's prefix
-``(tenant_id, event_type, occurred_at)`` makes both a small range read, so no derived table.
+Read from ``events_raw``, whose sorting key's prefix ``(tenant_id, event_type, occurred_at)``
+makes both a small range read, so no derived table. Without ``FINAL``: copies of one
+``(tenant, event)`` not yet merged away are identical rows, and a distinct count or an
+``argMax`` is the same over one copy or several (skipping the merge halves the read).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pulse.graphql.queries import Reader
 _COUNTS_SQL = """
 SELECT uniqExactIf(campaign_id, event_type = 'campaign.started') AS started,
        uniqExactIf(campaign_id, event_type = 'campaign.completed') AS completed
-FROM events_raw FINAL
+FROM events_raw
 WHERE tenant_id = {tenant_id:String}
   AND event_type IN ('campaign.started', 'campaign.completed')
   AND occurred_at >= fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC')
@@ -25,7 +27,7 @@ WHERE tenant_id = {tenant_id:String}
 # The latest (occurred_at, event_id) ``campaign.started`` carrying a name, up to the range's end.
 _NAMES_SQL = """
 SELECT campaign_id, argMax(name, (occurred_at, event_id)) AS latest_name
-FROM events_raw FINAL
+FROM events_raw
 WHERE tenant_id = {tenant_id:String}
   AND event_type = 'campaign.started'
   AND occurred_at < fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC')

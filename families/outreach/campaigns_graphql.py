@@ -55,11 +55,23 @@ class CampaignRow(CountsInterface):
     )
 
 
+def _name(a: Asked, campaign_id: str) -> str | None:
+    return campaign_events.campaign_names(a.db, a.tenant_id, [campaign_id], a.to_ms).get(
+        campaign_id
+    )
+
+
+async def _figures_name(root: CampaignFigures) -> str | None:
+    return await run_in_threadpool(_name, root.asked, root.campaign_id)
+
+
 @strawberry.type(description="One campaign's messages: every bucket of the range and totals.")
 class CampaignFigures:
     campaign_id: str
+    asked: strawberry.Private[Asked]
     name: str | None = strawberry.field(
-        description="From the latest campaign.started before the range's end that had one."
+        resolver=_figures_name,
+        description="From the latest campaign.started before the range's end that had one.",
     )
     buckets: list[MessagingBucket] = strawberry.field(
         description="Every bucket starting in [from, to), oldest first; firstResponse is null."
@@ -82,10 +94,9 @@ def ranked_campaigns(a: Asked, by: CampaignRate, worst: bool, limit: int) -> lis
 def campaign_figures(a: Asked, campaign_id: str) -> CampaignFigures:
     """One campaign's buckets and totals: messaging's answer under its id (and the channel)."""
     answer = a.messaging(Filters(channel=a.channel, campaign_id=campaign_id))
-    names = campaign_events.campaign_names(a.db, a.tenant_id, [campaign_id], a.to_ms)
     return CampaignFigures(
         campaign_id=campaign_id,
-        name=names.get(campaign_id),
+        asked=a,
         buckets=[bucket(b, c, None) for b, c in zip(a.buckets, answer.buckets, strict=True)],
         totals=totals(answer.totals, None),
     )

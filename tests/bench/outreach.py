@@ -111,7 +111,7 @@ def dashboard_p95_ms(db: ClickHouse, asked: Asked) -> float:
         if i:  # the first run warms the caches
             timings.append((time.perf_counter() - began) * 1000)
     print(f"top: {[(r.campaign_id, r.name, r.read) for r in top[:3]]}", file=sys.stderr)
-    print(f"chosen: {chosen.name} sent {chosen.totals.sent}", file=sys.stderr)
+    print(f"chosen: {chosen.campaign_id} sent {chosen.totals.sent}", file=sys.stderr)
     timings.sort()
     print(f"outreach dashboard ms: {[round(t) for t in timings]}", file=sys.stderr)
     return timings[-(-95 * len(timings) // 100) - 1]

@@ -8,7 +8,8 @@
    last row;
 5. the worker's memory: its RSS after its batch stage and real ``seen`` table remembered 2M
    events over the 30-day dedup horizon (tests/bench/worker_memory.py, a process of its own);
-6. helpdesk dashboard queries over ≥ 5M generated raw events (tests/bench/helpdesk.py).
+6. helpdesk dashboard queries over ≥ 5M generated raw events (tests/bench/helpdesk.py);
+7. the outreach campaigns dashboard over ≥ 5M generated raw events (tests/bench/outreach.py).
 
 The last line printed is one JSON object with the three rates, ``worker_rss_mb`` and the rest.
 """
@@ -38,7 +39,7 @@ from pulse.avro.producer import EventProducer
 from pulse.avro.schemas import SchemaCatalog
 from pulse.settings import ClickHouseSettings, Settings
 from pulse.simulate import Simulation, TenantPlan
-from tests.bench import helpdesk
+from tests.bench import helpdesk, outreach
 from tests.cleanup import delete_topics
 from tests.e2e.harness import REPO, Pipeline, free_port, pulse
 
@@ -240,6 +241,7 @@ def measure(settings: Settings, workdir: Path) -> dict[str, float]:
     remembered, rss = memory["worker_events_remembered"], memory["worker_rss_mb"]
     print(f"worker RSS with {remembered:,.0f} events remembered: {rss:,.0f} MB", file=sys.stderr)
     queried = helpdesk.measure(workdir / "helpdesk")
+    campaigns = outreach.measure(workdir / "outreach")
     return {
         "events": len(events),
         "pipeline_events_per_s": round(piped),
@@ -249,6 +251,7 @@ def measure(settings: Settings, workdir: Path) -> dict[str, float]:
         "pipeline_vs_naive": round(piped / naive, 2),
         **memory,
         **queried,
+        **campaigns,
     }
 
 
