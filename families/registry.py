@@ -11,13 +11,21 @@ from pulse.families.helpdesk.graphql import HelpdeskQueries
 from pulse.families.messaging.derived import MESSAGING_SLOTS
 from pulse.families.messaging.graphql import MessagingQueries
 from pulse.families.messaging.live import MESSAGING_REALTIME
+from pulse.families.outreach.campaigns_queries import CampaignQueries
+from pulse.families.outreach.days import OUTREACH_DAYS
 from pulse.families.outreach.flows_graphql import OutreachFlowQueries
 from pulse.families.realtime import RealtimeHook
 
-QUERIES: tuple[type, ...] = (MessagingQueries, HelpdeskQueries, OutreachFlowQueries)
+QUERIES: tuple[type, ...] = (
+    MessagingQueries,
+    HelpdeskQueries,
+    CampaignQueries,
+    OutreachFlowQueries,
+)
 
-# Every family's derived tables, refreshed by the sink after each batch and by ``pulse recalc``.
-DERIVATIONS: tuple[Derivation, ...] = (HelpdeskMoments(), MESSAGING_SLOTS)
+# Every family's derived tables, refreshed by the sink after each batch and by ``pulse recalc``,
+# in this order (outreach's days are summed from messaging's freshly refreshed slots).
+DERIVATIONS: tuple[Derivation, ...] = (HelpdeskMoments(), MESSAGING_SLOTS, OUTREACH_DAYS)
 
 # Every family's recent figures, cached in Redis by the sink after its derivations ran.
 REALTIME: tuple[RealtimeHook, ...] = (MESSAGING_REALTIME,)

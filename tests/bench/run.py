@@ -10,7 +10,8 @@
    events over the 30-day dedup horizon (tests/bench/worker_memory.py, a process of its own);
 6. helpdesk dashboard queries over ≥ 5M generated raw events (tests/bench/helpdesk.py);
 7. the HTTP collector: bulk requests into Kafka and single-event latency under load, one
-   `pulse collect` process (tests/bench/collector.py).
+   `pulse collect` process (tests/bench/collector.py);
+8. the outreach campaigns dashboard over ≥ 5M generated raw events (tests/bench/outreach.py).
 
 The last line printed is one JSON object with the three rates, ``worker_rss_mb`` and the rest.
 """
@@ -40,7 +41,7 @@ from pulse.avro.producer import EventProducer
 from pulse.avro.schemas import SchemaCatalog
 from pulse.settings import ClickHouseSettings, Settings
 from pulse.simulate import Simulation, TenantPlan
-from tests.bench import collector, helpdesk
+from tests.bench import collector, helpdesk, outreach
 from tests.cleanup import delete_topics
 from tests.e2e.harness import REPO, Pipeline, free_port, pulse
 
@@ -244,6 +245,7 @@ def measure(settings: Settings, workdir: Path) -> dict[str, float]:
     queried = helpdesk.measure(workdir / "helpdesk")
     collected = collector.measure(settings, workdir)
     print(f"collector: {collected}", file=sys.stderr)
+    campaigns = outreach.measure(workdir / "outreach")
     return {
         "events": len(events),
         "pipeline_events_per_s": round(piped),
@@ -254,6 +256,7 @@ def measure(settings: Settings, workdir: Path) -> dict[str, float]:
         **memory,
         **queried,
         **collected,
+        **campaigns,
     }
 
 
