@@ -17,10 +17,9 @@ import time
 from dataclasses import asdict, dataclass, replace
 from typing import Literal
 
-from confluent_kafka import KafkaError, Message, Producer
-
 from pulse.collector.errors import KeyStoreError
 from pulse.settings import KafkaSettings
+from pulse.topics.compacted import publish_record
 
 Kind = Literal["server", "site"]
 PREFIXES: dict[Kind, str] = {"server": "pk_", "site": "ps_"}
@@ -113,20 +112,6 @@ def check_origin(origin: str) -> str:
 
 def publish_key(kafka: KafkaSettings, topic: str, record: ApiKey) -> None:
     """Writes ``record`` to ``topic`` and waits for the broker's acknowledgement."""
-    failures: list[KafkaError] = []
-
-    def on_delivery(err: KafkaError | None, _msg: Message) -> None:
-        if err is not None:
-            failures.append(err)
-
-    producer = Producer(
-        {"bootstrap.servers": kafka.bootstrap_servers, "enable.idempotence": True, "acks": "all"}
+    publish_record(
+        kafka, topic, record.key_id, record.to_json(), KeyStoreError, f"key {record.key_id}"
     )
-    producer.produce(
-        topic, key=record.key_id.encode(), value=record.to_json(), on_delivery=on_delivery
-    )
-    if producer.flush(30) or failures:
-        reason = str(failures[0]) if failures else "not acknowledged within 30 s"
-        raise KeyStoreError(
-            f"key {record.key_id} not written: {reason}", topic=topic, key_id=record.key_id
-        )

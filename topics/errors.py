@@ -35,10 +35,11 @@ class TenantSettingsError(TopicsError):
     code = "bad_tenant_settings"
 
 
-class TenantDirectoryTimeoutError(TopicsError):
-    """The tenant directory did not reach the topic's end within the allotted time."""
+class TenantDirectoryError(TopicsError):
+    """The tenant directory cannot follow its topic: missing, unreadable, or not caught up in
+    the allotted time."""
 
-    code = "tenant_directory_timeout"
+    code = "tenant_directory_error"
 
 
 class PublishError(TopicsError):
