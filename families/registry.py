@@ -14,11 +14,13 @@ from pulse.families.messaging.live import MESSAGING_REALTIME
 from pulse.families.outreach.flows_graphql import OutreachFlowQueries
 from pulse.families.realtime import RealtimeHook
 from pulse.families.web.derived import WEB_SESSIONS
+from pulse.families.web.graphql import WebQueries
+from pulse.families.web.live import WEB_REALTIME
 
-QUERIES: tuple[type, ...] = (MessagingQueries, HelpdeskQueries, OutreachFlowQueries)
+QUERIES: tuple[type, ...] = (MessagingQueries, HelpdeskQueries, OutreachFlowQueries, WebQueries)
 
 # Every family's derived tables, refreshed by the sink after each batch and by ``pulse recalc``.
 DERIVATIONS: tuple[Derivation, ...] = (HelpdeskMoments(), MESSAGING_SLOTS, WEB_SESSIONS)
 
 # Every family's recent figures, cached in Redis by the sink after its derivations ran.
-REALTIME: tuple[RealtimeHook, ...] = (MESSAGING_REALTIME,)
+REALTIME: tuple[RealtimeHook, ...] = (MESSAGING_REALTIME, WEB_REALTIME)

@@ -26,7 +26,16 @@ COLUMNS = (
 )
 
 # What a session inherits from its entry event (the first by (t, event_id)).
-_ENTRY = ("referrer", "utm_source", "utm_medium", "utm_campaign", "device", "browser", "os", "country")
+_ENTRY = (
+    "referrer",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "device",
+    "browser",
+    "os",
+    "country",
+)
 
 _ENTRY_TUPLE = ", ".join(f"toString({c})" for c in _ENTRY)
 _ENTRY_COLUMNS = ",\n    ".join(f"s.entry.{i + 4} AS {c}" for i, c in enumerate(_ENTRY))
