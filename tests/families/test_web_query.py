@@ -15,6 +15,8 @@ from tests.families import web_oracle as oracle
 from tests.families.web_dataset import ZONE, first_batch, second_batch, window
 from tests.families.web_events import ms, store_web
 
+pytestmark = pytest.mark.clickhouse
+
 ROWS = first_batch() + second_batch()
 
 

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from pulse.families.web.derived import WEB_SESSIONS
 from pulse.sinks.clickhouse import ClickHouse
 from tests.families import web_oracle as oracle
 from tests.families.web_dataset import first_batch, second_batch
 from tests.families.web_events import store_web
+
+pytestmark = pytest.mark.clickhouse
 
 
 def _entries(db: ClickHouse, tenant: str) -> list[dict[str, Any]]:

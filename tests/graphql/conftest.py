@@ -170,9 +170,12 @@ class Tenants:
     """Tenants' settings a test can change between requests (a zone change)."""
 
     zones: dict[str, str] = field(default_factory=dict)
+    engaged: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def settings_for(self, tenant_id: str) -> TenantSettings:
-        return TenantSettings(self.zones.get(tenant_id, "UTC"))
+        return TenantSettings(
+            self.zones.get(tenant_id, "UTC"), engaged_events=self.engaged.get(tenant_id, ())
+        )
 
 
 @pytest.fixture
