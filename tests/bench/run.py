@@ -9,7 +9,9 @@
 5. the worker's memory: its RSS after its batch stage and real ``seen`` table remembered 2M
    events over the 30-day dedup horizon (tests/bench/worker_memory.py, a process of its own);
 6. helpdesk dashboard queries over ≥ 5M generated raw events (tests/bench/helpdesk.py);
-7. the HTTP collector: bulk requests into Kafka and single-event latency under load, one
+7. the web dashboard (sessions, bounce rate, top pages) over ≥ 5M generated raw events
+   (tests/bench/web.py);
+8. the HTTP collector: bulk requests into Kafka and single-event latency under load, one
    `pulse collect` process (tests/bench/collector.py).
 
 The last line printed is one JSON object with the three rates, ``worker_rss_mb`` and the rest.
@@ -40,7 +42,7 @@ from pulse.avro.producer import EventProducer
 from pulse.avro.schemas import SchemaCatalog
 from pulse.settings import ClickHouseSettings, Settings
 from pulse.simulate import Simulation, TenantPlan
-from tests.bench import collector, helpdesk
+from tests.bench import collector, helpdesk, web
 from tests.cleanup import delete_topics
 from tests.e2e.harness import REPO, Pipeline, free_port, pulse
 
@@ -242,6 +244,7 @@ def measure(settings: Settings, workdir: Path) -> dict[str, float]:
     remembered, rss = memory["worker_events_remembered"], memory["worker_rss_mb"]
     print(f"worker RSS with {remembered:,.0f} events remembered: {rss:,.0f} MB", file=sys.stderr)
     queried = helpdesk.measure(workdir / "helpdesk")
+    web_queried = web.measure(workdir / "web")
     collected = collector.measure(settings, workdir)
     print(f"collector: {collected}", file=sys.stderr)
     return {
@@ -253,6 +256,7 @@ def measure(settings: Settings, workdir: Path) -> dict[str, float]:
         "pipeline_vs_naive": round(piped / naive, 2),
         **memory,
         **queried,
+        **web_queried,
         **collected,
     }
 
