@@ -15,17 +15,26 @@ from pulse.families.outreach.campaigns_queries import CampaignQueries
 from pulse.families.outreach.days import OUTREACH_DAYS
 from pulse.families.outreach.flows_graphql import OutreachFlowQueries
 from pulse.families.realtime import RealtimeHook
+from pulse.families.web.derived import WEB_SESSIONS
+from pulse.families.web.graphql import WebQueries
+from pulse.families.web.live import WEB_REALTIME
 
 QUERIES: tuple[type, ...] = (
     MessagingQueries,
     HelpdeskQueries,
     CampaignQueries,
     OutreachFlowQueries,
+    WebQueries,
 )
 
 # Every family's derived tables, refreshed by the sink after each batch and by ``pulse recalc``,
 # in this order (outreach's days are summed from messaging's freshly refreshed slots).
-DERIVATIONS: tuple[Derivation, ...] = (HelpdeskMoments(), MESSAGING_SLOTS, OUTREACH_DAYS)
+DERIVATIONS: tuple[Derivation, ...] = (
+    HelpdeskMoments(),
+    MESSAGING_SLOTS,
+    OUTREACH_DAYS,
+    WEB_SESSIONS,
+)
 
 # Every family's recent figures, cached in Redis by the sink after its derivations ran.
-REALTIME: tuple[RealtimeHook, ...] = (MESSAGING_REALTIME,)
+REALTIME: tuple[RealtimeHook, ...] = (MESSAGING_REALTIME, WEB_REALTIME)

@@ -6,6 +6,10 @@ Layout, per tenant and 15-minute UTC slot (its start in ms):
   ``{"version": v, "sent": n, …}``, the slot's absolute counts for that channel as the latest
   refresh of ``messaging_slots`` stored them (``v`` is that refresh's version).
 
+- sorted set ``pulse:rt:{tenant}:web:active``: member ``{visitor_id}`` scored by the time of the
+  visitor's latest event (ms), members older than the active window trimmed at each write, the
+  key expiring a window after the latest write (``pulse.families.web.live``).
+
 Slots nest in the local hours of every zone, so the writer needs no zone: the reader, which knows
 the tenant's zone, asks for the slots of the hour it wants. A field is replaced only by a version
 at least as high (a Lua compare-and-set), so a late or replayed refresh cannot roll a figure back.
@@ -16,7 +20,7 @@ most, and the reader falls back to ClickHouse for any slot it does not find.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import cast
 
@@ -47,6 +51,10 @@ class SlotChannel:
     channel: str
     version: int
     counts: MessagingCounts
+
+
+def active_key(tenant_id: str) -> str:
+    return f"pulse:rt:{tenant_id}:web:active"
 
 
 def slot_key(tenant_id: str, slot_ms: int) -> str:
@@ -95,6 +103,26 @@ class RealtimeCache:
             for slot_ms, fields in zip(slots, found, strict=True)
             if fields
         }
+
+    def mark_active(
+        self, tenant_id: str, last_seen_ms: Mapping[str, int], now_ms: int, window_ms: int
+    ) -> None:
+        """Raise each visitor's score to its latest event, drop those not seen in the window
+        before ``now_ms`` and let the set expire a window after this write."""
+        key = active_key(tenant_id)
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.zadd(key, dict(last_seen_ms), gt=True)
+        pipe.zremrangebyscore(key, "-inf", now_ms - window_ms)
+        pipe.pexpire(key, window_ms)
+        pipe.execute()
+
+    def count_active(self, tenant_id: str, from_ms: int, to_ms: int) -> int | None:
+        """Visitors whose latest event is in ``(from_ms, to_ms]``; None when the set is gone."""
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.exists(active_key(tenant_id))
+        pipe.zcount(active_key(tenant_id), f"({from_ms}", to_ms)
+        exists, count = cast(list[int], pipe.execute())
+        return int(count) if exists else None
 
     def ping(self) -> bool:
         """Whether Redis answers."""

@@ -37,10 +37,12 @@ def _default_sla() -> Mapping[str, int]:
 
 @dataclass(frozen=True)
 class TenantSettings:
-    """A tenant's zone and its first-response targets (milliseconds by priority, all four)."""
+    """A tenant's zone, its first-response targets (milliseconds by priority, all four) and the
+    names of the interactive ``web.event``s that make a web session engaged (not a bounce)."""
 
     timezone: str = DEFAULT_TIMEZONE
     sla_ms: Mapping[str, int] = field(default_factory=_default_sla)
+    engaged_events: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         try:
@@ -59,12 +61,21 @@ class TenantSettings:
                 )
             targets[check_priority(priority)] = check_target(priority, ms)
         object.__setattr__(self, "sla_ms", MappingProxyType(targets))
+        names = self.engaged_events
+        if isinstance(names, str) or not all(isinstance(n, str) and n for n in names):
+            raise TenantSettingsError(
+                "engaged_events must be a list of non-empty names", field="engaged_events"
+            )
+        object.__setattr__(self, "engaged_events", tuple(sorted(set(names))))
 
     def __hash__(self) -> int:
-        return hash((self.timezone, tuple(sorted(self.sla_ms.items()))))
+        return hash((self.timezone, tuple(sorted(self.sla_ms.items())), self.engaged_events))
 
     def to_json(self) -> bytes:
-        return json.dumps({"timezone": self.timezone, "sla": dict(self.sla_ms)}).encode()
+        value: dict[str, Any] = {"timezone": self.timezone, "sla": dict(self.sla_ms)}
+        if self.engaged_events:
+            value["engaged_events"] = list(self.engaged_events)
+        return json.dumps(value).encode()
 
     @classmethod
     def from_json(cls, raw: bytes) -> TenantSettings:
@@ -82,7 +93,10 @@ class TenantSettings:
             sla = {}
         if not isinstance(sla, dict):
             raise TenantSettingsError("sla must be an object of priority: ms", field="sla")
-        return cls(timezone=zone, sla_ms=sla)
+        engaged: Any = data.get("engaged_events") or []
+        if not isinstance(engaged, list):
+            raise TenantSettingsError("engaged_events must be a list", field="engaged_events")
+        return cls(timezone=zone, sla_ms=sla, engaged_events=tuple(engaged))
 
 
 def publish_tenant(

@@ -1,4 +1,5 @@
-"""``pulse tenants set TENANT --timezone ZONE [--sla urgent=10m,…]`` and ``pulse tenants list``.
+"""``pulse tenants set TENANT --timezone ZONE [--sla urgent=10m,…] [--engaged-events a,b]``
+and ``pulse tenants list``.
 
 ``set`` writes a tenant's whole settings, never a patch of them: a priority ``--sla`` does not
 name takes its default (METRICS.md), so the same command always leaves the same settings, and
@@ -26,6 +27,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             " d); priorities left out take the defaults urgent=15m,high=1h,normal=4h,low=1d"
         ),
     )
+    set_parser.add_argument(
+        "--engaged-events",
+        help="web.event names that make a web session engaged (not a bounce), e.g. signup,play",
+    )
     sub.add_parser("list", help="print every tenant's current settings")
 
 
@@ -33,7 +38,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     topic = settings.topic("tenants")
     if args.action == "set":
         sla = getattr(args, "sla", None)
-        tenant = TenantSettings(timezone=args.timezone, sla_ms=parse_sla(sla) if sla else {})
+        engaged = getattr(args, "engaged_events", None) or ""
+        tenant = TenantSettings(
+            timezone=args.timezone,
+            sla_ms=parse_sla(sla) if sla else {},
+            engaged_events=tuple(n.strip() for n in engaged.split(",") if n.strip()),
+        )
         publish_tenant(settings.kafka, topic, args.tenant_id, tenant)
         print(f"{args.tenant_id}: {describe(tenant)} (written to {topic})")
         return 0
@@ -45,4 +55,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def describe(tenant: TenantSettings) -> str:
-    return f"timezone={tenant.timezone} sla={format_sla(tenant.sla_ms)}"
+    described = f"timezone={tenant.timezone} sla={format_sla(tenant.sla_ms)}"
+    if tenant.engaged_events:
+        described += f" engaged_events={','.join(tenant.engaged_events)}"
+    return described

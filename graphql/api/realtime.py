@@ -30,6 +30,8 @@ class RealtimeStore(Protocol):
 
     def read_slots(self, tenant_id: str, slots: Sequence[int]) -> Slots: ...
 
+    def count_active(self, tenant_id: str, from_ms: int, to_ms: int) -> int | None: ...
+
     def ping(self) -> bool: ...
 
 
@@ -55,6 +57,10 @@ class RealtimeReader:
         self._clock = clock
         self._lock = threading.Lock()
         self._fallbacks: dict[tuple[str, tuple[int, ...]], tuple[float, Slots]] = {}
+
+    def active_visitors(self, tenant_id: str, from_ms: int, to_ms: int) -> int | None:
+        """The web family's live set: visitors last seen in ``(from_ms, to_ms]``, or None."""
+        return self._store.count_active(tenant_id, from_ms, to_ms)
 
     def current_hour(self, tenant_id: str, zone: str, now_ms: int) -> Snapshot:
         """The counts by channel of the local hour of ``zone`` holding ``now_ms``."""

@@ -11,7 +11,9 @@
 6. helpdesk dashboard queries over ≥ 5M generated raw events (tests/bench/helpdesk.py);
 7. the HTTP collector: bulk requests into Kafka and single-event latency under load, one
    `pulse collect` process (tests/bench/collector.py);
-8. the outreach campaigns dashboard over ≥ 5M generated raw events (tests/bench/outreach.py).
+8. the outreach campaigns dashboard over ≥ 5M generated raw events (tests/bench/outreach.py);
+9. the web dashboard (sessions, bounce rate, top pages) over ≥ 5M generated raw events
+   (tests/bench/web.py).
 
 The last line printed is one JSON object with the three rates, ``worker_rss_mb`` and the rest.
 """
@@ -41,7 +43,7 @@ from pulse.avro.producer import EventProducer
 from pulse.avro.schemas import SchemaCatalog
 from pulse.settings import ClickHouseSettings, Settings
 from pulse.simulate import Simulation, TenantPlan
-from tests.bench import collector, helpdesk, outreach
+from tests.bench import collector, helpdesk, outreach, web
 from tests.cleanup import delete_topics
 from tests.e2e.harness import REPO, Pipeline, free_port, pulse
 
@@ -243,6 +245,7 @@ def measure(settings: Settings, workdir: Path) -> dict[str, float]:
     remembered, rss = memory["worker_events_remembered"], memory["worker_rss_mb"]
     print(f"worker RSS with {remembered:,.0f} events remembered: {rss:,.0f} MB", file=sys.stderr)
     queried = helpdesk.measure(workdir / "helpdesk")
+    web_queried = web.measure(workdir / "web")
     collected = collector.measure(settings, workdir)
     print(f"collector: {collected}", file=sys.stderr)
     campaigns = outreach.measure(workdir / "outreach")
@@ -255,6 +258,7 @@ def measure(settings: Settings, workdir: Path) -> dict[str, float]:
         "pipeline_vs_naive": round(piped / naive, 2),
         **memory,
         **queried,
+        **web_queried,
         **collected,
         **campaigns,
     }

@@ -143,6 +143,8 @@ class MemoryStore:
     slots: dict[str, dict[int, dict[str, MessagingCounts]]] = field(default_factory=dict)
     up: bool = True
     reads: int = 0
+    # The web family's live sets: visitor → latest event ms, by tenant.
+    active: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def read_slots(
         self, tenant_id: str, slots: Sequence[int]
@@ -150,6 +152,12 @@ class MemoryStore:
         self.reads += 1
         held = self.slots.get(tenant_id, {})
         return {slot: held[slot] for slot in slots if slot in held}
+
+    def count_active(self, tenant_id: str, from_ms: int, to_ms: int) -> int | None:
+        seen = self.active.get(tenant_id)
+        if seen is None:
+            return None
+        return sum(1 for at in seen.values() if from_ms < at <= to_ms)
 
     def ping(self) -> bool:
         if not self.up:
@@ -162,9 +170,12 @@ class Tenants:
     """Tenants' settings a test can change between requests (a zone change)."""
 
     zones: dict[str, str] = field(default_factory=dict)
+    engaged: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def settings_for(self, tenant_id: str) -> TenantSettings:
-        return TenantSettings(self.zones.get(tenant_id, "UTC"))
+        return TenantSettings(
+            self.zones.get(tenant_id, "UTC"), engaged_events=self.engaged.get(tenant_id, ())
+        )
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""Web analytics: sessions derived per visitor, figures and breakdowns at query time."""

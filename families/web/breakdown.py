@@ -1,0 +1,84 @@
+"""A web breakdown: the figures of each value of one dimension over a range (Plausible's tables).
+
+Three partial counts grouped by the dimension's value (``filters_sql`` says which column each
+row kind reads) and added up: event rows give page views and visitors (distinct per value),
+entry rows sessions, bounces and lengths, dnt page views their page views. So the page views of
+a breakdown add up to the range's, and a session dimension's bounce rate is that of the sessions
+with that value. Sorted by visitors, then page views (descending), then value; ``limit`` rows.
+"""
+
+from __future__ import annotations
+
+from pulse.families.web.figures_sql import BOUNCE, COUNTS, DNT_VIEWS, RANGE
+from pulse.families.web.filters_sql import (
+    DNT_COLUMN,
+    EVENT_COLUMN,
+    SESSION_COLUMN,
+    dnt_filter,
+    event_filter,
+    filter_params,
+    session_filter,
+)
+from pulse.families.web.model import BreakdownRow, Dimension, WebCounts, WebQuery
+from pulse.families.web.query import question_params
+from pulse.graphql.queries import Reader
+
+MAX_LIMIT = 1000
+
+_BREAKDOWN = """
+SELECT value, sum(pv) AS page_views, sum(vis) AS visitors, sum(ses) AS sessions,
+       sum(bou) AS bounces, sum(len) AS length_ms
+FROM (
+    SELECT toString({event_column}) AS value, countIf(is_page_view = 1) AS pv,
+        uniqExact(visitor_id) AS vis, 0 AS ses, 0 AS bou, toInt64(0) AS len
+    FROM web_sessions FINAL
+    WHERE tenant_id = {tenant_id:String} AND {range_t} AND {event_f} AND {event_scope}
+    GROUP BY value
+    UNION ALL
+    SELECT toString({session_column}) AS value, 0 AS pv, 0 AS vis, count() AS ses,
+        countIf({bounce}) AS bou, sum(length_ms) AS len
+    FROM web_sessions FINAL
+    WHERE tenant_id = {tenant_id:String} AND {range_t} AND is_entry = 1 AND {session_f}
+    GROUP BY value
+    UNION ALL
+    SELECT toString({dnt_column}) AS value, count() AS pv, 0 AS vis, 0 AS ses, 0 AS bou,
+        toInt64(0) AS len
+    FROM events_raw FINAL
+    WHERE {dnt_views} AND {range_raw} AND {dnt_f}
+    GROUP BY value
+)
+GROUP BY value
+ORDER BY visitors DESC, page_views DESC, value
+LIMIT {limit:UInt32}
+"""
+
+
+def breakdown_sql(q: WebQuery, dimension: Dimension) -> str:
+    """The statement of ``dimension``'s breakdown of ``q`` (filters included)."""
+    parts = {
+        "event_column": EVENT_COLUMN[dimension],
+        "session_column": SESSION_COLUMN[dimension],
+        "dnt_column": DNT_COLUMN[dimension],
+        # Visitors of a page are those who viewed it.
+        "event_scope": "is_page_view = 1" if dimension == "page" else "1",
+        "range_t": RANGE.replace("{at}", "t"),
+        "range_raw": RANGE.replace("{at}", "occurred_at"),
+        "event_f": event_filter(q.filters),
+        "session_f": session_filter(q.filters),
+        "dnt_f": dnt_filter(q.filters),
+        "bounce": BOUNCE,
+        "dnt_views": DNT_VIEWS,
+    }
+    sql = _BREAKDOWN
+    for name, text in parts.items():
+        sql = sql.replace("{" + name + "}", text)
+    return sql
+
+
+def web_breakdown(db: Reader, q: WebQuery, dimension: Dimension, limit: int) -> list[BreakdownRow]:
+    """The ``limit`` first values of ``dimension`` over ``q``'s range, with their counts."""
+    params = {**question_params(q), **filter_params(q.filters), "limit": limit}
+    return [
+        BreakdownRow(str(row["value"]), WebCounts(**{c: int(row[c]) for c in COUNTS}))
+        for row in db.query(breakdown_sql(q, dimension), params)
+    ]

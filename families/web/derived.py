@@ -1,0 +1,146 @@
+"""The web :class:`Derivation`: ``web_sessions`` recomputed per visitor.
+
+The materialized view has copied a batch's non-dnt web events into ``web_visitor_events`` by the
+time the sink calls :meth:`WebSessions.refresh`, so a refresh reads every stored event of the
+touched visitors (their whole history: a ``session_id`` groups events whatever the gaps, so no
+window of time bounds what one late event can join) and rewrites all their rows in one statement
+per tenant and chunk of visitors.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from typing import Any
+
+from pulse.families.derivation import Difference, Key
+from pulse.families.web.sessions_sql import SOME, refresh_sql, sessions_sql
+from pulse.sinks.clickhouse import ClickHouse
+
+CHUNK = 2_000
+WEB_EVENTS = frozenset({"web.page_view", "web.event"})
+
+# Visitors in the order they first came, so a chunk's rows sit in a narrow stretch of time.
+_KEYS_SQL = """
+SELECT tenant_id, visitor_id
+FROM web_visitor_events
+WHERE 1 {bounds}
+GROUP BY tenant_id, visitor_id
+ORDER BY tenant_id, min(t), visitor_id
+"""
+_TENANT = " AND tenant_id = {tenant_id:String}"
+_FROM = " AND t >= fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC')"
+_TO = " AND t < fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC')"
+
+# What a row holds besides its key; compared by ``differences``.
+CONTENT = (
+    "visitor_id",
+    "is_page_view",
+    "url",
+    "session_start",
+    "is_entry",
+    "entry_page",
+    "referrer",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "device",
+    "browser",
+    "os",
+    "country",
+    "page_views",
+    "length_ms",
+    "pages",
+    "event_names",
+)
+_SELECT = f"SELECT t, event_id, {', '.join(CONTENT)}"
+_STORED_SQL = f"""
+{_SELECT} FROM web_sessions FINAL
+WHERE tenant_id = {{tenant_id:String}} AND visitor_id IN {{ids:Array(String)}}
+"""
+_RECOMPUTED_SQL = f"{_SELECT} FROM ({sessions_sql(SOME)})"
+
+
+class WebSessions:
+    """``web_sessions``, keyed by ``(tenant_id, visitor_id)``."""
+
+    name = "web_sessions"
+
+    def touched(self, raw: Mapping[str, Sequence[Any]]) -> set[Key]:
+        """Visitors of the block's non-dnt web events (a block without web columns has none)."""
+        if "visitor_id" not in raw:
+            return set()
+        dnt = raw.get("dnt") or [None] * len(raw["tenant_id"])
+        rows = zip(raw["tenant_id"], raw["event_type"], raw["visitor_id"], dnt, strict=True)
+        return {
+            (tenant, visitor)
+            for tenant, kind, visitor, hidden in rows
+            if kind in WEB_EVENTS and visitor and not hidden
+        }
+
+    def keys_in(
+        self, db: ClickHouse, tenant_id: str | None, from_ms: int | None, to_ms: int | None
+    ) -> Iterator[list[Key]]:
+        """Visitors with non-dnt web events in ``[from_ms, to_ms)``, :data:`CHUNK` at a time."""
+        params: dict[str, Any] = {}
+        bounds = ""
+        for clause, name, value in (
+            (_TENANT, "tenant_id", tenant_id),
+            (_FROM, "from_ms", from_ms),
+            (_TO, "to_ms", to_ms),
+        ):
+            if value is not None:
+                bounds += clause
+                params[name] = value
+        chunk: list[Key] = []
+        for row in db.query(_KEYS_SQL.replace("{bounds}", bounds), params):
+            chunk.append((str(row["tenant_id"]), str(row["visitor_id"])))
+            if len(chunk) == CHUNK:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
+    def refresh(self, db: ClickHouse, keys: Collection[Key]) -> int:
+        """Rewrite every row of the visitors ``keys``; the number of visitors recomputed."""
+        sql = refresh_sql(SOME)
+        for tenant_id, ids in _chunks(keys):
+            db.execute(sql, {"tenant_id": tenant_id, "ids": ids})
+        return len(keys)
+
+    def differences(self, db: ClickHouse, keys: Collection[Key]) -> list[Difference]:
+        """Rows stored for ``keys`` that a recomputation would not write the same way."""
+        found: list[Difference] = []
+        for tenant_id, ids in _chunks(keys):
+            params = {"tenant_id": tenant_id, "ids": ids}
+            stored = _by_key(db.query(_STORED_SQL, params))
+            recomputed = _by_key(db.query(_RECOMPUTED_SQL, params))
+            for event in sorted(stored.keys() | recomputed.keys()):
+                key = (tenant_id, *event)
+                have, want = stored.get(event), recomputed.get(event)
+                if have is None or want is None:
+                    found.append(Difference(self.name, key, "exists", bool(have), bool(want)))
+                    continue
+                found.extend(
+                    Difference(self.name, key, column, have[column], want[column])
+                    for column in CONTENT
+                    if have[column] != want[column]
+                )
+        return found
+
+
+def _chunks(keys: Collection[Key]) -> Iterator[tuple[str, list[str]]]:
+    by_tenant: dict[str, list[str]] = defaultdict(list)
+    for tenant_id, visitor_id in keys:
+        by_tenant[str(tenant_id)].append(str(visitor_id))
+    for tenant_id, ids in sorted(by_tenant.items()):
+        ids.sort()
+        for start in range(0, len(ids), CHUNK):
+            yield tenant_id, ids[start : start + CHUNK]
+
+
+def _by_key(rows: list[dict[str, Any]]) -> dict[Key, dict[str, Any]]:
+    return {(r["t"], str(r["event_id"])): r for r in rows}
+
+
+WEB_SESSIONS = WebSessions()
