@@ -137,6 +137,8 @@ class DeliveryWorker:
                 "enable.auto.offset.store": False,
                 "auto.offset.reset": "earliest",
                 "isolation.level": "read_committed",
+                # A killed deliverer's partitions move to a live one after this, not 45 s.
+                "session.timeout.ms": 10000,
             }
         )
         self._tasks: set[asyncio.Task[None]] = set()

@@ -18,6 +18,7 @@ TABLES |= {"helpdesk_conversations", "helpdesk_conversations_mv"}
 TABLES |= {"helpdesk_moments"}
 # Tables of migrations after m0009: the outreach family's per-day counts (m0010).
 AFTER_9 = {"outreach_days"}
+AFTER_9 |= {"alert_deliveries"}  # every alert delivery attempt (m0013)
 TABLES |= AFTER_9
 # The worker's old aggregates: m0002 made them, m0009 dropped them.
 RETIRED = {"messaging_counters", "conversation_frt"}
