@@ -20,7 +20,7 @@ def backoff_seconds(
 ) -> float:
     bound = min(
         settings.max_backoff_seconds,
-        settings.base_backoff_seconds * 2 ** max(failed_attempt - 1, 0),
+        settings.base_backoff_seconds * 2.0 ** max(failed_attempt - 1, 0),
     )
     if not settings.jitter:
         return bound

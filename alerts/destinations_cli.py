@@ -63,8 +63,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     with DestinationDirectory.from_settings(settings) as directory:
         directory.wait_until_caught_up(CATCH_UP_SECONDS)
         if args.action == "list":
-            for found in directory.of_tenant(args.tenant_id):
-                print(describe(found))
+            for listed in directory.of_tenant(args.tenant_id):
+                print(describe(listed))
             return 0
         found = directory.get(args.destination_id)
         if found is None or found.tenant_id != args.tenant_id:

@@ -107,8 +107,10 @@ def read_letters(settings: Settings, timeout: float = 10.0) -> list[Letter]:
                 except NotificationError:
                     continue
                 reason = dict(msg.headers() or []).get("reason") or b""
+                if isinstance(reason, bytes):
+                    reason = reason.decode("utf-8", errors="replace")
                 letters.append(
-                    Letter(msg.partition() or 0, msg.offset() or 0, notification, reason.decode())
+                    Letter(msg.partition() or 0, msg.offset() or 0, notification, reason)
                 )
         return letters
     finally:
