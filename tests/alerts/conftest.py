@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from pulse.alerts.notifications import Notification
+from pulse.alerts.destinations import make_producer
+from pulse.alerts.notifications import Notification, publish_notification
 from pulse.settings import Settings
 from pulse.topics.admin import apply
 from pulse.topics.cli import make_plan
@@ -67,3 +68,8 @@ def notification(*destinations: str, rule: str = "r1", **payload: Any) -> Notifi
         },
         destinations,
     )
+
+
+def publish_one(settings: Settings, n: Notification) -> None:
+    """Publishes one notification to the test's ``alerts.notifications``, as the evaluator will."""
+    publish_notification(make_producer(settings.kafka), settings.topic("alerts.notifications"), n)

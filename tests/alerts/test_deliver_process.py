@@ -16,12 +16,11 @@ from pulse.alerts.destinations import (
     publish_destination,
 )
 from pulse.alerts.directory import DestinationDirectory
-from pulse.alerts.notifications import Notification, publish_notification
 from pulse.settings import Settings
 from pulse.sinks.clickhouse import ClickHouse, connect
 from pulse.sinks.migrator import Migrator
 from pulse.sinks.sink import SinkRunner
-from tests.alerts.conftest import apply_topics, notification
+from tests.alerts.conftest import apply_topics, notification, publish_one
 from tests.alerts.receiver import Receiver
 from tests.e2e.harness import Process, pulse
 
@@ -35,10 +34,6 @@ def add(settings: Settings, receiver: Receiver, path: str, *answers: int) -> Des
         make_producer(settings.kafka), settings.topic("alerts.destinations"), destination
     )
     return destination
-
-
-def publish(settings: Settings, n: Notification) -> None:
-    publish_notification(make_producer(settings.kafka), settings.topic("alerts.notifications"), n)
 
 
 @pytest.fixture
@@ -58,7 +53,7 @@ def test_a_deliverer_killed_mid_retry_delivers_after_restart_with_the_same_id(
     n = notification(destination.destination_id)
     slow_retry = {"PULSE_ALERTS_JITTER": "false", "PULSE_ALERTS_BASE_BACKOFF_SECONDS": "5"}
     deliverer.start(slow_retry)
-    publish(alert_settings, n)
+    publish_one(alert_settings, n)
     receiver.wait_for("/crash", 1, timeout=60)
     deliverer.kill()
     deliverer.start({"PULSE_ALERTS_BASE_BACKOFF_SECONDS": "0.2"})
@@ -77,7 +72,7 @@ def test_410_disables_dead_letters_replay_and_attempts_reach_clickhouse(
     down = add(settings, receiver, "/down", *([500] * settings.alerts.max_attempts))
     n = notification(gone.destination_id, down.destination_id)
     deliverer.start()
-    publish(settings, n)
+    publish_one(settings, n)
     receiver.wait_for("/down", settings.alerts.max_attempts, timeout=60)
     with DestinationDirectory.from_settings(settings) as directory:
         deadline_polls = 0
