@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "recalc": ("pulse.recalc_cli", "rebuild or verify derived tables of a range from raw events"),
     "keys": ("pulse.collector.keys_cli", "create, list or revoke a tenant's collector API keys"),
     "collect": ("pulse.collector.collect_cli", "run the HTTP collector of JSON events"),
+    "alerts": ("pulse.alerts.cli", "alert destinations, the delivery worker, its dead letters"),
 }
 
 

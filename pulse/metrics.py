@@ -115,3 +115,11 @@ def serve(host: str, port: int, setting: str) -> WSGIServer:
     except OSError as exc:
         raise ConfigError(f"cannot serve metrics on {host}:{port}: {exc}", var=setting) from exc
     return server
+
+
+ALERT_DELIVERIES = Counter(
+    "pulse_alert_deliveries",
+    "Alert delivery attempts by destination kind (webhook, email, chat) and outcome "
+    "(delivered, retry, rate_limited, disabled, dead_lettered, refused, skipped).",
+    ["kind", "outcome"],
+)

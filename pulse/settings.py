@@ -109,6 +109,36 @@ class CollectorSettings:
 
 
 @dataclass(frozen=True)
+class AlertSettings:
+    # `pulse alerts deliver` (README, "Alerts: deliveries"): its consumer group, and the most
+    # sends (a notification to a destination) in flight at once.
+    group_id: str = "pulse-alerts-deliver"
+    concurrency: int = 16
+    # Retries: attempt n waits a uniform random time in [0, min(max, base * 2^(n-1))] ("full
+    # jitter"); jitter off waits the whole bound. A 429's Retry-After wins, up to max_backoff.
+    max_attempts: int = 8
+    base_backoff_seconds: float = 1.0
+    max_backoff_seconds: float = 300.0
+    jitter: bool = True
+    connect_timeout_seconds: float = 5.0
+    request_timeout_seconds: float = 10.0
+    # Webhook and chat URLs to loopback, private or link-local addresses are refused unless
+    # allowed: `allow_loopback` (tests, a local receiver) or CIDRs, comma-separated.
+    allow_loopback: bool = False
+    allow_cidrs: str = ""
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "pulse-alerts@localhost"
+    # Links in e-mails and chat messages: "<base>/<tenant>/<rule>".
+    chat_link_base: str = "http://127.0.0.1:8000/alerts"
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = 9465
+
+
+@dataclass(frozen=True)
 class FaultSettings:
     # Crash tests only (pulse/faults.py): the named point where the process SIGKILLs itself,
     # on its `after`-th hit, having appended the point's name to `marker` (if set).
@@ -128,6 +158,7 @@ class Settings:
     sink: SinkSettings = field(default_factory=SinkSettings)
     collector: CollectorSettings = field(default_factory=CollectorSettings)
     fault: FaultSettings = field(default_factory=FaultSettings)
+    alerts: AlertSettings = field(default_factory=AlertSettings)
     log_level: str = "INFO"
     log_format: str = "console"  # or "json"
 
@@ -170,6 +201,7 @@ _SECTIONS = {
     "sink": "PULSE_SINK_",
     "collector": "PULSE_COLLECTOR_",
     "fault": "PULSE_FAULT_",
+    "alerts": "PULSE_ALERTS_",
 }
 
 

@@ -97,12 +97,27 @@ SINK_OFFSETS = (
     Column("updated_at", "ms"),
 )
 
+# `pulse alerts deliver` hands off one row per delivery attempt (alerts/README.md).
+ALERT_DELIVERIES = (
+    *_required(*_strings("notification_id", "tenant_id")),
+    *_strings("rule_id", "notification_kind"),
+    *_required(*_strings("destination_id")),
+    *_strings("destination_kind"),
+    Column("attempt", "uint", required=True, bits=32),
+    *_strings("outcome"),
+    Column("status_code", "uint", bits=16),
+    *_strings("error"),
+    Column("duration_ms", "uint", bits=32),
+    Column("attempted_at", "ms", required=True),
+)
+
 # Tables a hand-off message may name; sink_offsets is the sink's own bookkeeping. Any other name,
 # such as the retired messaging_counters or conversation_frt an old worker may still send, is an
 # unknown_table dead letter.
 HANDOFF_TABLES: dict[str, tuple[Column, ...]] = {
     "events_raw": EVENTS_RAW,
     "dead_letters": DEAD_LETTERS,
+    "alert_deliveries": ALERT_DELIVERIES,
 }
 
 TABLES: dict[str, tuple[Column, ...]] = {**HANDOFF_TABLES, "sink_offsets": SINK_OFFSETS}

@@ -19,6 +19,7 @@ TABLES |= {"helpdesk_moments"}
 # Tables of migrations after m0009: the outreach family's per-day counts (m0010), the web
 # family's visitor-ordered copy of its events, the view feeding it, and its sessions (m0011).
 AFTER_9 = {"outreach_days", "web_visitor_events", "web_visitor_events_mv", "web_sessions"}
+AFTER_9 |= {"alert_deliveries"}  # every alert delivery attempt (m0012)
 TABLES |= AFTER_9
 # The worker's old aggregates: m0002 made them, m0009 dropped them.
 RETIRED = {"messaging_counters", "conversation_frt"}

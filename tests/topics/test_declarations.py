@@ -17,11 +17,13 @@ event_types = ["a.happened"]
 
 
 def test_packaged_declarations_hold_the_architecture_topics() -> None:
-    """The packaged file declares the four domain topics, tenants, keys and rows, and the twins."""
+    """The packaged file declares the four domain topics, tenants, keys, rows, the alerts' topics
+    and the twins."""
     names = {spec.name for spec in default_declarations().topics}
     domains = {"events.conversations", "events.outreach", "events.web", "events.contacts"}
-    twins = {d + ".dlq" for d in {*domains, "rows"}}
-    assert names == domains | twins | {"tenants", "keys", "rows"}
+    alerts = {"alerts.destinations", "alerts.notifications"}
+    twins = {d + ".dlq" for d in {*domains, "rows", "alerts.notifications"}}
+    assert names == domains | twins | {"tenants", "keys", "rows"} | alerts
 
 
 def test_a_topic_other_than_a_domain_topic_gets_a_twin_only_when_declared() -> None:

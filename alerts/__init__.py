@@ -1,0 +1,1 @@
+"""Alerts: notifications delivered as signed webhooks, e-mails and chat messages (README)."""
