@@ -17,10 +17,10 @@ import uuid
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, cast, get_args
 
-from confluent_kafka import KafkaError, Message, Producer
+from confluent_kafka import Producer
 
 from pulse.alerts.errors import AlertPublishError, DestinationError
-from pulse.settings import KafkaSettings
+from pulse.topics.compacted import publish_record
 
 Kind = Literal["webhook", "email", "chat"]
 KINDS: tuple[str, ...] = get_args(Kind)
@@ -122,29 +122,18 @@ def new_destination(
     )
 
 
-def make_producer(kafka: KafkaSettings) -> Producer:
-    return Producer(
-        {"bootstrap.servers": kafka.bootstrap_servers, "enable.idempotence": True, "acks": "all"}
+def publish_destination(producer: Producer, topic: str, destination: Destination) -> None:
+    publish_record(
+        producer,
+        topic,
+        destination.destination_id,
+        destination.to_json(),
+        AlertPublishError,
+        f"destination {destination.destination_id}",
     )
 
 
-def publish_record(producer: Producer, topic: str, key: str, value: bytes | None) -> None:
-    """Writes one record and waits for the broker's acknowledgement."""
-    failures: list[KafkaError] = []
-
-    def on_delivery(err: KafkaError | None, _msg: Message) -> None:
-        if err is not None:
-            failures.append(err)
-
-    producer.produce(topic, key=key.encode(), value=value, on_delivery=on_delivery)
-    if producer.flush(30) or failures:
-        reason = str(failures[0]) if failures else "not acknowledged within 30 s"
-        raise AlertPublishError(f"record {key!r} not written: {reason}", topic=topic, key=key)
-
-
-def publish_destination(producer: Producer, topic: str, destination: Destination) -> None:
-    publish_record(producer, topic, destination.destination_id, destination.to_json())
-
-
 def remove_destination(producer: Producer, topic: str, destination_id: str) -> None:
-    publish_record(producer, topic, destination_id, None)
+    publish_record(
+        producer, topic, destination_id, None, AlertPublishError, f"destination {destination_id}"
+    )

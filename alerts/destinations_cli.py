@@ -11,7 +11,6 @@ import argparse
 from pulse.alerts.destinations import (
     Destination,
     Kind,
-    make_producer,
     new_destination,
     new_secret,
     publish_destination,
@@ -21,6 +20,7 @@ from pulse.alerts.directory import DestinationDirectory
 from pulse.alerts.errors import UnknownDestinationError
 from pulse.alerts.url_safety import UrlPolicy
 from pulse.settings import Settings
+from pulse.topics.compacted import acknowledged_producer
 
 CATCH_UP_SECONDS = 30.0
 
@@ -46,7 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     topic = settings.topic("alerts.destinations")
-    producer = make_producer(settings.kafka)
+    producer = acknowledged_producer(settings.kafka)
     if args.action == "add":
         kind: Kind = args.kind
         if kind == "email":

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
 
-from pulse.alerts.destinations import make_producer
 from pulse.alerts.errors import DirectoryError, NotificationError
 from pulse.alerts.notifications import Notification, publish_notification
 from pulse.settings import Settings
+from pulse.topics.compacted import acknowledged_producer
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             )
         return 0
     wanted = set(args.notification_id)
-    producer = make_producer(settings.kafka)
+    producer = acknowledged_producer(settings.kafka)
     replayed = 0
     for letter in letters:
         if not wanted or letter.notification.notification_id in wanted:

@@ -16,8 +16,8 @@ from typing import Any, Literal, cast, get_args
 
 from confluent_kafka import Producer
 
-from pulse.alerts.destinations import publish_record
-from pulse.alerts.errors import NotificationError
+from pulse.alerts.errors import AlertPublishError, NotificationError
+from pulse.topics.compacted import publish_record
 
 Kind = Literal["analytics.alert.triggered", "analytics.alert.resolved"]
 KINDS: tuple[str, ...] = get_args(Kind)
@@ -116,7 +116,14 @@ class Notification:
 def publish_notification(producer: Producer, topic: str, notification: Notification) -> None:
     """Writes ``notification`` to ``topic`` (keyed by tenant and rule) and waits for the ack.
 
-    ``producer`` should be idempotent (:func:`pulse.alerts.destinations.make_producer`), so a
-    retried send does not duplicate the record; a re-published firing keeps its id anyway.
+    ``producer`` should be idempotent (:func:`pulse.topics.compacted.acknowledged_producer`), so
+    a retried send does not duplicate the record; a re-published firing keeps its id anyway.
     """
-    publish_record(producer, topic, notification.key, notification.to_json())
+    publish_record(
+        producer,
+        topic,
+        notification.key,
+        notification.to_json(),
+        AlertPublishError,
+        f"notification {notification.notification_id}",
+    )

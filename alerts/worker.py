@@ -29,7 +29,7 @@ from confluent_kafka import (
 )
 
 from pulse.alerts.delivery import Deliverer
-from pulse.alerts.destinations import Destination, make_producer, publish_destination
+from pulse.alerts.destinations import Destination, publish_destination
 from pulse.alerts.directory import DestinationDirectory
 from pulse.alerts.errors import AlertPublishError, NotificationError
 from pulse.alerts.notifications import Notification
@@ -38,6 +38,7 @@ from pulse.alerts.senders import Senders, http_client
 from pulse.alerts.url_safety import UrlPolicy
 from pulse.settings import Settings
 from pulse.streams.handoff import RowsHandoff
+from pulse.topics.compacted import acknowledged_producer
 
 log = structlog.get_logger(__name__)
 
@@ -112,7 +113,7 @@ class DeliveryWorker:
         self._settings = settings
         self._topic = settings.topic("alerts.notifications")
         self._directory = directory
-        self._producer = make_producer(settings.kafka)
+        self._producer = acknowledged_producer(settings.kafka)
         self._handoff = RowsHandoff(settings.kafka, settings.topic("rows"))
         self._effects = KafkaEffects(settings, self._producer, self._handoff)
         self._client = http_client(settings.alerts)

@@ -19,7 +19,7 @@ from typing import Literal
 
 from pulse.collector.errors import KeyStoreError
 from pulse.settings import KafkaSettings
-from pulse.topics.compacted import publish_record
+from pulse.topics.compacted import acknowledged_producer, publish_record
 
 Kind = Literal["server", "site"]
 PREFIXES: dict[Kind, str] = {"server": "pk_", "site": "ps_"}
@@ -113,5 +113,10 @@ def check_origin(origin: str) -> str:
 def publish_key(kafka: KafkaSettings, topic: str, record: ApiKey) -> None:
     """Writes ``record`` to ``topic`` and waits for the broker's acknowledgement."""
     publish_record(
-        kafka, topic, record.key_id, record.to_json(), KeyStoreError, f"key {record.key_id}"
+        acknowledged_producer(kafka),
+        topic,
+        record.key_id,
+        record.to_json(),
+        KeyStoreError,
+        f"key {record.key_id}",
     )

@@ -37,8 +37,15 @@ log = structlog.get_logger(__name__)
 POLL_SECONDS = 0.2
 
 
+def acknowledged_producer(kafka: KafkaSettings) -> Producer:
+    """An idempotent producer whose records every in-sync replica acknowledges."""
+    return Producer(
+        {"bootstrap.servers": kafka.bootstrap_servers, "enable.idempotence": True, "acks": "all"}
+    )
+
+
 def publish_record(
-    kafka: KafkaSettings,
+    producer: Producer,
     topic: str,
     key: str,
     value: bytes | None,
@@ -53,9 +60,6 @@ def publish_record(
         if err is not None:
             failures.append(err)
 
-    producer = Producer(
-        {"bootstrap.servers": kafka.bootstrap_servers, "enable.idempotence": True, "acks": "all"}
-    )
     producer.produce(topic, key=key.encode(), value=value, on_delivery=on_delivery)
     if producer.flush(30) or failures:
         reason = str(failures[0]) if failures else "not acknowledged within 30 s"

@@ -22,7 +22,7 @@ from confluent_kafka import Message
 
 from pulse.families.helpdesk.model import DEFAULT_SLA_MS
 from pulse.settings import KafkaSettings, Settings
-from pulse.topics.compacted import CompactedDirectory, publish_record
+from pulse.topics.compacted import CompactedDirectory, acknowledged_producer, publish_record
 from pulse.topics.errors import PublishError, TenantDirectoryError, TenantSettingsError
 from pulse.topics.sla import check_priority, check_target
 
@@ -105,7 +105,14 @@ def publish_tenant(
     """Writes ``tenant`` for ``tenant_id`` to ``topic`` and waits for the broker's ack."""
     if not tenant_id:
         raise TenantSettingsError("tenant_id must not be empty", field="tenant_id")
-    publish_record(kafka, topic, tenant_id, tenant.to_json(), PublishError, f"tenant {tenant_id!r}")
+    publish_record(
+        acknowledged_producer(kafka),
+        topic,
+        tenant_id,
+        tenant.to_json(),
+        PublishError,
+        f"tenant {tenant_id!r}",
+    )
 
 
 class TenantDirectory(CompactedDirectory):

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from pulse.alerts.destinations import make_producer
 from pulse.alerts.notifications import Notification, publish_notification
 from pulse.settings import Settings
 from pulse.topics.admin import apply
 from pulse.topics.cli import make_plan
+from pulse.topics.compacted import acknowledged_producer
 from tests.alerts.receiver import Receiver, running_receiver
 from tests.e2e.harness import free_port
 
@@ -72,4 +72,6 @@ def notification(*destinations: str, rule: str = "r1", **payload: Any) -> Notifi
 
 def publish_one(settings: Settings, n: Notification) -> None:
     """Publishes one notification to the test's ``alerts.notifications``, as the evaluator will."""
-    publish_notification(make_producer(settings.kafka), settings.topic("alerts.notifications"), n)
+    publish_notification(
+        acknowledged_producer(settings.kafka), settings.topic("alerts.notifications"), n
+    )

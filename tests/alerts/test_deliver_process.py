@@ -11,7 +11,6 @@ import pytest
 
 from pulse.alerts.destinations import (
     Destination,
-    make_producer,
     new_destination,
     publish_destination,
 )
@@ -20,6 +19,7 @@ from pulse.settings import Settings
 from pulse.sinks.clickhouse import ClickHouse, connect
 from pulse.sinks.migrator import Migrator
 from pulse.sinks.sink import SinkRunner
+from pulse.topics.compacted import acknowledged_producer
 from tests.alerts.conftest import apply_topics, notification, publish_one
 from tests.alerts.receiver import Receiver
 from tests.e2e.harness import Process, pulse
@@ -31,7 +31,7 @@ def add(settings: Settings, receiver: Receiver, path: str, *answers: int) -> Des
     destination = new_destination("acme", "webhook", url=receiver.on(path, *answers))
     receiver.secrets[path] = destination.secrets
     publish_destination(
-        make_producer(settings.kafka), settings.topic("alerts.destinations"), destination
+        acknowledged_producer(settings.kafka), settings.topic("alerts.destinations"), destination
     )
     return destination
 
