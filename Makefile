@@ -62,6 +62,7 @@ typecheck: setup
 	ln -s $$PWD/graphql/api .local/typecheck/pulse/graphql
 	ln -s $$PWD/families .local/typecheck/pulse/families
 	ln -s $$PWD/collector .local/typecheck/pulse/collector
+	ln -s $$PWD/privacy .local/typecheck/pulse/privacy
 	cd .local/typecheck && $(CURDIR)/$(VENV)/bin/mypy --config-file $(CURDIR)/pyproject.toml -p pulse
 
 bench: services-up

@@ -32,6 +32,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "recalc": ("pulse.recalc_cli", "rebuild or verify derived tables of a range from raw events"),
     "keys": ("pulse.collector.keys_cli", "create, list or revoke a tenant's collector API keys"),
     "collect": ("pulse.collector.collect_cli", "run the HTTP collector of JSON events"),
+    "privacy": ("pulse.privacy.privacy_cli", "export or erase a visitor's or contact's events"),
+    "retention": ("pulse.privacy.retention_cli", "delete data older than its retention window"),
 }
 
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 import argparse
 import fcntl
 import sys
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from pulse.families.derivation import Derivation
@@ -25,10 +26,14 @@ from pulse.families.recalc import (
     recalc,
 )
 from pulse.families.registry import DERIVATIONS
+from pulse.privacy.policy import policy_of
+from pulse.privacy.recalc_floor import within_raw_retention
+from pulse.privacy.windows import RetentionPolicy
 from pulse.recalc_remote import remote_events, serving_url
 from pulse.recalc_report import follow, print_json, print_text
 from pulse.settings import Settings
 from pulse.sinks.clickhouse import connect
+from pulse.topics.tenants import TenantDirectory
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -51,12 +56,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(
-    args: argparse.Namespace, settings: Settings, derivations: Sequence[Derivation] = DERIVATIONS
+    args: argparse.Namespace,
+    settings: Settings,
+    derivations: Sequence[Derivation] = DERIVATIONS,
+    policy: Callable[[Settings], RetentionPolicy] | None = None,
 ) -> int:
     try:
         request = _request(args)
         request.check()
         chosen = [d.name for d in choose(derivations, request.families)]
+        retention = (policy or tenants_policy)(settings)
+        request, note = within_raw_retention(request, retention, int(time.time() * 1000))
+        if note:
+            print(note, file=sys.stderr)
         summary = follow(_events(settings, derivations, request), chosen, sys.stderr, args.quiet)
     except BadRecalcRequestError as bad:
         print(f"error: {bad.message}", file=sys.stderr)
@@ -66,6 +78,13 @@ def run(
     else:
         print_text(summary, request.verify, sys.stdout)
     return 1 if summary.differences else 0
+
+
+def tenants_policy(settings: Settings) -> RetentionPolicy:
+    """The retention policy of the settings and of the tenants topic, as it stands now."""
+    with TenantDirectory.from_settings(settings) as tenants:
+        tenants.wait_until_caught_up(timeout=30)
+        return policy_of(settings.privacy, tenants.snapshot())
 
 
 def _request(args: argparse.Namespace) -> RecalcRequest:

@@ -3,8 +3,10 @@
 A record is key = tenant_id (UTF-8), value = JSON
 ``{"timezone": "Europe/Lisbon", "sla": {"urgent": 600000, "high": 1800000, ...}}`` (first-response
 targets in milliseconds by priority); a priority missing from ``sla``, or ``sla`` itself (records
-written before it existed), takes its default. A null value (tombstone) returns the tenant to the
-defaults. :class:`TenantDirectory` reads the whole topic
+written before it existed), takes its default. An optional ``"retention": {"raw": "90d"}`` sets
+the tenant's own retention windows by kind (``pulse.privacy.windows``); a kind left out takes
+the default window of ``PULSE_PRIVACY_RETENTION_*``. A null value (tombstone) returns the
+tenant to the defaults. :class:`TenantDirectory` reads the whole topic
 without a consumer group (every reader needs every tenant) and keeps the latest per tenant.
 """
 
@@ -32,6 +34,8 @@ from confluent_kafka import (
 )
 
 from pulse.families.helpdesk.model import DEFAULT_SLA_MS
+from pulse.privacy.errors import PrivacyError
+from pulse.privacy.windows import Window, parse_windows
 from pulse.settings import KafkaSettings, Settings
 from pulse.topics.errors import (
     PublishError,
@@ -56,8 +60,15 @@ class TenantSettings:
 
     timezone: str = DEFAULT_TIMEZONE
     sla_ms: Mapping[str, int] = field(default_factory=_default_sla)
+    # The tenant's own retention windows by kind ("90d"); kinds left out take the defaults.
+    retention: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        try:
+            own = parse_windows(",".join(f"{k}={v}" for k, v in self.retention.items()))
+        except PrivacyError as exc:
+            raise TenantSettingsError(exc.message, field="retention") from exc
+        object.__setattr__(self, "retention", MappingProxyType({k: str(w) for k, w in own.items()}))
         try:
             ZoneInfo(self.timezone)
         except (KeyError, ValueError, OSError) as exc:
@@ -76,10 +87,22 @@ class TenantSettings:
         object.__setattr__(self, "sla_ms", MappingProxyType(targets))
 
     def __hash__(self) -> int:
-        return hash((self.timezone, tuple(sorted(self.sla_ms.items()))))
+        return hash(
+            (
+                self.timezone,
+                tuple(sorted(self.sla_ms.items())),
+                tuple(sorted(self.retention.items())),
+            )
+        )
+
+    def retention_windows(self) -> dict[str, Window]:
+        return {kind: Window.parse(text) for kind, text in self.retention.items()}
 
     def to_json(self) -> bytes:
-        return json.dumps({"timezone": self.timezone, "sla": dict(self.sla_ms)}).encode()
+        data: dict[str, Any] = {"timezone": self.timezone, "sla": dict(self.sla_ms)}
+        if self.retention:
+            data["retention"] = dict(self.retention)
+        return json.dumps(data).encode()
 
     @classmethod
     def from_json(cls, raw: bytes) -> TenantSettings:
@@ -97,7 +120,14 @@ class TenantSettings:
             sla = {}
         if not isinstance(sla, dict):
             raise TenantSettingsError("sla must be an object of priority: ms", field="sla")
-        return cls(timezone=zone, sla_ms=sla)
+        retention: Any = data.get("retention") or {}
+        if not isinstance(retention, dict) or not all(
+            isinstance(v, str) for v in retention.values()
+        ):
+            raise TenantSettingsError(
+                "retention must be an object of kind: window", field="retention"
+            )
+        return cls(timezone=zone, sla_ms=sla, retention=retention)
 
 
 def publish_tenant(

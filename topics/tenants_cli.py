@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 
+from pulse.privacy.windows import parse_windows
 from pulse.settings import Settings
 from pulse.topics.sla import format_sla, parse_sla
 from pulse.topics.tenants import TenantDirectory, TenantSettings, publish_tenant
@@ -26,6 +27,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             " d); priorities left out take the defaults urgent=15m,high=1h,normal=4h,low=1d"
         ),
     )
+    set_parser.add_argument(
+        "--retention",
+        help="own retention windows, e.g. raw=90d,aggregates=24M,csat=24M (units h, d, w, M, y);"
+        " kinds left out take PULSE_PRIVACY_RETENTION_*",
+    )
     sub.add_parser("list", help="print every tenant's current settings")
 
 
@@ -33,7 +39,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     topic = settings.topic("tenants")
     if args.action == "set":
         sla = getattr(args, "sla", None)
-        tenant = TenantSettings(timezone=args.timezone, sla_ms=parse_sla(sla) if sla else {})
+        retention = {
+            k: str(w) for k, w in parse_windows(getattr(args, "retention", None) or "").items()
+        }
+        tenant = TenantSettings(
+            timezone=args.timezone, sla_ms=parse_sla(sla) if sla else {}, retention=retention
+        )
         publish_tenant(settings.kafka, topic, args.tenant_id, tenant)
         print(f"{args.tenant_id}: {describe(tenant)} (written to {topic})")
         return 0
@@ -45,4 +56,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def describe(tenant: TenantSettings) -> str:
-    return f"timezone={tenant.timezone} sla={format_sla(tenant.sla_ms)}"
+    own = f" retention={','.join(f'{k}={v}' for k, v in tenant.retention.items())}"
+    return f"timezone={tenant.timezone} sla={format_sla(tenant.sla_ms)}" + (
+        own if tenant.retention else ""
+    )
