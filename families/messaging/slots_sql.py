@@ -53,8 +53,8 @@ FROM (
     SELECT tenant_id, slot, {_DIMENSIONS}, {", ".join(COUNTS)} FROM ({recomputed})
     UNION ALL
     SELECT tenant_id, slot, {_DIMENSIONS}, {_ZEROS}
-    FROM {stored} FINAL
-    WHERE ({_ANY}) > 0 {where}
+    -- Nested: ClickHouse would read the zeros' aliases in this WHERE.
+    FROM (SELECT tenant_id, slot, {_DIMENSIONS} FROM {stored} FINAL WHERE ({_ANY}) > 0 {where})
 )
 GROUP BY tenant_id, slot, {_DIMENSIONS}
 """
