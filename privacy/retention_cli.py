@@ -14,13 +14,12 @@ import time
 
 from pulse.privacy.errors import BadPrivacyRequestError
 from pulse.privacy.local import held_by_server
-from pulse.privacy.policy import policy_of
+from pulse.privacy.policy import tenants_policy
 from pulse.privacy.remote import post_json
 from pulse.privacy.retention import apply
 from pulse.privacy.routes import RETENTION_PATH, RETENTION_SCOPE
 from pulse.settings import Settings
 from pulse.sinks.clickhouse import connect
-from pulse.topics.tenants import TenantDirectory
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -36,9 +35,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             body = {"dry_run": args.dry_run, "requested_by": by}
             report = post_json(settings.api, RETENTION_PATH, RETENTION_SCOPE, body)
         else:
-            with TenantDirectory.from_settings(settings) as tenants:
-                tenants.wait_until_caught_up(timeout=30)
-                policy = policy_of(settings.privacy, tenants.snapshot())
+            policy = tenants_policy(settings)
             db = connect(settings.clickhouse)
             try:
                 now_ms = int(time.time() * 1000)

@@ -26,14 +26,13 @@ from pulse.families.recalc import (
     recalc,
 )
 from pulse.families.registry import DERIVATIONS
-from pulse.privacy.policy import policy_of
+from pulse.privacy.policy import tenants_policy
 from pulse.privacy.recalc_floor import within_raw_retention
 from pulse.privacy.windows import RetentionPolicy
 from pulse.recalc_remote import remote_events, serving_url
 from pulse.recalc_report import follow, print_json, print_text
 from pulse.settings import Settings
 from pulse.sinks.clickhouse import connect
-from pulse.topics.tenants import TenantDirectory
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -78,13 +77,6 @@ def run(
     else:
         print_text(summary, request.verify, sys.stdout)
     return 1 if summary.differences else 0
-
-
-def tenants_policy(settings: Settings) -> RetentionPolicy:
-    """The retention policy of the settings and of the tenants topic, as it stands now."""
-    with TenantDirectory.from_settings(settings) as tenants:
-        tenants.wait_until_caught_up(timeout=30)
-        return policy_of(settings.privacy, tenants.snapshot())
 
 
 def _request(args: argparse.Namespace) -> RecalcRequest:

@@ -38,6 +38,7 @@ from pulse.privacy.errors import PrivacyError
 from pulse.privacy.windows import Window, parse_windows
 from pulse.settings import KafkaSettings, Settings
 from pulse.topics.errors import (
+    MissingTopicError,
     PublishError,
     TenantDirectoryTimeoutError,
     TenantSettingsError,
@@ -191,7 +192,7 @@ class TenantDirectory:
         meta = self._consumer.list_topics(self._topic, timeout=10).topics.get(self._topic)
         if meta is None or meta.error is not None or not meta.partitions:
             self._consumer.close()
-            raise TopicsError(
+            raise MissingTopicError(
                 f"topic {self._topic} does not exist; run `pulse topics apply`", topic=self._topic
             )
         partitions = sorted(meta.partitions)
