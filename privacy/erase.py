@@ -4,14 +4,15 @@ repaired, then the request is audited.
 Order, each step safe to repeat (an erasure that fails part-way is run again):
 
 1. read the subject's rows, column by column as the sink hands them to the derivations;
-2. delete them from ``events_raw`` (a lightweight ``DELETE``: synchronous, the rows are gone from
-   every read when it returns; parts are rewritten by later merges);
+2. delete those rows (by event id) from ``events_raw`` (a lightweight ``DELETE``: synchronous,
+   the rows are gone from every read when it returns; parts are rewritten by later merges);
 3. for every registered derivation, the keys those rows touched: ``forget`` (when the derivation
    has rows a refresh cannot rebuild, :class:`~pulse.families.derivation.Forgets`), then
    ``refresh``, exactly as ``pulse recalc`` would for those keys;
 4. let every realtime hook recompute what Redis holds for those rows (a hook re-reads what the
    refresh stored and overwrites the entries at the new version);
-5. write the audit record.
+5. read again: rows the sink stored meanwhile go the same way (:data:`MAX_PASSES` at most);
+6. write the audit record.
 
 Query-time families (outreach flows) read ``events_raw`` and need nothing more.
 """
@@ -44,7 +45,8 @@ SELECT * REPLACE (
 FROM events_raw FINAL
 WHERE {subject}
 """
-_DELETE_SQL = "DELETE FROM {table} WHERE {subject}"
+_DELETE_SQL = "DELETE FROM events_raw WHERE {subject} AND event_id IN {event_ids:Array(String)}"
+MAX_PASSES = 3
 
 
 @dataclass(frozen=True)
@@ -87,22 +89,17 @@ def erase(
     subject = request.subject
     subject.check()
     bound = log.bind(tenant_id=subject.tenant_id, subject_kind=subject.kind)
-    raw = _columns(db.query(_ROWS_SQL.replace("{subject}", subject.where), subject.params))
-    report = ErasureReport(events=len(raw.get("event_id", [])))
-    db.execute(_DELETE_SQL.format(table="events_raw", subject=subject.where), subject.params)
-    report.detail["events_raw"] = report.events
-    if report.events:
-        event_ids = [str(e) for e in raw["event_id"]]
-        for derivation in derivations:
-            keys = derivation.touched(raw)
-            if not keys:
-                continue
-            if isinstance(derivation, Forgets):
-                derivation.forget(db, keys, event_ids)
-            derivation.refresh(db, keys)
-            report.detail[derivation.name] = len(keys)
+    report = ErasureReport()
+    # Only the rows read are deleted, so every deleted row is repaired for; one the sink
+    # stores meanwhile is found by the next pass.
+    for _ in range(MAX_PASSES):
+        raw = _columns(db.query(_ROWS_SQL.replace("{subject}", subject.where), subject.params))
+        if not raw:
+            break
+        _erase_rows(db, subject, raw, derivations, report)
         if cache is not None:
             _recache(db, cache, hooks, raw, int(clock() * 1000), report)
+    report.detail["events_raw"] = report.events
     now_ms = int(clock() * 1000)
     entry = AuditRecord.of(
         subject,
@@ -118,6 +115,27 @@ def erase(
     report.request_id = entry.request_id
     bound.info("subject erased", events=report.events, detail=report.detail)
     return report
+
+
+def _erase_rows(
+    db: ClickHouse,
+    subject: Subject,
+    raw: Mapping[str, Sequence[Any]],
+    derivations: Sequence[Derivation],
+    report: ErasureReport,
+) -> None:
+    event_ids = [str(e) for e in raw["event_id"]]
+    params = {**subject.params, "event_ids": event_ids}
+    db.execute(_DELETE_SQL.replace("{subject}", subject.where), params)
+    report.events += len(event_ids)
+    for derivation in derivations:
+        keys = derivation.touched(raw)
+        if not keys:
+            continue
+        if isinstance(derivation, Forgets):
+            derivation.forget(db, keys, event_ids)
+        derivation.refresh(db, keys)
+        report.detail[derivation.name] = report.detail.get(derivation.name, 0) + len(keys)
 
 
 def _recache(
