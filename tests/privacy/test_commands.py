@@ -69,8 +69,7 @@ def command(module: object, settings: Settings, *argv: str) -> int:
 def test_export_erase_and_log_go_through_the_holder(
     served: tuple[Settings, ClickHouse], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The export streams the contact's rows to the file, the erasure removes them, and the log
-    lists both, all asked of the serving process."""
+    """Export, erase and log, with chdb held by another process, go through its admin routes."""
     settings, db = served
     tenant = f"acme-{uuid.uuid4().hex[:8]}"
     rows = tenant_events(tenant, now_ms())
@@ -107,8 +106,7 @@ def test_export_erase_and_log_go_through_the_holder(
 def test_retention_apply_goes_through_the_holder_and_a_dry_run_deletes_nothing(
     served: tuple[Settings, ClickHouse], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """``pulse retention apply --dry-run`` counts what the holder's policy would delete; the
-    real run deletes exactly that."""
+    """Retention through the holder: a dry run counts and keeps, the real run deletes that."""
     settings, db = served
     tenant = f"acme-{uuid.uuid4().hex[:8]}"
     old = [

@@ -121,9 +121,7 @@ def expected_realtime(rows: list[Row], now: int) -> dict[tuple[int, str], dict[s
 def test_erasing_a_contact_leaves_every_figure_as_if_its_events_never_came(
     db: ClickHouse, cache: RealtimeCache
 ) -> None:
-    """After erasing contact k1, messaging, helpdesk and automation answers, and the realtime
-    slots in Redis, equal a recomputation over the other contacts' events; the other tenant
-    with the same ids keeps everything."""
+    """After erasing a contact every figure and Redis slot equals a recount without its events."""
     acme, globex = f"acme-{uuid.uuid4().hex[:8]}", f"globex-{uuid.uuid4().hex[:8]}"
     now = now_ms()
     rows, others = tenant_events(acme, now), tenant_events(globex, now)
@@ -161,8 +159,7 @@ def test_erasing_a_contact_leaves_every_figure_as_if_its_events_never_came(
 def test_erased_helpdesk_moments_and_facts_are_gone_and_recalc_verify_finds_nothing(
     db: ClickHouse, cache: RealtimeCache
 ) -> None:
-    """No moment keyed by an erased event is left, the rebuilt facts hold no erased event,
-    and a verifying recalculation of everything reports no difference."""
+    """Erased events leave no moment or fact behind, and recalc --verify finds no difference."""
     acme = f"acme-{uuid.uuid4().hex[:8]}"
     now = now_ms()
     rows = tenant_events(acme, now)
@@ -195,8 +192,7 @@ def test_erased_helpdesk_moments_and_facts_are_gone_and_recalc_verify_finds_noth
 def test_an_erasure_is_audited_by_an_hmac_of_the_subject_never_its_id(
     db: ClickHouse, cache: RealtimeCache
 ) -> None:
-    """The audit log names who asked, why, when and how many rows, and the subject only by
-    its HMAC under the audit key."""
+    """An erasure is audited with who, why, when, rows, and an HMAC of the subject, never its id."""
     acme = f"acme-{uuid.uuid4().hex[:8]}"
     now = now_ms()
     rows = tenant_events(acme, now)

@@ -46,8 +46,7 @@ def tenants() -> tuple[str, str]:
 def test_a_contact_export_holds_every_event_of_the_contact_and_nothing_else(
     db: ClickHouse,
 ) -> None:
-    """Every stored event of contact k1 of the tenant, page after page; the other tenant's k1
-    and the tenant's other contacts never appear; the export is audited with its row count."""
+    """A contact's export pages through all its events of the tenant, only those, and is audited."""
     acme, globex = tenants()
     now = now_ms()
     rows = tenant_events(acme, now)
@@ -67,8 +66,7 @@ def test_a_contact_export_holds_every_event_of_the_contact_and_nothing_else(
 def test_a_visitor_export_through_the_command_writes_json_lines(
     db: ClickHouse, settings: Settings, tmp_path: Path
 ) -> None:
-    """``pulse privacy export --visitor`` on a ClickHouse no other process holds writes one JSON
-    object per stored page view of the visitor to --out."""
+    """pulse privacy export --visitor writes one JSON object per stored event of the visitor."""
     acme, globex = tenants()
     now = now_ms()
     rows = tenant_events(acme, now)
@@ -109,8 +107,7 @@ def bearer(settings: Settings, scope: str) -> dict[str, str]:
 def test_the_admin_routes_export_erase_and_list_with_the_privacy_scope_only(
     db: ClickHouse, settings: Settings
 ) -> None:
-    """Without a token 401, with another admin scope 403; with admin:privacy the export
-    streams the subject's rows, the erasure removes them and the log lists both requests."""
+    """The privacy routes refuse without admin:privacy (401/403) and export, erase, list with it."""
     acme, _ = tenants()
     now = now_ms()
     rows = tenant_events(acme, now)

@@ -26,8 +26,7 @@ def campaigns(db: ClickHouse, tenant: str) -> dict[str, tuple[int, int]]:
 def test_forget_zeroes_a_slot_row_whose_events_are_all_gone_and_refresh_does_not(
     db: ClickHouse,
 ) -> None:
-    """A plain refresh keeps a dimension row whose events were deleted; forget writes it with
-    zero counts, leaves the other rows' counts, and does not rewrite a row already zero."""
+    """Forget zeroes a slot row whose events are gone (refresh does not), and only once."""
     tenant = f"t-{uuid.uuid4().hex[:6]}"
     rows = [
         ev(tenant, "message.sent", AT, campaign_id="gone", event_id=f"{tenant}-1"),

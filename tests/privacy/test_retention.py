@@ -80,9 +80,7 @@ def dead_letter(db: ClickHouse, tenant: str, failed_at: int, offset: int) -> Non
 
 
 def test_each_kind_keeps_its_window_per_tenant_to_the_millisecond(db: ClickHouse) -> None:
-    """Raw events, CSAT answers, messaging slots, helpdesk moments and dead letters of the
-    default tenant and of a tenant with its own windows: at the cutoff kept, a millisecond
-    older deleted, and another tenant's cutoff never applied."""
+    """Each kind keeps rows at its tenant's cutoff and deletes those a millisecond older."""
     run = uuid.uuid4().hex[:6]
     plain, own = f"plain-{run}", f"own-{run}"
     policy = RetentionPolicy(
@@ -144,8 +142,7 @@ def test_each_kind_keeps_its_window_per_tenant_to_the_millisecond(db: ClickHouse
 
 
 def test_conversation_facts_expire_with_their_creation(db: ClickHouse) -> None:
-    """A conversation created before the aggregates cutoff loses its facts whole; one created
-    at the cutoff keeps them."""
+    """A conversation's facts expire whole with its creation; one created at the cutoff stays."""
     tenant = f"t-{uuid.uuid4().hex[:6]}"
     store(
         db,

@@ -64,8 +64,7 @@ NOW = at("2026-11-30T12:00:00")
 
 
 def test_recalc_starts_at_the_first_whole_day_inside_the_tenants_raw_window() -> None:
-    """An open range starts at the next UTC midnight after the tenant's raw cutoff, and says so;
-    a range inside the window is left alone."""
+    """An open recalc starts at the first UTC midnight inside the tenant's raw window."""
     narrowed, note = within_raw_retention(RecalcRequest(tenant_id="brief"), POLICY, NOW)
     assert narrowed.from_ms == at("2026-11-21T00:00:00") and note is not None
     inside = RecalcRequest(tenant_id="acme", from_ms=at("2026-10-01T00:00:00"))
