@@ -63,6 +63,7 @@ typecheck: setup
 	ln -s $$PWD/families .local/typecheck/pulse/families
 	ln -s $$PWD/collector .local/typecheck/pulse/collector
 	ln -s $$PWD/alerts .local/typecheck/pulse/alerts
+	ln -s $$PWD/privacy .local/typecheck/pulse/privacy
 	cd .local/typecheck && $(CURDIR)/$(VENV)/bin/mypy --config-file $(CURDIR)/pyproject.toml -p pulse
 
 bench: services-up

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from pulse.sinks.clickhouse import ClickHouse
 
@@ -60,4 +60,18 @@ class Derivation(Protocol):
 
     def differences(self, db: ClickHouse, keys: Collection[Key]) -> list[Difference]:
         """Where the stored rows of ``keys`` differ from a recomputation (nothing is written)."""
+        ...
+
+
+@runtime_checkable
+class Forgets(Protocol):
+    """A derivation with rows a refresh cannot rebuild once raw events are deleted (an erasure,
+    ``pulse.privacy.erase``): state merged from the deleted events, or rows keyed by them. The
+    eraser calls :meth:`forget` after deleting the raw rows and before :meth:`Derivation.refresh`
+    of the same keys. A derivation whose refresh rewrites (or retires) every row of its keys
+    from what is stored needs none."""
+
+    def forget(self, db: ClickHouse, keys: Collection[Key], event_ids: Collection[str]) -> int:
+        """Drop what ``keys`` hold of the deleted raw events ``event_ids``; how many rows of
+        derived tables that removed or rebuilt."""
         ...

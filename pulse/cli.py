@@ -33,6 +33,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "keys": ("pulse.collector.keys_cli", "create, list or revoke a tenant's collector API keys"),
     "collect": ("pulse.collector.collect_cli", "run the HTTP collector of JSON events"),
     "alerts": ("pulse.alerts.cli", "alert destinations, the delivery worker, its dead letters"),
+    "privacy": ("pulse.privacy.privacy_cli", "export or erase a visitor's or contact's events"),
+    "retention": ("pulse.privacy.retention_cli", "delete data older than its retention window"),
 }
 
 

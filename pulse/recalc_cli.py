@@ -12,7 +12,8 @@ from __future__ import annotations
 import argparse
 import fcntl
 import sys
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from pulse.families.derivation import Derivation
@@ -25,6 +26,9 @@ from pulse.families.recalc import (
     recalc,
 )
 from pulse.families.registry import DERIVATIONS
+from pulse.privacy.policy import tenants_policy
+from pulse.privacy.recalc_floor import within_raw_retention
+from pulse.privacy.windows import RetentionPolicy
 from pulse.recalc_remote import remote_events, serving_url
 from pulse.recalc_report import follow, print_json, print_text
 from pulse.settings import Settings
@@ -51,12 +55,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(
-    args: argparse.Namespace, settings: Settings, derivations: Sequence[Derivation] = DERIVATIONS
+    args: argparse.Namespace,
+    settings: Settings,
+    derivations: Sequence[Derivation] = DERIVATIONS,
+    policy: Callable[[Settings], RetentionPolicy] | None = None,
 ) -> int:
     try:
         request = _request(args)
         request.check()
         chosen = [d.name for d in choose(derivations, request.families)]
+        retention = (policy or tenants_policy)(settings)
+        request, note = within_raw_retention(request, retention, int(time.time() * 1000))
+        if note:
+            print(note, file=sys.stderr)
         summary = follow(_events(settings, derivations, request), chosen, sys.stderr, args.quiet)
     except BadRecalcRequestError as bad:
         print(f"error: {bad.message}", file=sys.stderr)

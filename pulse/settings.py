@@ -138,6 +138,20 @@ class AlertSettings:
     metrics_port: int = 9465
 
 
+class PrivacySettings:
+    # README "Privacy": default retention windows per kind of data (a tenant may set its own with
+    # `pulse tenants set --retention`), and how often `pulse serve` applies them (0: never).
+    retention_raw: str = "90d"
+    retention_aggregates: str = "24M"
+    retention_csat: str = "24M"
+    retention_dead_letters: str = "30d"
+    retention_interval_seconds: float = 3600.0
+    # Keys the HMAC that names a subject in the audit log (privacy_requests); keep it secret.
+    audit_key: str = "dev-only-audit-key-change-me"
+    # Rows an export reads per query, so a large subject never sits in memory at once.
+    export_page_rows: int = 5000
+
+
 @dataclass(frozen=True)
 class FaultSettings:
     # Crash tests only (pulse/faults.py): the named point where the process SIGKILLs itself,
@@ -159,6 +173,7 @@ class Settings:
     collector: CollectorSettings = field(default_factory=CollectorSettings)
     fault: FaultSettings = field(default_factory=FaultSettings)
     alerts: AlertSettings = field(default_factory=AlertSettings)
+    privacy: PrivacySettings = field(default_factory=PrivacySettings)
     log_level: str = "INFO"
     log_format: str = "console"  # or "json"
 
@@ -202,6 +217,7 @@ _SECTIONS = {
     "collector": "PULSE_COLLECTOR_",
     "fault": "PULSE_FAULT_",
     "alerts": "PULSE_ALERTS_",
+    "privacy": "PULSE_PRIVACY_",
 }
 
 

@@ -11,15 +11,19 @@ from collections.abc import Sequence
 import pytest
 
 from pulse.families.derivation import Derivation
+from pulse.privacy.windows import RETENTION_KINDS, RetentionPolicy, Window
 from pulse.recalc_cli import add_arguments, run
 from pulse.settings import ROOT, Settings
 from tests.families.recalc_fakes import fake
+
+# The fake derivation's keys sit at the epoch: a retention that still holds them.
+KEEP_ALL = RetentionPolicy(dict.fromkeys(RETENTION_KINDS, Window(1000, "y")))
 
 
 def recalc(settings: Settings, derivations: Sequence[Derivation], *argv: str) -> int:
     parser = argparse.ArgumentParser()
     add_arguments(parser)
-    return run(parser.parse_args(list(argv)), settings, derivations)
+    return run(parser.parse_args(list(argv)), settings, derivations, lambda s: KEEP_ALL)
 
 
 @pytest.mark.parametrize(

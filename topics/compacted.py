@@ -71,8 +71,10 @@ class CompactedDirectory(ABC):
 
     # Names the directory in errors, logs and its thread ("tenant directory").
     role: ClassVar[str]
-    # What its failures raise: the reader's own family of errors.
+    # What its failures raise: the reader's own family of errors; a missing topic too, unless
+    # the reader tells it apart.
     error: ClassVar[type[PulseError]]
+    missing_error: ClassVar[type[PulseError] | None] = None
 
     def __init__(self, kafka: KafkaSettings, topic: str) -> None:
         self._topic = topic
@@ -104,7 +106,7 @@ class CompactedDirectory(ABC):
         meta = self._consumer.list_topics(self._topic, timeout=10).topics.get(self._topic)
         if meta is None or meta.error is not None or not meta.partitions:
             self._consumer.close()
-            raise self.error(
+            raise (self.missing_error or self.error)(
                 f"topic {self._topic} does not exist; run `pulse topics apply`", topic=self._topic
             )
         partitions = sorted(meta.partitions)

@@ -46,3 +46,9 @@ class PublishError(TopicsError):
     """Kafka did not acknowledge a record the topics package published."""
 
     code = "publish_failed"
+
+
+class MissingTopicError(TopicsError):
+    """A topic the command reads does not exist (``pulse topics apply`` creates it)."""
+
+    code = "missing_topic"

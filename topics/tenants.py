@@ -3,9 +3,12 @@
 A record is key = tenant_id (UTF-8), value = JSON
 ``{"timezone": "Europe/Lisbon", "sla": {"urgent": 600000, "high": 1800000, ...}}`` (first-response
 targets in milliseconds by priority); a priority missing from ``sla``, or ``sla`` itself (records
-written before it existed), takes its default. A null value (tombstone) returns the tenant to the
-defaults. :class:`TenantDirectory` follows the topic (``pulse.topics.compacted``) and keeps the
-latest per tenant.
+written before it existed), takes its default. An optional ``"retention": {"raw": "90d"}`` sets
+the tenant's own retention windows by kind (``pulse.privacy.windows``); a kind left out takes
+the default window of ``PULSE_PRIVACY_RETENTION_*``. An optional ``"engaged_events"`` lists the
+``web.event`` names that make a web session engaged (not a bounce). A null value (tombstone)
+returns the tenant to the defaults. :class:`TenantDirectory` follows the topic
+(``pulse.topics.compacted``) and keeps the latest per tenant.
 """
 
 from __future__ import annotations
@@ -21,9 +24,16 @@ import structlog
 from confluent_kafka import Message
 
 from pulse.families.helpdesk.model import DEFAULT_SLA_MS
+from pulse.privacy.errors import PrivacyError
+from pulse.privacy.windows import Window, parse_windows
 from pulse.settings import KafkaSettings, Settings
 from pulse.topics.compacted import CompactedDirectory, acknowledged_producer, publish_record
-from pulse.topics.errors import PublishError, TenantDirectoryError, TenantSettingsError
+from pulse.topics.errors import (
+    MissingTopicError,
+    PublishError,
+    TenantDirectoryError,
+    TenantSettingsError,
+)
 from pulse.topics.sla import check_priority, check_target
 
 log = structlog.get_logger(__name__)
@@ -43,8 +53,15 @@ class TenantSettings:
     timezone: str = DEFAULT_TIMEZONE
     sla_ms: Mapping[str, int] = field(default_factory=_default_sla)
     engaged_events: tuple[str, ...] = ()
+    # The tenant's own retention windows by kind ("90d"); kinds left out take the defaults.
+    retention: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        try:
+            own = parse_windows(",".join(f"{k}={v}" for k, v in self.retention.items()))
+        except PrivacyError as exc:
+            raise TenantSettingsError(exc.message, field="retention") from exc
+        object.__setattr__(self, "retention", MappingProxyType({k: str(w) for k, w in own.items()}))
         try:
             ZoneInfo(self.timezone)
         except (KeyError, ValueError, OSError) as exc:
@@ -69,13 +86,25 @@ class TenantSettings:
         object.__setattr__(self, "engaged_events", tuple(sorted(set(names))))
 
     def __hash__(self) -> int:
-        return hash((self.timezone, tuple(sorted(self.sla_ms.items())), self.engaged_events))
+        return hash(
+            (
+                self.timezone,
+                tuple(sorted(self.sla_ms.items())),
+                self.engaged_events,
+                tuple(sorted(self.retention.items())),
+            )
+        )
+
+    def retention_windows(self) -> dict[str, Window]:
+        return {kind: Window.parse(text) for kind, text in self.retention.items()}
 
     def to_json(self) -> bytes:
-        value: dict[str, Any] = {"timezone": self.timezone, "sla": dict(self.sla_ms)}
+        data: dict[str, Any] = {"timezone": self.timezone, "sla": dict(self.sla_ms)}
         if self.engaged_events:
-            value["engaged_events"] = list(self.engaged_events)
-        return json.dumps(value).encode()
+            data["engaged_events"] = list(self.engaged_events)
+        if self.retention:
+            data["retention"] = dict(self.retention)
+        return json.dumps(data).encode()
 
     @classmethod
     def from_json(cls, raw: bytes) -> TenantSettings:
@@ -96,7 +125,14 @@ class TenantSettings:
         engaged: Any = data.get("engaged_events") or []
         if not isinstance(engaged, list):
             raise TenantSettingsError("engaged_events must be a list", field="engaged_events")
-        return cls(timezone=zone, sla_ms=sla, engaged_events=tuple(engaged))
+        retention: Any = data.get("retention") or {}
+        if not isinstance(retention, dict) or not all(
+            isinstance(v, str) for v in retention.values()
+        ):
+            raise TenantSettingsError(
+                "retention must be an object of kind: window", field="retention"
+            )
+        return cls(timezone=zone, sla_ms=sla, engaged_events=tuple(engaged), retention=retention)
 
 
 def publish_tenant(
@@ -120,6 +156,8 @@ class TenantDirectory(CompactedDirectory):
 
     role = "tenant directory"
     error = TenantDirectoryError
+    # A command without the topic (a fresh `pulse recalc`) may read every tenant's defaults.
+    missing_error = MissingTopicError
 
     def __init__(self, kafka: KafkaSettings, topic: str) -> None:
         self._tenants: dict[str, TenantSettings] = {}

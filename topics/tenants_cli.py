@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 
+from pulse.privacy.windows import parse_windows
 from pulse.settings import Settings
 from pulse.topics.sla import format_sla, parse_sla
 from pulse.topics.tenants import TenantDirectory, TenantSettings, publish_tenant
@@ -31,6 +32,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--engaged-events",
         help="web.event names that make a web session engaged (not a bounce), e.g. signup,play",
     )
+    set_parser.add_argument(
+        "--retention",
+        help="own retention windows, e.g. raw=90d,aggregates=24M,csat=24M (units h, d, w, M, y);"
+        " kinds left out take PULSE_PRIVACY_RETENTION_*",
+    )
     sub.add_parser("list", help="print every tenant's current settings")
 
 
@@ -39,10 +45,14 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.action == "set":
         sla = getattr(args, "sla", None)
         engaged = getattr(args, "engaged_events", None) or ""
+        retention = {
+            k: str(w) for k, w in parse_windows(getattr(args, "retention", None) or "").items()
+        }
         tenant = TenantSettings(
             timezone=args.timezone,
             sla_ms=parse_sla(sla) if sla else {},
             engaged_events=tuple(n.strip() for n in engaged.split(",") if n.strip()),
+            retention=retention,
         )
         publish_tenant(settings.kafka, topic, args.tenant_id, tenant)
         print(f"{args.tenant_id}: {describe(tenant)} (written to {topic})")
@@ -58,4 +68,6 @@ def describe(tenant: TenantSettings) -> str:
     described = f"timezone={tenant.timezone} sla={format_sla(tenant.sla_ms)}"
     if tenant.engaged_events:
         described += f" engaged_events={','.join(tenant.engaged_events)}"
+    if tenant.retention:
+        described += f" retention={','.join(f'{k}={v}' for k, v in tenant.retention.items())}"
     return described

@@ -14,6 +14,7 @@ from typing import Any
 
 from pulse.families.derivation import Difference, Key
 from pulse.families.helpdesk.conversations_sql import SOME
+from pulse.families.helpdesk.forget import forget_conversations
 from pulse.families.helpdesk.moments_sql import moments_sql, refresh_sql
 from pulse.sinks.clickhouse import ClickHouse
 
@@ -123,6 +124,10 @@ class HelpdeskMoments:
         for tenant_id, ids in _chunks(keys):
             db.execute(sql, {"tenant_id": tenant_id, "ids": ids})
         return len(keys)
+
+    def forget(self, db: ClickHouse, keys: Collection[Key], event_ids: Collection[str]) -> int:
+        """After an erasure: rebuild the facts of ``keys``, drop the erased events' moments."""
+        return forget_conversations(db, keys, event_ids)
 
     def differences(self, db: ClickHouse, keys: Collection[Key]) -> list[Difference]:
         """Moments stored for ``keys`` that a recomputation would not write the same way."""

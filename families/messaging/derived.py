@@ -3,8 +3,12 @@
 A key is ``(tenant_id, slot_ms)``: the 15-minute UTC slot of a ``message.*`` raw event. A
 refresh rewrites every row of its slots from ``events_raw FINAL`` in one statement per tenant
 (absolute counts, version from the statement's clock), so it may run any number of times.
-Raw events are never deleted, so a slot's set of dimension rows only grows and rewriting the rows
-a recomputation finds leaves no stale row behind.
+Under the sink raw events are only ever added, so a slot's set of dimension rows only grows and
+rewriting the rows a recomputation finds leaves no stale row behind. An erasure deletes raw
+events: it calls :meth:`MessagingSlots.forget`, whose statement also writes zero counts for each
+stored row of its slots that the recomputation no longer finds (``retiring_sql``). Folding that
+into every refresh was measured here at +30% per sink batch (a second read of the stored
+rows and a regrouping), for rows only an erasure can leave behind.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from typing import Any
 
 from pulse.families.derivation import Difference, Key
 from pulse.families.messaging.model import COUNTS, DIMENSIONS, EVENT_TYPES, SLOT_MS
-from pulse.families.messaging.slots_sql import COLUMNS, slot_counts_sql
+from pulse.families.messaging.slots_sql import COLUMNS, retiring_sql, slot_counts_sql
 from pulse.sinks.clickhouse import ClickHouse, qualified
 
 TABLE = "messaging_slots"
@@ -138,6 +142,20 @@ class MessagingSlots:
         for tenant, slots in _by_tenant(keys).items():
             insert = f"INSERT INTO {qualified(db.database, TABLE)} ({', '.join(COLUMNS)}) "
             db.execute(insert + _recomputed_sql(db, slots), _params(tenant, slots))
+            written += self._count(db, tenant, slots)
+        return written
+
+    def forget(self, db: ClickHouse, keys: Collection[Key], event_ids: Collection[str]) -> int:
+        """After an erasure: rewrite the slots of ``keys`` and retire (zero) their rows whose
+        events are all gone; how many rows the slots hold afterwards."""
+        written = 0
+        table = qualified(db.database, TABLE)
+        for tenant, slots in _by_tenant(keys).items():
+            ranges = _in_ranges("slot", len(_ranges(slots)))
+            select = retiring_sql(_recomputed_sql(db, slots), table, ranges)
+            db.execute(
+                f"INSERT INTO {table} ({', '.join(COLUMNS)}) {select}", _params(tenant, slots)
+            )
             written += self._count(db, tenant, slots)
         return written
 

@@ -17,7 +17,8 @@ far complete.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 
 import structlog
 from starlette.requests import Request
@@ -30,6 +31,8 @@ from pulse.families.recalc import BadRecalcRequestError, FamilyDone, RecalcReque
 from pulse.families.recalc_wire import error_line, event_line, request_from_json
 from pulse.graphql.admin_auth import RECALC_SCOPE, verify_admin_header
 from pulse.graphql.errors import ApiError, ForbiddenError
+from pulse.privacy.recalc_floor import within_raw_retention
+from pulse.privacy.windows import RetentionPolicy
 from pulse.sinks.clickhouse import ClickHouse
 
 log = structlog.get_logger(__name__)
@@ -39,9 +42,15 @@ NDJSON = "application/x-ndjson"
 
 
 def recalc_route(
-    clickhouse: ClickHouse, derivations: Sequence[Derivation], secret: str, algorithm: str
+    clickhouse: ClickHouse,
+    derivations: Sequence[Derivation],
+    secret: str,
+    algorithm: str,
+    policy: Callable[[], RetentionPolicy] | None = None,
 ) -> Route:
-    """The route over the process's own ClickHouse and its registered derivations."""
+    """The route over the process's own ClickHouse and its registered derivations; with a
+    retention ``policy``, a range is narrowed to what raw retention still holds (``pulse
+    recalc`` narrows it first and says so)."""
 
     async def endpoint(request: Request) -> Response:
         try:
@@ -55,6 +64,8 @@ def recalc_route(
             wanted = request_from_json(json.loads(await request.body()))
             wanted.check()
             choose(derivations, wanted.families)
+            if policy is not None:
+                wanted, _ = within_raw_retention(wanted, policy(), int(time.time() * 1000))
         except ValueError:
             return JSONResponse({"code": "bad_recalc_request", "message": "not JSON"}, 400)
         except BadRecalcRequestError as bad:

@@ -16,7 +16,15 @@ import structlog
 import uvicorn
 
 from pulse.gc_tuning import tune_for_batches
-from pulse.graphql.services import build_app, open_realtime, open_tenants, run_server, server
+from pulse.graphql.services import (
+    build_app,
+    open_realtime,
+    open_tenants,
+    retention_policy,
+    run_server,
+    server,
+)
+from pulse.privacy.scheduler import RetentionJob
 from pulse.settings import Settings
 from pulse.sinks.clickhouse import connect
 from pulse.sinks.migrator import Migrator
@@ -45,8 +53,14 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         log.info("migrations applied", versions=applied)
         sink = SinkRunner(settings, clickhouse, realtime)
         app = build_app(settings, clickhouse, realtime, tenants)
+        interval = settings.privacy.retention_interval_seconds
+        retention = RetentionJob(clickhouse, retention_policy(settings, tenants), interval)
         tune_for_batches()
-        return serve_with_sink(server(settings, app, args.host, args.port), sink)
+        retention.start()
+        try:
+            return serve_with_sink(server(settings, app, args.host, args.port), sink)
+        finally:
+            retention.stop()
     finally:
         realtime.close()
         clickhouse.close()

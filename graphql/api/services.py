@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import signal
+import time
+from collections.abc import Callable
 from types import FrameType
 
 import uvicorn
@@ -12,6 +14,9 @@ from pulse.families.registry import DERIVATIONS
 from pulse.graphql.app import create_app
 from pulse.graphql.health import kafka_check
 from pulse.graphql.recalc_route import recalc_route
+from pulse.privacy.policy import policy_of
+from pulse.privacy.routes import PrivacyServices, privacy_routes
+from pulse.privacy.windows import RetentionPolicy
 from pulse.settings import Settings
 from pulse.sinks.clickhouse import ClickHouse
 from pulse.sinks.realtime import RealtimeCache
@@ -42,8 +47,17 @@ def build_app(
 ) -> Starlette:
     checks = kafka_check(settings.kafka.bootstrap_servers)
     api = settings.api
-    recalc = recalc_route(clickhouse, DERIVATIONS, api.jwt_secret, api.jwt_algorithm)
-    return create_app(settings, clickhouse, realtime, checks, tenants, admin_routes=[recalc])
+    policy = retention_policy(settings, tenants)
+    recalc = recalc_route(clickhouse, DERIVATIONS, api.jwt_secret, api.jwt_algorithm, policy)
+    privacy = privacy_routes(PrivacyServices(settings, clickhouse, realtime, policy, time.time))
+    return create_app(
+        settings, clickhouse, realtime, checks, tenants, admin_routes=[recalc, *privacy]
+    )
+
+
+def retention_policy(settings: Settings, tenants: TenantDirectory) -> Callable[[], RetentionPolicy]:
+    """The retention policy as the tenants' settings stand when it is asked for."""
+    return lambda: policy_of(settings.privacy, tenants.snapshot())
 
 
 def server(

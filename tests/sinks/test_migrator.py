@@ -20,6 +20,7 @@ TABLES |= {"helpdesk_moments"}
 # family's visitor-ordered copy of its events, the view feeding it, and its sessions (m0011).
 AFTER_9 = {"outreach_days", "web_visitor_events", "web_visitor_events_mv", "web_sessions"}
 AFTER_9 |= {"alert_deliveries"}  # every alert delivery attempt (m0012)
+AFTER_9 |= {"privacy_requests"}  # the privacy audit log (m0013)
 TABLES |= AFTER_9
 # The worker's old aggregates: m0002 made them, m0009 dropped them.
 RETIRED = {"messaging_counters", "conversation_frt"}

@@ -1,0 +1,69 @@
+"""What an erasure must do to helpdesk tables that a moments refresh cannot: unmerge and unkey.
+
+``helpdesk_conversations`` is an AggregatingMergeTree: the states of a conversation already merged
+the erased events and no later insert can take them out. So the erased conversations' fact rows
+are deleted and folded again from the raw events that remain, with the migration's own backfill
+statement (m0006) narrowed to them; then the moments of the erased events (keyed by their ids,
+which no refresh writes again) are deleted. The refresh that follows rewrites the remaining
+moments of those conversations from the rebuilt facts.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterator
+
+from pulse.families.derivation import Key
+from pulse.families.errors import FamilyError
+from pulse.sinks.clickhouse import ClickHouse
+from pulse.sinks.migrations import m0006_helpdesk_facts
+
+CHUNK = 5_000
+_ALL = "WHERE conversation_id != ''"
+_SOME = (
+    "WHERE tenant_id = {tenant_id:String} AND conversation_id IN {ids:Array(String)}"
+    " AND conversation_id != ''"
+)
+_DELETE_FACTS = (
+    "DELETE FROM {db}.helpdesk_conversations"
+    " WHERE tenant_id = {tenant_id:String} AND conversation_id IN {ids:Array(String)}"
+)
+_DELETE_MOMENTS = (
+    "DELETE FROM {db}.helpdesk_moments"
+    " WHERE tenant_id = {tenant_id:String} AND conversation_id IN {ids:Array(String)}"
+    " AND event_id IN {event_ids:Array(String)}"
+)
+
+
+def _backfill(database: str) -> str:
+    """m0006's backfill (``INSERT … SELECT`` over every conversation), for some of them."""
+    backfill = m0006_helpdesk_facts.FORWARDS[-1]
+    if _ALL not in backfill:
+        raise FamilyError(
+            "m0006's backfill no longer has the filter the erasure narrows",
+            migration="m0006_helpdesk_facts",
+        )
+    return backfill.replace(_ALL, _SOME).replace("{db}", database)
+
+
+def forget_conversations(db: ClickHouse, keys: Collection[Key], event_ids: Collection[str]) -> int:
+    """Rebuild the facts of ``keys`` from the raw events left and delete the moments of
+    ``event_ids``; how many conversations were rebuilt."""
+    rebuild = _backfill(db.database)
+    erased = sorted(set(event_ids))
+    for tenant_id, ids in _chunks(keys):
+        params = {"tenant_id": tenant_id, "ids": ids}
+        db.execute(_DELETE_FACTS.replace("{db}", db.database), params)
+        db.execute(rebuild, params)
+        db.execute(_DELETE_MOMENTS.replace("{db}", db.database), {**params, "event_ids": erased})
+    return len(keys)
+
+
+def _chunks(keys: Collection[Key]) -> Iterator[tuple[str, list[str]]]:
+    by_tenant: dict[str, list[str]] = defaultdict(list)
+    for tenant_id, conversation_id in keys:
+        by_tenant[str(tenant_id)].append(str(conversation_id))
+    for tenant_id, ids in sorted(by_tenant.items()):
+        ids.sort()
+        for start in range(0, len(ids), CHUNK):
+            yield tenant_id, ids[start : start + CHUNK]

@@ -1,0 +1,163 @@
+"""Erasure: a subject's raw events leave ``events_raw``, and everything derived from them is
+repaired, then the request is audited.
+
+Order, each step safe to repeat (an erasure that fails part-way is run again):
+
+1. read the subject's rows, column by column as the sink hands them to the derivations;
+2. delete those rows (by event id) from ``events_raw`` (a lightweight ``DELETE``: synchronous,
+   the rows are gone from every read when it returns; parts are rewritten by later merges);
+3. for every registered derivation, the keys those rows touched: ``forget`` (when the derivation
+   has rows a refresh cannot rebuild, :class:`~pulse.families.derivation.Forgets`), then
+   ``refresh``, exactly as ``pulse recalc`` would for those keys;
+4. let every realtime hook recompute what Redis holds for those rows (a hook re-reads what the
+   refresh stored and overwrites the entries at the new version);
+5. read again: rows the sink stored meanwhile go the same way (:data:`MAX_PASSES` at most);
+6. write the audit record.
+
+Query-time families (outreach flows) read ``events_raw`` and need nothing more.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import redis
+import structlog
+
+from pulse.families.derivation import Derivation, Forgets
+from pulse.families.realtime import RealtimeHook
+from pulse.privacy.audit import ERASE, AuditRecord, record
+from pulse.privacy.subject import Subject
+from pulse.sinks.clickhouse import ClickHouse
+from pulse.sinks.realtime import RealtimeCache
+
+log = structlog.get_logger(__name__)
+
+# Instants as the sink hands them to ``touched``: int milliseconds.
+_ROWS_SQL = """
+SELECT * REPLACE (
+    toInt64(toUnixTimestamp64Milli(occurred_at)) AS occurred_at,
+    toInt64(toUnixTimestamp64Milli(ingested_at)) AS ingested_at
+)
+FROM events_raw FINAL
+WHERE {subject}
+"""
+_DELETE_SQL = "DELETE FROM events_raw WHERE {subject} AND event_id IN {event_ids:Array(String)}"
+MAX_PASSES = 3
+
+
+@dataclass(frozen=True)
+class ErasureRequest:
+    subject: Subject
+    requested_by: str
+    reason: str = ""
+
+
+@dataclass
+class ErasureReport:
+    """What an erasure removed and repaired; ``detail`` is what the audit record keeps."""
+
+    request_id: str = ""
+    events: int = 0
+    detail: dict[str, int] = field(default_factory=dict)
+    realtime_entries: int = 0
+    realtime_error: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "request_id": self.request_id,
+            "events": self.events,
+            "detail": dict(self.detail),
+            "realtime_entries": self.realtime_entries,
+            "realtime_error": self.realtime_error,
+        }
+
+
+def erase(
+    db: ClickHouse,
+    request: ErasureRequest,
+    derivations: Sequence[Derivation],
+    hooks: Sequence[RealtimeHook],
+    cache: RealtimeCache | None,
+    audit_key: str,
+    clock: Callable[[], float] = time.time,
+) -> ErasureReport:
+    """Erase ``request.subject`` (see the module); the report of what was done."""
+    subject = request.subject
+    subject.check()
+    bound = log.bind(tenant_id=subject.tenant_id, subject_kind=subject.kind)
+    report = ErasureReport()
+    # Only the rows read are deleted, so every deleted row is repaired for; one the sink
+    # stores meanwhile is found by the next pass.
+    for _ in range(MAX_PASSES):
+        raw = _columns(db.query(_ROWS_SQL.replace("{subject}", subject.where), subject.params))
+        if not raw:
+            break
+        _erase_rows(db, subject, raw, derivations, report)
+        if cache is not None:
+            _recache(db, cache, hooks, raw, int(clock() * 1000), report)
+    report.detail["events_raw"] = report.events
+    now_ms = int(clock() * 1000)
+    entry = AuditRecord.of(
+        subject,
+        audit_key,
+        ERASE,
+        request.requested_by,
+        request.reason,
+        now_ms,
+        report.events,
+        report.detail,
+    )
+    record(db, entry)
+    report.request_id = entry.request_id
+    bound.info("subject erased", events=report.events, detail=report.detail)
+    return report
+
+
+def _erase_rows(
+    db: ClickHouse,
+    subject: Subject,
+    raw: Mapping[str, Sequence[Any]],
+    derivations: Sequence[Derivation],
+    report: ErasureReport,
+) -> None:
+    event_ids = [str(e) for e in raw["event_id"]]
+    params = {**subject.params, "event_ids": event_ids}
+    db.execute(_DELETE_SQL.replace("{subject}", subject.where), params)
+    report.events += len(event_ids)
+    for derivation in derivations:
+        keys = derivation.touched(raw)
+        if not keys:
+            continue
+        if isinstance(derivation, Forgets):
+            derivation.forget(db, keys, event_ids)
+        derivation.refresh(db, keys)
+        report.detail[derivation.name] = report.detail.get(derivation.name, 0) + len(keys)
+
+
+def _recache(
+    db: ClickHouse,
+    cache: RealtimeCache,
+    hooks: Sequence[RealtimeHook],
+    raw: Mapping[str, Sequence[Any]],
+    now_ms: int,
+    report: ErasureReport,
+) -> None:
+    try:
+        for hook in hooks:
+            report.realtime_entries += hook.cache(db, cache, raw, now_ms)
+    except redis.RedisError as exc:
+        # The figures in Redis are counts, not the subject's events, and expire within the
+        # cache's TTL; the erasure of the stored events stands and says what it could not do.
+        report.realtime_error = str(exc)
+        log.error("realtime cache not refreshed after an erasure", error=str(exc))
+
+
+def _columns(rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    """Rows as the column-wise block the derivations and realtime hooks read."""
+    if not rows:
+        return {}
+    return {name: [row[name] for row in rows] for name in rows[0]}
