@@ -48,6 +48,10 @@ TARGETS: tuple[Target, ...] = (
     Target("csat", "helpdesk_moments", "t", f"kind = {CSAT}"),
     Target("aggregates", "helpdesk_moments", "t", f"kind != {CSAT}"),
     Target("aggregates", "messaging_slots", "slot"),
+    Target("aggregates", "outreach_days", "day"),
+    # The web family's copy of raw events goes with them; its sessions are aggregates.
+    Target("raw", "web_visitor_events", "t"),
+    Target("aggregates", "web_sessions", "t"),
     Target("aggregates", "helpdesk_conversations", "", _EXPIRED_CONVERSATIONS),
     Target("dead_letters", "dead_letters", "failed_at"),
 )

@@ -138,6 +138,7 @@ class AlertSettings:
     metrics_port: int = 9465
 
 
+@dataclass(frozen=True)
 class PrivacySettings:
     # README "Privacy": default retention windows per kind of data (a tenant may set its own with
     # `pulse tenants set --retention`), and how often `pulse serve` applies them (0: never).

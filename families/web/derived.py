@@ -15,7 +15,7 @@ from typing import Any
 
 from pulse.families.derivation import Difference, Key
 from pulse.families.web.sessions_sql import SOME, refresh_sql, sessions_sql
-from pulse.sinks.clickhouse import ClickHouse
+from pulse.sinks.clickhouse import ClickHouse, qualified
 
 CHUNK = 2_000
 WEB_EVENTS = frozenset({"web.page_view", "web.event"})
@@ -59,6 +59,12 @@ _STORED_SQL = f"""
 WHERE tenant_id = {{tenant_id:String}} AND visitor_id IN {{ids:Array(String)}}
 """
 _RECOMPUTED_SQL = f"{_SELECT} FROM ({sessions_sql(SOME)})"
+
+
+_FORGET_SQL = (
+    "DELETE FROM {table} WHERE tenant_id = {{tenant_id:String}}"
+    " AND visitor_id IN {{ids:Array(String)}} AND event_id IN {{event_ids:Array(String)}}"
+)
 
 
 class WebSessions:
@@ -106,6 +112,17 @@ class WebSessions:
         sql = refresh_sql(SOME)
         for tenant_id, ids in _chunks(keys):
             db.execute(sql, {"tenant_id": tenant_id, "ids": ids})
+        return len(keys)
+
+    def forget(self, db: ClickHouse, keys: Collection[Key], event_ids: Collection[str]) -> int:
+        """After an erasure: drop the erased events' copies and session rows (keyed by the
+        events, so no refresh writes them again); the refresh that follows re-sessions what
+        remains of the visitors. How many visitors that touched."""
+        erased = sorted(set(event_ids))
+        for tenant_id, ids in _chunks(keys):
+            params = {"tenant_id": tenant_id, "ids": ids, "event_ids": erased}
+            for table in ("web_visitor_events", "web_sessions"):
+                db.execute(_FORGET_SQL.format(table=qualified(db.database, table)), params)
         return len(keys)
 
     def differences(self, db: ClickHouse, keys: Collection[Key]) -> list[Difference]:

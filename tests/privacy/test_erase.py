@@ -17,6 +17,8 @@ from pulse.families.messaging.query import messaging_answer
 from pulse.families.outreach.automation import AutomationQuery, automation_answer
 from pulse.families.recalc import ChunkDone, RecalcRequest, recalc
 from pulse.families.registry import DERIVATIONS, REALTIME
+from pulse.families.web.model import WebQuery
+from pulse.families.web.query import web_answer
 from pulse.privacy.audit import entries
 from pulse.privacy.erase import ErasureRequest, erase
 from pulse.privacy.subject import Subject
@@ -216,3 +218,42 @@ def test_an_erasure_is_audited_by_an_hmac_of_the_subject_never_its_id(
     )
     stored = db.query("SELECT * FROM privacy_requests")
     assert "v1" not in str(stored)
+
+
+def test_erasing_a_visitor_takes_its_sessions_out_of_the_web_figures(
+    db: ClickHouse, cache: RealtimeCache
+) -> None:
+    """After erasing a visitor its session rows and event copies are gone and the web figures
+    count only the other visitors' page views, visitors and sessions."""
+    acme = f"acme-{uuid.uuid4().hex[:8]}"
+    now = now_ms()
+    rows = tenant_events(acme, now)
+    store(db, rows)
+    erase(
+        db,
+        ErasureRequest(Subject(acme, "visitor", "v1"), "dpo@example.com", "art. 17"),
+        DERIVATIONS,
+        REALTIME,
+        cache,
+        KEY,
+        clock=lambda: now / 1000,
+    )
+
+    for table in ("web_sessions", "web_visitor_events"):
+        left = db.query(
+            f"SELECT toInt64(count()) AS n FROM {table} FINAL"
+            " WHERE tenant_id = {t:String} AND visitor_id = 'v1'",
+            {"t": acme},
+        )
+        assert left == [{"n": 0}], table
+    views = [r for r in rows if r["event_type"] == "web.page_view" and r["visitor_id"] != "v1"]
+    # The dataset's page views of one visitor lie minutes apart: one session each.
+    visitors = {r["visitor_id"] for r in views}
+    buckets = grid(now - 48 * HOUR, now + HOUR, "day", "UTC", 10)
+    question = WebQuery(acme, buckets[0].start_ms, buckets[-1].end_ms, "UTC", "day", buckets)
+    answer = web_answer(db, question)
+    assert (answer.totals.page_views, answer.totals.visitors, answer.totals.sessions) == (
+        len(views),
+        len(visitors),
+        len(visitors),
+    )
