@@ -24,7 +24,7 @@ DOCKERFILE = ROOT / "Dockerfile"
 COMPOSE = ROOT / "docker-compose.yml"
 K8S = [*sorted((ROOT / "k8s").glob("*.yaml")), ROOT / "k8s" / "secret.yaml.example"]
 ALL_FILES = [DOCKERFILE, COMPOSE, *K8S, ROOT / "k8s" / "README.md"]
-PROCESSES = {"topics", "migrate", "worker", "sink", "api", "collect"}
+PROCESSES = {"topics", "migrate", "worker", "sink", "api", "collect", "alerts"}
 
 VARIABLE = re.compile(r"\bPULSE_[A-Z0-9_]+\b")
 # `PULSE_X: value` (YAML) or `PULSE_X=value` (Dockerfile ENV); a name alone is a reference.
@@ -152,8 +152,8 @@ def test_entrypoint_is_never_overridden() -> None:
 
 @pytest.mark.parametrize("file", [COMPOSE.name, "k8s"])
 def test_every_process_is_run(file: str) -> None:
-    """Compose and k8s each run topics apply, migrate up, the worker, the sink, the API and the
-    collector."""
+    """Compose and k8s each run topics apply, migrate up, the worker, the sink, the API, the
+    collector and the alert deliveries."""
     invocations = _pulse_invocations()
     runs = (
         invocations[file]
@@ -163,6 +163,7 @@ def test_every_process_is_run(file: str) -> None:
     assert {args[0] for args in runs} == PROCESSES
     assert ["topics", "apply"] in runs
     assert ["migrate", "up"] in runs
+    assert ["alerts", "deliver"] in runs
 
 
 def test_commands_are_registered() -> None:
