@@ -2,7 +2,9 @@
 
 A dead letter is the notification narrowed to the one destination that failed, on
 ``alerts.notifications.dlq`` with its reason in the ``reason`` header. ``replay`` publishes it
-back to ``alerts.notifications`` unchanged, so the receiver sees the same ``webhook-id``.
+back to ``alerts.notifications`` unchanged, so the receiver sees the same ``webhook-id``. A record
+of ``alerts.notifications`` that is no notification is kept there as it came: listed (its fields
+``-``), never replayed.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from pulse.topics.compacted import acknowledged_producer
 class Letter:
     partition: int
     offset: int
-    notification: Notification
+    notification: Notification | None  # None: the record was no notification
     reason: str
 
 
@@ -42,32 +44,26 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     letters = [
         letter
         for letter in read_letters(settings)
-        if args.tenant is None or letter.notification.tenant_id == args.tenant
+        if args.tenant is None
+        or (letter.notification is not None and letter.notification.tenant_id == args.tenant)
     ]
     if args.action == "list":
         for letter in letters:
             n = letter.notification
-            print(
-                "\t".join(
-                    (
-                        f"{letter.partition}:{letter.offset}",
-                        n.notification_id,
-                        n.tenant_id,
-                        n.rule_id,
-                        ",".join(n.destinations),
-                        letter.reason,
-                    )
-                )
+            fields = (
+                (n.notification_id, n.tenant_id, n.rule_id, ",".join(n.destinations))
+                if n is not None
+                else ("-", "-", "-", "-")
             )
+            print("\t".join((f"{letter.partition}:{letter.offset}", *fields, letter.reason)))
         return 0
     wanted = set(args.notification_id)
     producer = acknowledged_producer(settings.kafka)
     replayed = 0
     for letter in letters:
-        if not wanted or letter.notification.notification_id in wanted:
-            publish_notification(
-                producer, settings.topic("alerts.notifications"), letter.notification
-            )
+        n = letter.notification
+        if n is not None and (not wanted or n.notification_id in wanted):
+            publish_notification(producer, settings.topic("alerts.notifications"), n)
             replayed += 1
     print(f"replayed {replayed} dead letter(s)")
     return 0
@@ -103,9 +99,9 @@ def read_letters(settings: Settings, timeout: float = 10.0) -> list[Letter]:
                         at_end.add(msg.partition() or 0)
                     continue
                 try:
-                    notification = Notification.from_json(msg.value())
+                    notification: Notification | None = Notification.from_json(msg.value())
                 except NotificationError:
-                    continue
+                    notification = None
                 reason = dict(msg.headers() or []).get("reason") or b""
                 if isinstance(reason, bytes):
                     reason = reason.decode("utf-8", errors="replace")

@@ -78,7 +78,18 @@ class KafkaEffects:
     ) -> None:
         letter = notification.only(destination_id)
         await asyncio.to_thread(
-            publish_dead_letter, self._producer, self._dlq_topic, letter, reason
+            publish_dead_letter,
+            self._producer,
+            self._dlq_topic,
+            letter.key.encode(),
+            letter.to_json(),
+            reason,
+        )
+
+    async def unreadable(self, key: bytes | None, value: bytes | None, reason: str) -> None:
+        """Keeps a record that is no notification, as it came, beside the dead letters."""
+        await asyncio.to_thread(
+            publish_dead_letter, self._producer, self._dlq_topic, key, value, reason
         )
 
     def flush(self) -> None:
@@ -90,7 +101,9 @@ class KafkaEffects:
             self._handoff.flush()
 
 
-def publish_dead_letter(producer: Producer, topic: str, letter: Notification, reason: str) -> None:
+def publish_dead_letter(
+    producer: Producer, topic: str, key: bytes | None, value: bytes | None, reason: str
+) -> None:
     failures: list[KafkaError] = []
 
     def on_delivery(err: KafkaError | None, _msg: Message) -> None:
@@ -99,8 +112,8 @@ def publish_dead_letter(producer: Producer, topic: str, letter: Notification, re
 
     producer.produce(
         topic,
-        key=letter.key.encode(),
-        value=letter.to_json(),
+        key=key,
+        value=value,
         headers=[("reason", reason[:1024].encode())],
         on_delivery=on_delivery,
     )
@@ -192,8 +205,9 @@ class DeliveryWorker:
         try:
             notification = Notification.from_json(message.value())
         except NotificationError as exc:
-            # Nothing to deliver and nothing a retry could fix: logged, and passed.
+            # Nothing to deliver and nothing a retry could fix: kept as a dead letter.
             bound.error("alert_notification_invalid", reason=exc.message)
+            await self._effects.unreadable(message.key(), message.value(), exc.message)
         else:
             bound = bound.bind(
                 tenant_id=notification.tenant_id, notification_id=notification.notification_id

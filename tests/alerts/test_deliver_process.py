@@ -123,3 +123,20 @@ def stored(client: ClickHouse, notification_id: str) -> list[dict[str, object]]:
         "WHERE notification_id = {n:String} ORDER BY attempted_at, attempt",
         {"n": notification_id},
     )
+
+
+def test_a_record_that_is_no_notification_is_dead_lettered_not_replayed(
+    alert_settings: Settings, deliverer: Process
+) -> None:
+    """A record on alerts.notifications that is not a notification is kept in the dead-letter
+    topic with its reason, listed, and left out of a replay."""
+    settings = alert_settings
+    producer = acknowledged_producer(settings.kafka)
+    producer.produce(settings.topic("alerts.notifications"), key=b"t:r", value=b"not json")
+    assert producer.flush(30) == 0
+    deliverer.start()
+    listed = _wait_listed(settings)
+    [line] = listed.splitlines()
+    _, *fields, reason = line.split("\t")
+    assert fields == ["-", "-", "-", "-"] and reason
+    assert "replayed 0" in pulse(settings, "alerts", "dlq", "replay").stdout
