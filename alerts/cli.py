@@ -1,4 +1,4 @@
-"""``pulse alerts destinations|deliver|dlq``: the alert deliveries' commands, one module each."""
+"""``pulse alerts destinations|deliver|dlq|rules``: the alerts' commands, one module each."""
 
 from __future__ import annotations
 
@@ -14,6 +14,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     ),
     "deliver": ("pulse.alerts.deliver_cli", "run the delivery worker of alert notifications"),
     "dlq": ("pulse.alerts.dlq_cli", "list or replay dead-lettered alert deliveries"),
+    "rules": (
+        "pulse.alerts.rules_cli",
+        "create, list, update, pause, resume or delete a tenant's alert rules",
+    ),
 }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pulse.errors import PulseError
 
 
@@ -41,3 +43,20 @@ class DirectoryError(AlertError):
     """The destination directory cannot follow its topic."""
 
     code = "destination_directory"
+
+
+class RuleError(AlertError):
+    """An alert rule, or a request about one, is invalid; ``field`` names what to fix."""
+
+    code = "invalid_rule"
+
+    def __init__(self, field: str, reason: str, **fields: Any) -> None:
+        super().__init__(f"{field}: {reason}", field=field, **fields)
+        self.field = field
+        self.reason = reason
+
+
+class RuleDirectoryError(AlertError):
+    """The rule directory cannot follow its topic."""
+
+    code = "rule_directory"

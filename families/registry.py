@@ -5,6 +5,7 @@ A new family adds its module and one line here.
 
 from __future__ import annotations
 
+from pulse.alerts.rules_graphql import AlertRuleMutations, AlertRuleQueries
 from pulse.families.derivation import Derivation
 from pulse.families.helpdesk.derived import HelpdeskMoments
 from pulse.families.helpdesk.graphql import HelpdeskQueries
@@ -25,7 +26,11 @@ QUERIES: tuple[type, ...] = (
     CampaignQueries,
     OutreachFlowQueries,
     WebQueries,
+    AlertRuleQueries,
 )
+
+# Every root mutation field; the API's root ``Mutation`` merges them.
+MUTATIONS: tuple[type, ...] = (AlertRuleMutations,)
 
 # Every family's derived tables, refreshed by the sink after each batch and by ``pulse recalc``,
 # in this order (outreach's days are summed from messaging's freshly refreshed slots).

@@ -6,7 +6,14 @@ import argparse
 
 import structlog
 
-from pulse.graphql.services import build_app, open_realtime, open_tenants, run_server, server
+from pulse.graphql.services import (
+    build_app,
+    open_alert_rules,
+    open_realtime,
+    open_tenants,
+    run_server,
+    server,
+)
 from pulse.settings import Settings
 from pulse.sinks.clickhouse import connect
 
@@ -23,13 +30,15 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         # The API would hold the chdb directory and lock the sink out of it.
         log.warning("embedded ClickHouse: no sink can write while this runs; use `pulse serve`")
     tenants = open_tenants(settings)
+    alert_rules = open_alert_rules(settings)
     clickhouse = connect(settings.clickhouse)
     realtime = open_realtime(settings)
     try:
-        app = build_app(settings, clickhouse, realtime, tenants)
+        app = build_app(settings, clickhouse, realtime, tenants, alert_rules)
         run_server(server(settings, app, args.host, args.port))
     finally:
         realtime.close()
         clickhouse.close()
+        alert_rules.close()
         tenants.close()
     return 0

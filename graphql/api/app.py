@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
+from pulse.alerts.rule_book import RuleBook
 from pulse.graphql.auth import verify_header
 from pulse.graphql.context import ApiContext, DefaultTenants, Services, TenantLookup
 from pulse.graphql.errors import UnauthenticatedError
@@ -66,6 +67,7 @@ def create_app(
     kafka_check: Check,
     tenants: TenantLookup | None = None,
     admin_routes: Sequence[BaseRoute] = (),
+    alert_rules: RuleBook | None = None,
 ) -> Starlette:
     """The API over already-connected services; the caller owns and closes them. Without
     ``tenants`` every tenant has the default settings. ``admin_routes`` (``/admin/…``) check
@@ -75,6 +77,7 @@ def create_app(
         realtime=RealtimeReader(realtime, clickhouse),
         tenants=tenants or DefaultTenants(),
         max_buckets=settings.api.max_buckets,
+        alert_rules=alert_rules,
     )
     graphql = _GraphQL(services, settings.api.jwt_secret, settings.api.jwt_algorithm)
     checks = {

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from pulse.alerts.rule_book import RuleBook
 from pulse.families.helpdesk.reads import HelpdeskReads
 from pulse.graphql.auth import Claims
 from pulse.graphql.errors import UnauthenticatedError
@@ -43,6 +44,8 @@ class Services:
     max_buckets: int
     now_ms: Callable[[], int] = field(default=_now_ms)
     helpdesk: HelpdeskReads = field(default_factory=HelpdeskReads)
+    # The alert rules and the tenants' destinations; None: the API serves no alert rules.
+    alert_rules: RuleBook | None = None
 
 
 @dataclass

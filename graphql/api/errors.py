@@ -37,6 +37,12 @@ class ForbiddenError(ApiError):
     code = "forbidden"
 
 
+class UnavailableError(ApiError):
+    """The field needs a service this API was started without (alert rules: Kafka)."""
+
+    code = "unavailable"
+
+
 class InvalidArgumentError(ApiError):
     """An argument is well-typed but meaningless, e.g. a window that ends before it starts."""
 

@@ -1,4 +1,5 @@
-"""The Strawberry schema: the root query, the masking of unexpected errors, and their logging."""
+"""The Strawberry schema: the root query and mutation, the masking of unexpected errors, and
+their logging."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from strawberry.extensions import MaskErrors
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
-from pulse.families.registry import QUERIES
+from pulse.families.registry import MUTATIONS, QUERIES
 from pulse.graphql.errors import ApiError
 
 log = structlog.get_logger(__name__)
@@ -52,7 +53,8 @@ class _Schema(strawberry.Schema):
 
 def build_schema() -> strawberry.Schema:
     query = merge_types("Query", QUERIES)
-    return _Schema(query=query, extensions=[_mask_errors])
+    mutation = merge_types("Mutation", MUTATIONS)
+    return _Schema(query=query, mutation=mutation, extensions=[_mask_errors])
 
 
 def sdl() -> str:

@@ -18,6 +18,7 @@ import uvicorn
 from pulse.gc_tuning import tune_for_batches
 from pulse.graphql.services import (
     build_app,
+    open_alert_rules,
     open_realtime,
     open_tenants,
     retention_policy,
@@ -46,13 +47,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     tenants = open_tenants(settings)
+    alert_rules = open_alert_rules(settings)
     clickhouse = connect(settings.clickhouse)
     realtime = open_realtime(settings)
     try:
         applied = Migrator(clickhouse, settings.clickhouse.database).up()
         log.info("migrations applied", versions=applied)
         sink = SinkRunner(settings, clickhouse, realtime)
-        app = build_app(settings, clickhouse, realtime, tenants)
+        app = build_app(settings, clickhouse, realtime, tenants, alert_rules)
         interval = settings.privacy.retention_interval_seconds
         retention = RetentionJob(clickhouse, retention_policy(settings, tenants), interval)
         tune_for_batches()
@@ -64,6 +66,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         realtime.close()
         clickhouse.close()
+        alert_rules.close()
         tenants.close()
 
 

@@ -10,6 +10,7 @@ from types import FrameType
 import uvicorn
 from starlette.applications import Starlette
 
+from pulse.alerts.rule_book import RuleBook
 from pulse.families.registry import DERIVATIONS
 from pulse.graphql.app import create_app
 from pulse.graphql.health import kafka_check
@@ -42,8 +43,18 @@ def open_tenants(settings: Settings) -> TenantDirectory:
     return tenants
 
 
+def open_alert_rules(settings: Settings) -> RuleBook:
+    """The alert rules and destinations, followed in threads and caught up, for the rule
+    fields and mutations. The caller closes it."""
+    return RuleBook.open(settings, follow=True)
+
+
 def build_app(
-    settings: Settings, clickhouse: ClickHouse, realtime: RealtimeCache, tenants: TenantDirectory
+    settings: Settings,
+    clickhouse: ClickHouse,
+    realtime: RealtimeCache,
+    tenants: TenantDirectory,
+    alert_rules: RuleBook | None = None,
 ) -> Starlette:
     checks = kafka_check(settings.kafka.bootstrap_servers)
     api = settings.api
@@ -51,7 +62,13 @@ def build_app(
     recalc = recalc_route(clickhouse, DERIVATIONS, api.jwt_secret, api.jwt_algorithm, policy)
     privacy = privacy_routes(PrivacyServices(settings, clickhouse, realtime, policy, time.time))
     return create_app(
-        settings, clickhouse, realtime, checks, tenants, admin_routes=[recalc, *privacy]
+        settings,
+        clickhouse,
+        realtime,
+        checks,
+        tenants,
+        admin_routes=[recalc, *privacy],
+        alert_rules=alert_rules,
     )
 
 

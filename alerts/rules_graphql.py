@@ -1,0 +1,151 @@
+"""The alert rules' GraphQL fields: the query ``alertRules`` and the mutations that change them.
+
+Every field is scoped to the token's tenant (``scoped_tenant``: an explicit other ``tenantId`` is
+FORBIDDEN); a rule of another tenant reads as unknown. An invalid rule is answered as
+INVALID_ARGUMENT naming the input field, never masked. Kafka round trips (publish, ack, read
+back) run in the thread pool.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Annotated, TypeVar
+
+import strawberry
+from starlette.concurrency import run_in_threadpool
+from strawberry.types import Info
+
+from pulse.alerts.errors import RuleError
+from pulse.alerts.rule_book import RuleBook
+from pulse.alerts.rules import AlertRule, Status
+from pulse.alerts.rules_graphql_types import (
+    AlertRuleInput,
+    AlertRuleStatus,
+    AlertRuleView,
+    rule_fields,
+    view,
+)
+from pulse.families.questions import TenantId
+from pulse.graphql.auth import IsAuthenticated, scoped_tenant
+from pulse.graphql.context import ApiContext
+from pulse.graphql.errors import InvalidArgumentError, UnavailableError
+
+T = TypeVar("T")
+RuleId = Annotated[strawberry.ID, strawberry.argument(description="The rule's id.")]
+
+
+async def _with_book(
+    info: Info[ApiContext, None], requested: str | None, act: Callable[[RuleBook, str], T]
+) -> T:
+    """Runs ``act(book, tenant)`` in the thread pool, a RuleError becoming INVALID_ARGUMENT."""
+    tenant = scoped_tenant(info.context.claims, requested)
+    book = info.context.services.alert_rules
+    if book is None:
+        raise UnavailableError(
+            "This API does not serve alert rules.",
+            suggestion="Ask the operator to run `pulse api` or `pulse serve` with Kafka.",
+        )
+    try:
+        return await run_in_threadpool(act, book, tenant)
+    except RuleError as exc:
+        field = api_field(exc.field)
+        raise InvalidArgumentError(
+            f"Invalid alert rule: {field}: {exc.reason}",
+            suggestion=f"Fix '{field}' and retry.",
+            field=field,
+        ) from exc
+
+
+def api_field(name: str) -> str:
+    """The model's field name as the API spells it: ``filter.org_unit`` → ``filter.orgUnit``."""
+    if name == "rule_id":
+        return "id"
+    return ".".join(re.sub(r"_([a-z])", lambda m: m[1].upper(), part) for part in name.split("."))
+
+
+async def alert_rules(
+    info: Info[ApiContext, None],
+    status: Annotated[
+        AlertRuleStatus | None, strawberry.argument(description="Only rules in this status.")
+    ] = None,
+    tenant_id: TenantId = None,
+) -> list[AlertRuleView]:
+    wanted: Status | None = None if status is None else status.value
+
+    def listing(book: RuleBook, tenant: str) -> list[AlertRule]:
+        return book.of_tenant(tenant, wanted)
+
+    return [view(r) for r in await _with_book(info, tenant_id, listing)]
+
+
+async def create_alert_rule(info: Info[ApiContext, None], input: AlertRuleInput) -> AlertRuleView:
+    def create(book: RuleBook, tenant: str) -> AlertRule:
+        return book.create(tenant, rule_fields(input), created_by=f"api:{tenant}")
+
+    return view(await _with_book(info, input.tenant_id, create))
+
+
+async def update_alert_rule(
+    info: Info[ApiContext, None], id: RuleId, input: AlertRuleInput
+) -> AlertRuleView:
+    def update(book: RuleBook, tenant: str) -> AlertRule:
+        return book.update(tenant, str(id), rule_fields(input))
+
+    return view(await _with_book(info, input.tenant_id, update))
+
+
+async def pause_alert_rule(
+    info: Info[ApiContext, None], id: RuleId, tenant_id: TenantId = None
+) -> AlertRuleView:
+    return view(await _with_book(info, tenant_id, lambda b, t: b.set_status(t, str(id), "paused")))
+
+
+async def resume_alert_rule(
+    info: Info[ApiContext, None], id: RuleId, tenant_id: TenantId = None
+) -> AlertRuleView:
+    return view(await _with_book(info, tenant_id, lambda b, t: b.set_status(t, str(id), "active")))
+
+
+async def delete_alert_rule(
+    info: Info[ApiContext, None], id: RuleId, tenant_id: TenantId = None
+) -> AlertRuleView:
+    return view(await _with_book(info, tenant_id, lambda b, t: b.delete(t, str(id))))
+
+
+@strawberry.type
+class AlertRuleQueries:
+    alert_rules: list[AlertRuleView] = strawberry.field(
+        resolver=alert_rules,
+        permission_classes=[IsAuthenticated],
+        description="The tenant's alert rules, oldest first.",
+    )
+
+
+@strawberry.type
+class AlertRuleMutations:
+    create_alert_rule: AlertRuleView = strawberry.mutation(
+        resolver=create_alert_rule,
+        permission_classes=[IsAuthenticated],
+        description="Creates an active rule; every field is validated, destinations included.",
+    )
+    update_alert_rule: AlertRuleView = strawberry.mutation(
+        resolver=update_alert_rule,
+        permission_classes=[IsAuthenticated],
+        description="Replaces a rule's definition; its id, status and creation stay.",
+    )
+    pause_alert_rule: AlertRuleView = strawberry.mutation(
+        resolver=pause_alert_rule,
+        permission_classes=[IsAuthenticated],
+        description="Stops evaluating a rule.",
+    )
+    resume_alert_rule: AlertRuleView = strawberry.mutation(
+        resolver=resume_alert_rule,
+        permission_classes=[IsAuthenticated],
+        description="Evaluates a paused rule again.",
+    )
+    delete_alert_rule: AlertRuleView = strawberry.mutation(
+        resolver=delete_alert_rule,
+        permission_classes=[IsAuthenticated],
+        description="Deletes a rule; answers it as it was.",
+    )
