@@ -60,3 +60,9 @@ class RuleDirectoryError(AlertError):
     """The rule directory cannot follow its topic."""
 
     code = "rule_directory"
+
+
+class RulesTopicMissingError(RuleDirectoryError):
+    """``alerts.rules`` does not exist: ``pulse topics apply`` has not run since it was added."""
+
+    code = "rules_topic_missing"

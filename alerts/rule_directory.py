@@ -9,7 +9,12 @@ from __future__ import annotations
 import structlog
 from confluent_kafka import Message, Producer
 
-from pulse.alerts.errors import AlertPublishError, RuleDirectoryError, RuleError
+from pulse.alerts.errors import (
+    AlertPublishError,
+    RuleDirectoryError,
+    RuleError,
+    RulesTopicMissingError,
+)
 from pulse.alerts.rules import AlertRule
 from pulse.settings import KafkaSettings, Settings
 from pulse.topics.compacted import CompactedDirectory, publish_record
@@ -22,6 +27,7 @@ RULES_TOPIC = "alerts.rules"
 class RuleDirectory(CompactedDirectory):
     role = "rule directory"
     error = RuleDirectoryError
+    missing_error = RulesTopicMissingError
 
     def __init__(self, kafka: KafkaSettings, topic: str) -> None:
         self._by_id: dict[str, AlertRule] = {}

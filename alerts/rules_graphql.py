@@ -44,7 +44,7 @@ async def _with_book(
     if book is None:
         raise UnavailableError(
             "This API does not serve alert rules.",
-            suggestion="Ask the operator to run `pulse api` or `pulse serve` with Kafka.",
+            suggestion="Ask the operator to run `pulse topics apply` and restart the API.",
         )
     try:
         return await run_in_threadpool(act, book, tenant)

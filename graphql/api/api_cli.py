@@ -39,6 +39,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         realtime.close()
         clickhouse.close()
-        alert_rules.close()
+        if alert_rules is not None:
+            alert_rules.close()
         tenants.close()
     return 0

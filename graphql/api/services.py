@@ -7,9 +7,11 @@ import time
 from collections.abc import Callable
 from types import FrameType
 
+import structlog
 import uvicorn
 from starlette.applications import Starlette
 
+from pulse.alerts.errors import RulesTopicMissingError
 from pulse.alerts.rule_book import RuleBook
 from pulse.families.registry import DERIVATIONS
 from pulse.graphql.app import create_app
@@ -22,6 +24,8 @@ from pulse.settings import Settings
 from pulse.sinks.clickhouse import ClickHouse
 from pulse.sinks.realtime import RealtimeCache
 from pulse.topics.tenants import TenantDirectory
+
+log = structlog.get_logger(__name__)
 
 TENANTS_CATCH_UP_SECONDS = 60.0
 
@@ -43,10 +47,15 @@ def open_tenants(settings: Settings) -> TenantDirectory:
     return tenants
 
 
-def open_alert_rules(settings: Settings) -> RuleBook:
+def open_alert_rules(settings: Settings) -> RuleBook | None:
     """The alert rules and destinations, followed in threads and caught up, for the rule
-    fields and mutations. The caller closes it."""
-    return RuleBook.open(settings, follow=True)
+    fields and mutations; the caller closes it. None without the alert topics: analytics
+    must not stop for want of alerts, so the rule fields answer UNAVAILABLE instead."""
+    try:
+        return RuleBook.open(settings, follow=True)
+    except RulesTopicMissingError as exc:
+        log.warning("alert_rules_not_served", topic=exc.fields.get("topic"), reason=exc.message)
+        return None
 
 
 def build_app(

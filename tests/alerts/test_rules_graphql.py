@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 from pulse.alerts.destinations import new_destination, publish_destination
 from pulse.alerts.rule_book import RuleBook
 from pulse.graphql.app import create_app
+from pulse.graphql.services import open_alert_rules
 from pulse.settings import Settings
 from pulse.topics.compacted import acknowledged_producer
 from tests.alerts.conftest import apply_topics
@@ -166,3 +167,19 @@ def test_another_tenants_destination_is_refused(
     (error,) = graphql(client, CREATE, {"input": rule_input(theirs)}, bearer)["errors"]
     assert refusal(error) == ("INVALID_ARGUMENT", "destinations")
     assert graphql(client, LIST, {}, bearer)["data"]["alertRules"] == []
+
+
+def test_without_the_alert_topics_the_api_serves_on_and_the_rule_fields_say_unavailable(
+    alert_settings: Settings, kafka: str
+) -> None:
+    """open_alert_rules gives None when alerts.rules is missing; alertRules then answers
+    UNAVAILABLE, naming the command that creates the topics."""
+    settings = replace(
+        alert_settings, api=replace(alert_settings.api, jwt_secret="test-secret-" + "x" * 32)
+    )
+    assert open_alert_rules(settings) is None
+    app = create_app(settings, NoReads(), MemoryStore(), kafka_up)
+    with TestClient(app) as client:
+        (error,) = graphql(client, LIST, {}, token(settings))["errors"]
+    assert error["extensions"]["code"] == "UNAVAILABLE"
+    assert "pulse topics apply" in error["extensions"]["suggestion"]
