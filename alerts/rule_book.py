@@ -110,7 +110,10 @@ class RuleBook:
 
     def set_status(self, tenant_id: str, rule_id: str, status: Status) -> AlertRule:
         found = self.get(tenant_id, rule_id)
-        return self._save(replace(found, status=status, updated_ms=max(now_ms(), found.created_ms)))
+        # A destination removed since must not keep a rule from being paused.
+        return self._publish(
+            replace(found, status=status, updated_ms=max(now_ms(), found.created_ms))
+        )
 
     def delete(self, tenant_id: str, rule_id: str) -> AlertRule:
         found = self.get(tenant_id, rule_id)
@@ -127,6 +130,9 @@ class RuleBook:
                     "destinations",
                     f"tenant {rule.tenant_id!r} has no destination {destination_id!r}",
                 )
+        return self._publish(rule)
+
+    def _publish(self, rule: AlertRule) -> AlertRule:
         publish_rule(self._producer, self._topic, rule)
         self._rules.wait_until_caught_up(CATCH_UP_SECONDS)
         return rule

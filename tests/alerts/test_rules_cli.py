@@ -96,3 +96,27 @@ def test_invalid_rules_exit_1_naming_the_field_and_store_nothing(
     assert "field: rule_id" in refused("update", "acme", their_rule["rule_id"], "--window", "1h")
     assert rules(settings, "list", "acme") == []
     assert rules(settings, "list", "globex") == [their_rule]
+
+
+def test_a_rule_whose_destination_was_removed_can_be_paused_not_changed(
+    alert_settings: Settings, kafka: str
+) -> None:
+    """Pausing never depends on the destinations; an update must name existing ones."""
+    settings = alert_settings
+    pulse(settings, "topics", "apply")
+    dst = destination(settings, "acme")
+    (made,) = rules(settings, "create", "acme", *CREATE, "--destination", dst)
+    pulse(settings, "alerts", "destinations", "remove", "acme", dst)
+    assert rules(settings, "pause", "acme", made["rule_id"])[0]["status"] == "paused"
+    done = pulse(
+        settings,
+        "alerts",
+        "rules",
+        "update",
+        "acme",
+        made["rule_id"],
+        "--window",
+        "1h",
+        check=False,
+    )
+    assert done.returncode == 1 and "field: destinations" in done.stderr
