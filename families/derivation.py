@@ -16,6 +16,7 @@ version that grows with what was read, never counters that a replay would add to
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
@@ -75,3 +76,39 @@ class Forgets(Protocol):
         """Drop what ``keys`` hold of the deleted raw events ``event_ids``; how many rows of
         derived tables that removed or rebuilt."""
         ...
+
+
+def entity_chunks(keys: Collection[Key], size: int) -> Iterator[tuple[str, list[str]]]:
+    """``(tenant_id, entity_id)`` keys as sorted runs of at most ``size`` ids per tenant: the
+    ``IN`` list of one recomputation statement."""
+    by_tenant: dict[str, list[str]] = defaultdict(list)
+    for tenant_id, entity_id in keys:
+        by_tenant[str(tenant_id)].append(str(entity_id))
+    for tenant_id, ids in sorted(by_tenant.items()):
+        ids.sort()
+        for start in range(0, len(ids), size):
+            yield tenant_id, ids[start : start + size]
+
+
+def row_differences(
+    table: str,
+    tenant_id: str,
+    stored: Mapping[Key, Mapping[str, Any]],
+    recomputed: Mapping[Key, Mapping[str, Any]],
+    columns: Sequence[str],
+) -> list[Difference]:
+    """Where rows keyed alike (the key without the tenant) differ: a row only one side has is
+    an ``exists`` difference, else one per column that disagrees."""
+    found: list[Difference] = []
+    for row in sorted(stored.keys() | recomputed.keys()):
+        key = (tenant_id, *row)
+        have, want = stored.get(row), recomputed.get(row)
+        if have is None or want is None:
+            found.append(Difference(table, key, "exists", bool(have), bool(want)))
+            continue
+        found.extend(
+            Difference(table, key, column, have[column], want[column])
+            for column in columns
+            if have[column] != want[column]
+        )
+    return found

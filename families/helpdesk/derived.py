@@ -8,11 +8,10 @@ chunk of conversations.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any
 
-from pulse.families.derivation import Difference, Key
+from pulse.families.derivation import Difference, Key, entity_chunks, row_differences
 from pulse.families.helpdesk.conversations_sql import SOME
 from pulse.families.helpdesk.forget import forget_conversations
 from pulse.families.helpdesk.moments_sql import moments_sql, refresh_sql
@@ -121,7 +120,7 @@ class HelpdeskMoments:
         """Rewrite every moment of ``keys``; the number of conversations recomputed (neither
         client reports the rows an ``INSERT … SELECT`` wrote)."""
         sql = refresh_sql(SOME)
-        for tenant_id, ids in _chunks(keys):
+        for tenant_id, ids in entity_chunks(keys, CHUNK):
             db.execute(sql, {"tenant_id": tenant_id, "ids": ids})
         return len(keys)
 
@@ -132,32 +131,12 @@ class HelpdeskMoments:
     def differences(self, db: ClickHouse, keys: Collection[Key]) -> list[Difference]:
         """Moments stored for ``keys`` that a recomputation would not write the same way."""
         found: list[Difference] = []
-        for tenant_id, ids in _chunks(keys):
+        for tenant_id, ids in entity_chunks(keys, CHUNK):
             params = {"tenant_id": tenant_id, "ids": ids}
             stored = _by_key(db.query(_STORED_SQL, params))
             recomputed = _by_key(db.query(_RECOMPUTED_SQL, params))
-            for moment in sorted(stored.keys() | recomputed.keys()):
-                key = (tenant_id, *moment)
-                have, want = stored.get(moment), recomputed.get(moment)
-                if have is None or want is None:
-                    found.append(Difference(self.name, key, "exists", bool(have), bool(want)))
-                    continue
-                found.extend(
-                    Difference(self.name, key, column, have[column], want[column])
-                    for column in _CONTENT
-                    if have[column] != want[column]
-                )
+            found.extend(row_differences(self.name, tenant_id, stored, recomputed, _CONTENT))
         return found
-
-
-def _chunks(keys: Collection[Key]) -> Iterator[tuple[str, list[str]]]:
-    by_tenant: dict[str, list[str]] = defaultdict(list)
-    for tenant_id, conversation_id in keys:
-        by_tenant[str(tenant_id)].append(str(conversation_id))
-    for tenant_id, ids in sorted(by_tenant.items()):
-        ids.sort()
-        for start in range(0, len(ids), CHUNK):
-            yield tenant_id, ids[start : start + CHUNK]
 
 
 def _by_key(rows: list[dict[str, Any]]) -> dict[Key, dict[str, Any]]:

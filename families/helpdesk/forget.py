@@ -10,10 +10,9 @@ moments of those conversations from the rebuilt facts.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Collection, Iterator
+from collections.abc import Collection
 
-from pulse.families.derivation import Key
+from pulse.families.derivation import Key, entity_chunks
 from pulse.families.errors import FamilyError
 from pulse.sinks.clickhouse import ClickHouse
 from pulse.sinks.migrations import m0006_helpdesk_facts
@@ -51,19 +50,9 @@ def forget_conversations(db: ClickHouse, keys: Collection[Key], event_ids: Colle
     ``event_ids``; how many conversations were rebuilt."""
     rebuild = _backfill(db.database)
     erased = sorted(set(event_ids))
-    for tenant_id, ids in _chunks(keys):
+    for tenant_id, ids in entity_chunks(keys, CHUNK):
         params = {"tenant_id": tenant_id, "ids": ids}
         db.execute(_DELETE_FACTS.replace("{db}", db.database), params)
         db.execute(rebuild, params)
         db.execute(_DELETE_MOMENTS.replace("{db}", db.database), {**params, "event_ids": erased})
     return len(keys)
-
-
-def _chunks(keys: Collection[Key]) -> Iterator[tuple[str, list[str]]]:
-    by_tenant: dict[str, list[str]] = defaultdict(list)
-    for tenant_id, conversation_id in keys:
-        by_tenant[str(tenant_id)].append(str(conversation_id))
-    for tenant_id, ids in sorted(by_tenant.items()):
-        ids.sort()
-        for start in range(0, len(ids), CHUNK):
-            yield tenant_id, ids[start : start + CHUNK]

@@ -9,11 +9,10 @@ per tenant and chunk of visitors.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any
 
-from pulse.families.derivation import Difference, Key
+from pulse.families.derivation import Difference, Key, entity_chunks, row_differences
 from pulse.families.web.sessions_sql import SOME, refresh_sql, sessions_sql
 from pulse.sinks.clickhouse import ClickHouse, qualified
 
@@ -110,7 +109,7 @@ class WebSessions:
     def refresh(self, db: ClickHouse, keys: Collection[Key]) -> int:
         """Rewrite every row of the visitors ``keys``; the number of visitors recomputed."""
         sql = refresh_sql(SOME)
-        for tenant_id, ids in _chunks(keys):
+        for tenant_id, ids in entity_chunks(keys, CHUNK):
             db.execute(sql, {"tenant_id": tenant_id, "ids": ids})
         return len(keys)
 
@@ -119,7 +118,7 @@ class WebSessions:
         events, so no refresh writes them again); the refresh that follows re-sessions what
         remains of the visitors. How many visitors that touched."""
         erased = sorted(set(event_ids))
-        for tenant_id, ids in _chunks(keys):
+        for tenant_id, ids in entity_chunks(keys, CHUNK):
             params = {"tenant_id": tenant_id, "ids": ids, "event_ids": erased}
             for table in ("web_visitor_events", "web_sessions"):
                 db.execute(_FORGET_SQL.format(table=qualified(db.database, table)), params)
@@ -128,32 +127,12 @@ class WebSessions:
     def differences(self, db: ClickHouse, keys: Collection[Key]) -> list[Difference]:
         """Rows stored for ``keys`` that a recomputation would not write the same way."""
         found: list[Difference] = []
-        for tenant_id, ids in _chunks(keys):
+        for tenant_id, ids in entity_chunks(keys, CHUNK):
             params = {"tenant_id": tenant_id, "ids": ids}
             stored = _by_key(db.query(_STORED_SQL, params))
             recomputed = _by_key(db.query(_RECOMPUTED_SQL, params))
-            for event in sorted(stored.keys() | recomputed.keys()):
-                key = (tenant_id, *event)
-                have, want = stored.get(event), recomputed.get(event)
-                if have is None or want is None:
-                    found.append(Difference(self.name, key, "exists", bool(have), bool(want)))
-                    continue
-                found.extend(
-                    Difference(self.name, key, column, have[column], want[column])
-                    for column in CONTENT
-                    if have[column] != want[column]
-                )
+            found.extend(row_differences(self.name, tenant_id, stored, recomputed, CONTENT))
         return found
-
-
-def _chunks(keys: Collection[Key]) -> Iterator[tuple[str, list[str]]]:
-    by_tenant: dict[str, list[str]] = defaultdict(list)
-    for tenant_id, visitor_id in keys:
-        by_tenant[str(tenant_id)].append(str(visitor_id))
-    for tenant_id, ids in sorted(by_tenant.items()):
-        ids.sort()
-        for start in range(0, len(ids), CHUNK):
-            yield tenant_id, ids[start : start + CHUNK]
 
 
 def _by_key(rows: list[dict[str, Any]]) -> dict[Key, dict[str, Any]]:
