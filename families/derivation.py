@@ -21,7 +21,7 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-from pulse.sinks.clickhouse import ClickHouse
+from pulse.sinks.clickhouse import ClickHouse, qualified
 
 # A derived row's key in its family's terms; it starts with the tenant id.
 Key = tuple[Any, ...]
@@ -112,3 +112,40 @@ def row_differences(
             if have[column] != want[column]
         )
     return found
+
+
+def time_keys_in(
+    db: ClickHouse,
+    event_types: Collection[str],
+    unit_ms: int,
+    scope: tuple[str | None, int | None, int | None],
+    size: int,
+) -> Iterator[list[Key]]:
+    """``(tenant_id, start_ms)`` of every UTC time unit (a 15-minute slot, a day) holding raw
+    events of ``event_types`` within ``scope`` (tenant or every one, ``[from_ms, to_ms)``), in
+    chunks of ``size``: the ``keys_in`` of a derivation keyed by time."""
+    tenant_id, from_ms, to_ms = scope
+    where, params = "", dict[str, Any]()
+    if tenant_id is not None:
+        where += " AND tenant_id = {tenant_id:String}"
+        params["tenant_id"] = tenant_id
+    if from_ms is not None:
+        where += " AND occurred_at >= fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC')"
+        params["from_ms"] = from_ms
+    if to_ms is not None:
+        where += " AND occurred_at < fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC')"
+        params["to_ms"] = to_ms
+    sql = (
+        "SELECT DISTINCT tenant_id,"
+        f" intDiv(toUnixTimestamp64Milli(occurred_at), {int(unit_ms)}) * {int(unit_ms)} AS start_ms"
+        f" FROM {qualified(db.database, 'events_raw')}"
+        " WHERE event_type IN {types:Array(String)}" + where + " ORDER BY tenant_id, start_ms"
+    )
+    chunk: list[Key] = []
+    for row in db.query(sql, {**params, "types": sorted(event_types)}):
+        chunk.append((str(row["tenant_id"]), int(row["start_ms"])))
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

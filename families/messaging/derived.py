@@ -18,7 +18,7 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from itertools import pairwise
 from typing import Any
 
-from pulse.families.derivation import Difference, Key
+from pulse.families.derivation import Difference, Key, time_keys_in
 from pulse.families.messaging.model import COUNTS, DIMENSIONS, EVENT_TYPES, SLOT_MS
 from pulse.families.messaging.slots_sql import COLUMNS, retiring_sql, slot_counts_sql
 from pulse.sinks.clickhouse import ClickHouse, qualified
@@ -79,15 +79,6 @@ def _recomputed_sql(db: ClickHouse, slots: Sequence[int]) -> str:
     )
 
 
-_KEYS_SQL = f"""
-SELECT DISTINCT tenant_id,
-       toInt64(toUnixTimestamp(toStartOfFifteenMinutes(occurred_at))) * 1000 AS slot_ms
-FROM {{table}}
-WHERE event_type IN ({", ".join(f"'{t}'" for t in EVENT_TYPES)}) {{where}}
-ORDER BY tenant_id, slot_ms
-"""
-
-
 def slot_of(instant_ms: int) -> int:
     """The start of the 15-minute UTC slot holding ``instant_ms``."""
     return instant_ms - instant_ms % SLOT_MS
@@ -117,25 +108,7 @@ class MessagingSlots:
     def keys_in(
         self, db: ClickHouse, tenant_id: str | None, from_ms: int | None, to_ms: int | None
     ) -> Iterator[list[Key]]:
-        where, params = "", dict[str, Any]()
-        if tenant_id is not None:
-            where += " AND tenant_id = {tenant_id:String}"
-            params["tenant_id"] = tenant_id
-        if from_ms is not None:
-            where += " AND occurred_at >= fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC')"
-            params["from_ms"] = from_ms
-        if to_ms is not None:
-            where += " AND occurred_at < fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC')"
-            params["to_ms"] = to_ms
-        sql = _KEYS_SQL.format(table=qualified(db.database, "events_raw"), where=where)
-        chunk: list[Key] = []
-        for row in db.query(sql, params):
-            chunk.append((str(row["tenant_id"]), int(row["slot_ms"])))
-            if len(chunk) == KEYS_PER_CHUNK:
-                yield chunk
-                chunk = []
-        if chunk:
-            yield chunk
+        return time_keys_in(db, _TYPES, SLOT_MS, (tenant_id, from_ms, to_ms), KEYS_PER_CHUNK)
 
     def refresh(self, db: ClickHouse, keys: Collection[Key]) -> int:
         written = 0

@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any
 
-from pulse.families.derivation import Difference, Key
+from pulse.families.derivation import Difference, Key, time_keys_in
 from pulse.families.messaging.model import COUNTS, EVENT_TYPES
 from pulse.families.outreach.days_sql import COLUMNS, day_counts_sql
 from pulse.sinks.clickhouse import ClickHouse, qualified
@@ -31,13 +31,6 @@ _OF_DAYS = """
     AND slot >= toDateTime(intDiv({lo:Int64}, 1000), 'UTC')
     AND slot < toDateTime(intDiv({hi:Int64}, 1000), 'UTC')
     AND toInt64(toUnixTimestamp(toStartOfDay(slot))) * 1000 IN {days:Array(Int64)}"""
-_KEYS_SQL = f"""
-SELECT DISTINCT tenant_id, intDiv(toUnixTimestamp64Milli(occurred_at), {DAY_MS}) * {DAY_MS}
-       AS day_ms
-FROM {{table}}
-WHERE event_type IN ({", ".join(f"'{t}'" for t in EVENT_TYPES)}) {{where}}
-ORDER BY tenant_id, day_ms
-"""
 
 
 def _params(tenant: str, days: Sequence[int]) -> dict[str, Any]:
@@ -68,25 +61,7 @@ class OutreachDays:
     def keys_in(
         self, db: ClickHouse, tenant_id: str | None, from_ms: int | None, to_ms: int | None
     ) -> Iterator[list[Key]]:
-        where, params = "", dict[str, Any]()
-        if tenant_id is not None:
-            where += " AND tenant_id = {tenant_id:String}"
-            params["tenant_id"] = tenant_id
-        if from_ms is not None:
-            where += " AND occurred_at >= fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC')"
-            params["from_ms"] = from_ms
-        if to_ms is not None:
-            where += " AND occurred_at < fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC')"
-            params["to_ms"] = to_ms
-        sql = _KEYS_SQL.format(table=qualified(db.database, "events_raw"), where=where)
-        chunk: list[Key] = []
-        for row in db.query(sql, params):
-            chunk.append((str(row["tenant_id"]), int(row["day_ms"])))
-            if len(chunk) == KEYS_PER_CHUNK:
-                yield chunk
-                chunk = []
-        if chunk:
-            yield chunk
+        return time_keys_in(db, _TYPES, DAY_MS, (tenant_id, from_ms, to_ms), KEYS_PER_CHUNK)
 
     def refresh(self, db: ClickHouse, keys: Collection[Key]) -> int:
         written = 0
