@@ -9,7 +9,7 @@ with that value. Sorted by visitors, then page views (descending), then value; `
 
 from __future__ import annotations
 
-from pulse.families.web.figures_sql import BOUNCE, COUNTS, DNT_VIEWS, RANGE
+from pulse.families.web.figures_sql import BOUNCE, COUNTS, DNT_VIEWS, FINAL_SETTINGS, RANGE
 from pulse.families.web.filters_sql import (
     DNT_COLUMN,
     EVENT_COLUMN,
@@ -30,7 +30,7 @@ SELECT value, sum(pv) AS page_views, sum(vis) AS visitors, sum(ses) AS sessions,
        sum(bou) AS bounces, sum(len) AS length_ms
 FROM (
     SELECT toString({event_column}) AS value, countIf(is_page_view = 1) AS pv,
-        uniqExact(visitor_id) AS vis, 0 AS ses, 0 AS bou, toInt64(0) AS len
+        uniqExact(visitor_key) AS vis, 0 AS ses, 0 AS bou, toInt64(0) AS len
     FROM web_sessions FINAL
     WHERE tenant_id = {tenant_id:String} AND {range_t} AND {event_f} AND {event_scope}
     GROUP BY value
@@ -50,6 +50,7 @@ FROM (
 GROUP BY value
 ORDER BY visitors DESC, page_views DESC, value
 LIMIT {limit:UInt32}
+{final_settings}
 """
 
 
@@ -68,6 +69,7 @@ def breakdown_sql(q: WebQuery, dimension: Dimension) -> str:
         "dnt_f": dnt_filter(q.filters),
         "bounce": BOUNCE,
         "dnt_views": DNT_VIEWS,
+        "final_settings": FINAL_SETTINGS,
     }
     sql = _BREAKDOWN
     for name, text in parts.items():
