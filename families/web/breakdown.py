@@ -2,14 +2,15 @@
 
 Three partial counts grouped by the dimension's value (``filters_sql`` says which column each
 row kind reads) and added up: event rows give page views and visitors (distinct per value),
-entry rows sessions, bounces and lengths, dnt page views their page views. So the page views of
-a breakdown add up to the range's, and a session dimension's bounce rate is that of the sessions
-with that value. Sorted by visitors, then page views (descending), then value; ``limit`` rows.
+entry rows sessions, bounces and lengths (both from one scan), dnt page views their page views.
+So the page views of a breakdown add up to the range's, and a session dimension's bounce rate is
+that of the sessions with that value. Sorted by visitors, then page views (descending), then
+value; ``limit`` rows.
 """
 
 from __future__ import annotations
 
-from pulse.families.web.figures_sql import BOUNCE, COUNTS, DNT_VIEWS, RANGE
+from pulse.families.web.figures_sql import BOUNCE, COUNTS, DNT_VIEWS, FINAL_SETTINGS, RANGE
 from pulse.families.web.filters_sql import (
     DNT_COLUMN,
     EVENT_COLUMN,
@@ -25,20 +26,26 @@ from pulse.graphql.queries import Reader
 
 MAX_LIMIT = 1000
 
+# One scan of web_sessions for both row kinds: an event row counts under its event column, an
+# entry row under its session column. A row that is both has one value: the columns are the same
+# for every dimension but PAGE, and an entry row that counts as a page view is its session's
+# first page view, whose URL is the entry page.
 _BREAKDOWN = """
 SELECT value, sum(pv) AS page_views, sum(vis) AS visitors, sum(ses) AS sessions,
        sum(bou) AS bounces, sum(len) AS length_ms
 FROM (
-    SELECT toString({event_column}) AS value, countIf(is_page_view = 1) AS pv,
-        uniqExact(visitor_id) AS vis, 0 AS ses, 0 AS bou, toInt64(0) AS len
-    FROM web_sessions FINAL
-    WHERE tenant_id = {tenant_id:String} AND {range_t} AND {event_f} AND {event_scope}
-    GROUP BY value
-    UNION ALL
-    SELECT toString({session_column}) AS value, 0 AS pv, 0 AS vis, count() AS ses,
-        countIf({bounce}) AS bou, sum(length_ms) AS len
-    FROM web_sessions FINAL
-    WHERE tenant_id = {tenant_id:String} AND {range_t} AND is_entry = 1 AND {session_f}
+    SELECT value, countIf(is_page_view = 1 AND counted) AS pv,
+        uniqExactIf(visitor_key, counted) AS vis, countIf(opens) AS ses,
+        countIf(opens AND {bounce}) AS bou, sumIf(length_ms, opens) AS len
+    FROM (
+        SELECT is_page_view, visitor_key, page_views, length_ms, event_names,
+            {event_f} AND {event_scope} AS counted,
+            is_entry = 1 AND {session_f} AS opens,
+            if(counted, toString({event_column}), toString({session_column})) AS value
+        FROM web_sessions FINAL
+        WHERE tenant_id = {tenant_id:String} AND {range_t}
+    )
+    WHERE counted OR opens
     GROUP BY value
     UNION ALL
     SELECT toString({dnt_column}) AS value, count() AS pv, 0 AS vis, 0 AS ses, 0 AS bou,
@@ -50,6 +57,7 @@ FROM (
 GROUP BY value
 ORDER BY visitors DESC, page_views DESC, value
 LIMIT {limit:UInt32}
+{final_settings}
 """
 
 
@@ -68,6 +76,7 @@ def breakdown_sql(q: WebQuery, dimension: Dimension) -> str:
         "dnt_f": dnt_filter(q.filters),
         "bounce": BOUNCE,
         "dnt_views": DNT_VIEWS,
+        "final_settings": FINAL_SETTINGS,
     }
     sql = _BREAKDOWN
     for name, text in parts.items():

@@ -3,8 +3,9 @@
 Two scans, their partial counts added up per bucket (``GROUPING SETS``: per bucket and the whole
 range, the latter under start ``-1``, so visitors over the range are distinct, never summed):
 
-- ``web_sessions``: event rows by their own time (page views, visitors) and entry rows by their
-  session's start (sessions, bounces, lengths), each under its filter (``filters_sql``);
+- ``web_sessions``: event rows by their own time (page views, visitors: distinct
+  ``visitor_key``, the 128-bit hash ``uniqExact`` keeps of a String id anyway) and entry rows by
+  their session's start (sessions, bounces, lengths), each under its filter (``filters_sql``);
 - ``events_raw``: dnt page views by their own time, which belong to no session.
 
 Every caller value is a ``{name:Type}`` parameter; bucket functions and filter clauses are fixed
@@ -29,6 +30,9 @@ RANGE = (
 # A session of exactly one page view, without a web.event the tenant counts as engagement.
 BOUNCE = "page_views = 1 AND NOT hasAny(event_names, {engaged:Array(String)})"
 DNT_VIEWS = "tenant_id = {tenant_id:String} AND event_type = 'web.page_view' AND ifNull(dnt, false)"
+# Both tables are partitioned by a function of a key column, so a row's versions never span two
+# partitions: FINAL need not merge across them, and skips merging a partition of one part.
+FINAL_SETTINGS = "SETTINGS do_not_merge_across_partitions_select_final = 1"
 
 _FIGURES = """
 SELECT start_s, sum(pv) AS page_views, sum(vis) AS visitors, sum(ses) AS sessions,
@@ -36,12 +40,12 @@ SELECT start_s, sum(pv) AS page_views, sum(vis) AS visitors, sum(ses) AS session
 FROM (
     SELECT if(grouping(b) = 0, b, -1) AS start_s,
         countIf(is_page_view = 1 AND counted) AS pv,
-        uniqExactIf(visitor_id, counted) AS vis,
+        uniqExactIf(visitor_key, counted) AS vis,
         countIf(opens) AS ses,
         countIf(opens AND bounce) AS bou,
         sumIf(length_ms, opens) AS len
     FROM (
-        SELECT {bucket_t} AS b, is_page_view, visitor_id, length_ms,
+        SELECT {bucket_t} AS b, is_page_view, visitor_key, length_ms,
             {event_f} AS counted,
             is_entry = 1 AND {session_f} AS opens,
             {bounce} AS bounce
@@ -61,6 +65,7 @@ FROM (
     GROUP BY GROUPING SETS ((b), ())
 )
 GROUP BY start_s
+{final_settings}
 """
 
 
@@ -77,6 +82,7 @@ def figures_sql(granularity: Granularity, filters: Mapping[Dimension, str]) -> s
         "dnt_f": dnt_filter(filters),
         "bounce": BOUNCE,
         "dnt_views": DNT_VIEWS,
+        "final_settings": FINAL_SETTINGS,
     }
     sql = _FIGURES
     for name, text in parts.items():

@@ -27,7 +27,7 @@ LIVE_SLACK_MS = 10_000
 
 # Duplicated rows (before a merge) do not change a distinct count, so no FINAL.
 _ACTIVE_SQL = """
-SELECT uniqExact(visitor_id) AS active
+SELECT uniqExact(visitor_key) AS active
 FROM web_sessions
 WHERE tenant_id = {tenant_id:String}
   AND t > fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC')
