@@ -21,8 +21,13 @@ def test_packaged_declarations_hold_the_architecture_topics() -> None:
     and the twins."""
     names = {spec.name for spec in default_declarations().topics}
     domains = {"events.conversations", "events.outreach", "events.web", "events.contacts"}
-    alerts = {"alerts.destinations", "alerts.notifications", "alerts.rules"}
-    twins = {d + ".dlq" for d in {*domains, "rows", "alerts.notifications"}}
+    alerts = {
+        "alerts.destinations",
+        "alerts.notifications",
+        "alerts.notifications.dlq",
+        "alerts.rules",
+    }
+    twins = {d + ".dlq" for d in {*domains, "rows"}}
     assert names == domains | twins | {"tenants", "keys", "rows"} | alerts
 
 
