@@ -17,7 +17,7 @@ version that grows with what was read, never counters that a replay would add to
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -114,38 +114,56 @@ def row_differences(
     return found
 
 
-def time_keys_in(
-    db: ClickHouse,
-    event_types: Collection[str],
-    unit_ms: int,
-    scope: tuple[str | None, int | None, int | None],
-    size: int,
-) -> Iterator[list[Key]]:
-    """``(tenant_id, start_ms)`` of every UTC time unit (a 15-minute slot, a day) holding raw
-    events of ``event_types`` within ``scope`` (tenant or every one, ``[from_ms, to_ms)``), in
-    chunks of ``size``: the ``keys_in`` of a derivation keyed by time."""
+Scope = tuple[str | None, int | None, int | None]
+
+
+def scope_bounds(at: str, scope: Scope) -> tuple[str, dict[str, Any]]:
+    """``AND …`` clauses (fixed text) and their parameters narrowing rows to ``scope``: one tenant
+    or every one, and ``[from_ms, to_ms)`` of the time column ``at``."""
     tenant_id, from_ms, to_ms = scope
     where, params = "", dict[str, Any]()
     if tenant_id is not None:
         where += " AND tenant_id = {tenant_id:String}"
         params["tenant_id"] = tenant_id
     if from_ms is not None:
-        where += " AND occurred_at >= fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC')"
+        where += f" AND {at} >= fromUnixTimestamp64Milli({{from_ms:Int64}}, 'UTC')"
         params["from_ms"] = from_ms
     if to_ms is not None:
-        where += " AND occurred_at < fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC')"
+        where += f" AND {at} < fromUnixTimestamp64Milli({{to_ms:Int64}}, 'UTC')"
         params["to_ms"] = to_ms
+    return where, params
+
+
+def chunked_keys(
+    rows: Iterable[Mapping[str, Any]], column: str, size: int, kind: Callable[[Any], Any] = str
+) -> Iterator[list[Key]]:
+    """``(tenant_id, kind(row[column]))`` of ``rows``, ``size`` at a time: a ``keys_in``."""
+    chunk: list[Key] = []
+    for row in rows:
+        chunk.append((str(row["tenant_id"]), kind(row[column])))
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def time_keys_in(
+    db: ClickHouse,
+    event_types: Collection[str],
+    unit_ms: int,
+    scope: Scope,
+    size: int,
+) -> Iterator[list[Key]]:
+    """``(tenant_id, start_ms)`` of every UTC time unit (a 15-minute slot, a day) holding raw
+    events of ``event_types`` within ``scope``, in chunks of ``size``: the ``keys_in`` of a
+    derivation keyed by time."""
+    where, params = scope_bounds("occurred_at", scope)
     sql = (
         "SELECT DISTINCT tenant_id,"
         f" intDiv(toUnixTimestamp64Milli(occurred_at), {int(unit_ms)}) * {int(unit_ms)} AS start_ms"
         f" FROM {qualified(db.database, 'events_raw')}"
         " WHERE event_type IN {types:Array(String)}" + where + " ORDER BY tenant_id, start_ms"
     )
-    chunk: list[Key] = []
-    for row in db.query(sql, {**params, "types": sorted(event_types)}):
-        chunk.append((str(row["tenant_id"]), int(row["start_ms"])))
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+    rows = db.query(sql, {**params, "types": sorted(event_types)})
+    return chunked_keys(rows, "start_ms", size, int)

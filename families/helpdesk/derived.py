@@ -11,7 +11,14 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any
 
-from pulse.families.derivation import Difference, Key, entity_chunks, row_differences
+from pulse.families.derivation import (
+    Difference,
+    Key,
+    chunked_keys,
+    entity_chunks,
+    row_differences,
+    scope_bounds,
+)
 from pulse.families.helpdesk.conversations_sql import SOME
 from pulse.families.helpdesk.forget import forget_conversations
 from pulse.families.helpdesk.moments_sql import moments_sql, refresh_sql
@@ -43,9 +50,6 @@ WHERE conversation_id != ''
 GROUP BY tenant_id, conversation_id
 ORDER BY tenant_id, min(occurred_at), conversation_id
 """
-_TENANT = " AND tenant_id = {tenant_id:String}"
-_FROM = " AND occurred_at >= fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC')"
-_TO = " AND occurred_at < fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC')"
 
 # What a moment holds besides its key; compared by ``differences``.
 _CONTENT = (
@@ -97,24 +101,9 @@ class HelpdeskMoments:
         self, db: ClickHouse, tenant_id: str | None, from_ms: int | None, to_ms: int | None
     ) -> Iterator[list[Key]]:
         """Conversations with helpdesk events in ``[from_ms, to_ms)``, :data:`CHUNK` at a time."""
-        params: dict[str, Any] = {}
-        bounds = ""
-        for clause, name, value in (
-            (_TENANT, "tenant_id", tenant_id),
-            (_FROM, "from_ms", from_ms),
-            (_TO, "to_ms", to_ms),
-        ):
-            if value is not None:
-                bounds += clause
-                params[name] = value
-        chunk: list[Key] = []
-        for row in db.query(_KEYS_SQL.replace("{bounds}", bounds), params):
-            chunk.append((str(row["tenant_id"]), str(row["conversation_id"])))
-            if len(chunk) == CHUNK:
-                yield chunk
-                chunk = []
-        if chunk:
-            yield chunk
+        bounds, params = scope_bounds("occurred_at", (tenant_id, from_ms, to_ms))
+        rows = db.query(_KEYS_SQL.replace("{bounds}", bounds), params)
+        return chunked_keys(rows, "conversation_id", CHUNK)
 
     def refresh(self, db: ClickHouse, keys: Collection[Key]) -> int:
         """Rewrite every moment of ``keys``; the number of conversations recomputed (neither

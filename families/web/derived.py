@@ -12,7 +12,14 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any
 
-from pulse.families.derivation import Difference, Key, entity_chunks, row_differences
+from pulse.families.derivation import (
+    Difference,
+    Key,
+    chunked_keys,
+    entity_chunks,
+    row_differences,
+    scope_bounds,
+)
 from pulse.families.web.sessions_sql import SOME, refresh_sql, sessions_sql
 from pulse.sinks.clickhouse import ClickHouse, qualified
 
@@ -27,9 +34,6 @@ WHERE 1 {bounds}
 GROUP BY tenant_id, visitor_id
 ORDER BY tenant_id, min(t), visitor_id
 """
-_TENANT = " AND tenant_id = {tenant_id:String}"
-_FROM = " AND t >= fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC')"
-_TO = " AND t < fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC')"
 
 # What a row holds besides its key; compared by ``differences``.
 CONTENT = (
@@ -87,24 +91,9 @@ class WebSessions:
         self, db: ClickHouse, tenant_id: str | None, from_ms: int | None, to_ms: int | None
     ) -> Iterator[list[Key]]:
         """Visitors with non-dnt web events in ``[from_ms, to_ms)``, :data:`CHUNK` at a time."""
-        params: dict[str, Any] = {}
-        bounds = ""
-        for clause, name, value in (
-            (_TENANT, "tenant_id", tenant_id),
-            (_FROM, "from_ms", from_ms),
-            (_TO, "to_ms", to_ms),
-        ):
-            if value is not None:
-                bounds += clause
-                params[name] = value
-        chunk: list[Key] = []
-        for row in db.query(_KEYS_SQL.replace("{bounds}", bounds), params):
-            chunk.append((str(row["tenant_id"]), str(row["visitor_id"])))
-            if len(chunk) == CHUNK:
-                yield chunk
-                chunk = []
-        if chunk:
-            yield chunk
+        bounds, params = scope_bounds("t", (tenant_id, from_ms, to_ms))
+        rows = db.query(_KEYS_SQL.replace("{bounds}", bounds), params)
+        return chunked_keys(rows, "visitor_id", CHUNK)
 
     def refresh(self, db: ClickHouse, keys: Collection[Key]) -> int:
         """Rewrite every row of the visitors ``keys``; the number of visitors recomputed."""
