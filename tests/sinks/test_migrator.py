@@ -21,6 +21,7 @@ TABLES |= {"helpdesk_moments"}
 AFTER_9 = {"outreach_days", "web_visitor_events", "web_visitor_events_mv", "web_sessions"}
 AFTER_9 |= {"alert_deliveries"}  # every alert delivery attempt (m0012)
 AFTER_9 |= {"privacy_requests"}  # the privacy audit log (m0013)
+AFTER_9 |= {"alert_events", "alert_states"}  # the alert evaluator (m0014)
 TABLES |= AFTER_9
 # The worker's old aggregates: m0002 made them, m0009 dropped them.
 RETIRED = {"messaging_counters", "conversation_frt"}

@@ -1,0 +1,54 @@
+"""A rule's metric over one window, read from ClickHouse: the evaluator's only view of the data.
+
+Each family of :data:`pulse.alerts.metrics_catalog.CATALOG` has one reader; :func:`read` picks
+it. A reader answers for one tenant, its filter and ``[start_ms, end_ms)`` in UTC milliseconds,
+whatever the window's length (a 5-minute window is not a 15-minute slot), exactly as the
+family's GraphQL figures define the metric over that range.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from pulse.alerts.metrics_catalog import CATALOG
+from pulse.alerts.rules import RuleFilter
+from pulse.sinks.clickhouse import ClickHouse
+
+
+@dataclass(frozen=True)
+class Reading:
+    # None: the figure is undefined over the window (a rate without a denominator).
+    value: float | None
+    # How many events the figure rests on; 0 is the "no data" of a rule's no_data policy.
+    events: int
+
+
+class WindowReader(Protocol):
+    def read(
+        self,
+        db: ClickHouse,
+        tenant_id: str,
+        metric: str,
+        rule_filter: RuleFilter,
+        start_ms: int,
+        end_ms: int,
+    ) -> Reading:
+        """``metric`` of ``tenant_id`` under ``rule_filter`` over ``[start_ms, end_ms)``."""
+        ...
+
+
+READERS: dict[str, WindowReader] = {}
+
+
+def read(
+    db: ClickHouse,
+    tenant_id: str,
+    metric: str,
+    rule_filter: RuleFilter,
+    start_ms: int,
+    end_ms: int,
+) -> Reading:
+    """The reading of a catalogue metric, by its family's reader."""
+    reader = READERS[CATALOG[metric].family]
+    return reader.read(db, tenant_id, metric, rule_filter, start_ms, end_ms)
