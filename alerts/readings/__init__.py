@@ -8,36 +8,12 @@ family's GraphQL figures define the metric over that range.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
-
 from pulse.alerts.metrics_catalog import CATALOG
+from pulse.alerts.readings.reading import Reading, WindowReader
 from pulse.alerts.rules import RuleFilter
 from pulse.sinks.clickhouse import ClickHouse
 
-
-@dataclass(frozen=True)
-class Reading:
-    # None: the figure is undefined over the window (a rate without a denominator).
-    value: float | None
-    # How many events the figure rests on; 0 is the "no data" of a rule's no_data policy.
-    events: int
-
-
-class WindowReader(Protocol):
-    def read(
-        self,
-        db: ClickHouse,
-        tenant_id: str,
-        metric: str,
-        rule_filter: RuleFilter,
-        start_ms: int,
-        end_ms: int,
-    ) -> Reading:
-        """``metric`` of ``tenant_id`` under ``rule_filter`` over ``[start_ms, end_ms)``."""
-        ...
-
-
+# One line per family of the catalogue.
 READERS: dict[str, WindowReader] = {}
 
 

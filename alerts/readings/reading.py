@@ -1,0 +1,31 @@
+"""What a window reader answers, apart from the readers so each can import it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from pulse.alerts.rules import RuleFilter
+from pulse.sinks.clickhouse import ClickHouse
+
+
+@dataclass(frozen=True)
+class Reading:
+    # None: the figure is undefined over the window (a rate without a denominator).
+    value: float | None
+    # How many events the figure rests on; 0 is the "no data" of a rule's no_data policy.
+    events: int
+
+
+class WindowReader(Protocol):
+    def read(
+        self,
+        db: ClickHouse,
+        tenant_id: str,
+        metric: str,
+        rule_filter: RuleFilter,
+        start_ms: int,
+        end_ms: int,
+    ) -> Reading:
+        """``metric`` of ``tenant_id`` under ``rule_filter`` over ``[start_ms, end_ms)``."""
+        ...
