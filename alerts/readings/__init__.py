@@ -9,12 +9,18 @@ family's GraphQL figures define the metric over that range.
 from __future__ import annotations
 
 from pulse.alerts.metrics_catalog import CATALOG
+from pulse.alerts.readings.helpdesk import HELPDESK_READER
 from pulse.alerts.readings.reading import Reading, WindowReader
+from pulse.alerts.readings.web import WEB_READER
 from pulse.alerts.rules import RuleFilter
 from pulse.sinks.clickhouse import ClickHouse
+from pulse.topics.tenants import TenantSettings
 
 # One line per family of the catalogue.
-READERS: dict[str, WindowReader] = {}
+READERS: dict[str, WindowReader] = {
+    "helpdesk": HELPDESK_READER,
+    "web": WEB_READER,
+}
 
 
 def read(
@@ -24,7 +30,9 @@ def read(
     rule_filter: RuleFilter,
     start_ms: int,
     end_ms: int,
+    *,
+    tenant: TenantSettings | None = None,
 ) -> Reading:
-    """The reading of a catalogue metric, by its family's reader."""
+    """The reading of a catalogue metric, by its family's reader, under the tenant's settings."""
     reader = READERS[CATALOG[metric].family]
-    return reader.read(db, tenant_id, metric, rule_filter, start_ms, end_ms)
+    return reader.read(db, tenant_id, metric, rule_filter, start_ms, end_ms, tenant=tenant)

@@ -7,6 +7,7 @@ from typing import Protocol
 
 from pulse.alerts.rules import RuleFilter
 from pulse.sinks.clickhouse import ClickHouse
+from pulse.topics.tenants import TenantSettings
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,12 @@ class WindowReader(Protocol):
         rule_filter: RuleFilter,
         start_ms: int,
         end_ms: int,
+        *,
+        tenant: TenantSettings | None = None,
     ) -> Reading:
-        """``metric`` of ``tenant_id`` under ``rule_filter`` over ``[start_ms, end_ms)``."""
+        """``metric`` of ``tenant_id`` under ``rule_filter`` over ``[start_ms, end_ms)``.
+
+        ``tenant``: the tenant's current settings (SLA targets, engaged web events), as the
+        family's GraphQL applies them; None reads as a tenant never configured (the defaults).
+        """
         ...

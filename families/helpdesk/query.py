@@ -16,6 +16,7 @@ from typing import Any
 from pulse.families.helpdesk.conversations_sql import sla_params
 from pulse.families.helpdesk.figures_sql import COLUMNS, FILTERS, figures_sql
 from pulse.families.helpdesk.model import HelpdeskAnswer, HelpdeskFigures, HelpdeskQuery
+from pulse.families.helpdesk.moments_sql import CREATED, REOPENED, RESOLVED
 from pulse.graphql.numbers import mean_seconds, rate, round_half_away
 from pulse.graphql.queries import Reader
 
@@ -53,6 +54,41 @@ def helpdesk_answer(db: Reader, q: HelpdeskQuery) -> HelpdeskAnswer:
         backlog += found["backlog_change"]
         figures.append(_figures(found, backlog))
     return HelpdeskAnswer(buckets=tuple(figures), totals=_figures(totals, backlog))
+
+
+def range_figures(db: Reader, q: HelpdeskQuery) -> HelpdeskFigures:
+    """Figures over the whole ``[q.from_ms, q.to_ms)`` whatever its buckets (an alert's window
+    is on no grid: one bucket spanning it will do), the backlog at ``q.to_ms``.
+
+    Only the statement's total rows are read: they group every moment of the range, and the
+    events scan's total also sums the moments before it, so its backlog change is the backlog.
+    """
+    totals = dict.fromkeys(COLUMNS, 0)
+    for row in db.query(_sql(q), _params(q)):
+        if str(row["grouped"]) == "total":
+            for column in COLUMNS:
+                totals[column] += int(row[column])
+    return _figures(totals, totals["backlog_change"])
+
+
+# Stored moments need no FINAL to say whether one exists.
+_ANY_CONVERSATION_SQL = f"""
+SELECT count() AS found FROM (
+    SELECT 1 FROM helpdesk_moments
+    WHERE tenant_id = {{tenant_id:String}} AND kind IN ({CREATED}, {RESOLVED}, {REOPENED})
+      AND t < fromUnixTimestamp64Milli({{to_ms:Int64}}, 'UTC') {{filters}}
+    LIMIT 1
+)
+"""
+
+
+def has_conversations(db: Reader, q: HelpdeskQuery) -> bool:
+    """Whether any creation, resolution or reopening under ``q``'s filters precedes its end:
+    what the backlog at that instant rests on."""
+    filters = _filters(q)
+    sql = _ANY_CONVERSATION_SQL.replace("{filters}", "".join(FILTERS[name] for name in filters))
+    rows = db.query(sql, {"tenant_id": q.tenant_id, "to_ms": q.to_ms, **filters})
+    return bool(rows) and int(rows[0]["found"]) > 0
 
 
 def _filters(q: HelpdeskQuery) -> dict[str, str]:

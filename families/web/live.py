@@ -78,9 +78,14 @@ def active_visitors(
         cached = live.active_visitors(tenant_id, from_ms, as_of_ms)
         if cached is not None:
             return ActiveVisitors(cached, "redis")
-    params = {"tenant_id": tenant_id, "from_ms": from_ms, "to_ms": as_of_ms}
+    return ActiveVisitors(stored_active_visitors(db, tenant_id, as_of_ms), "clickhouse")
+
+
+def stored_active_visitors(db: Reader, tenant_id: str, as_of_ms: int) -> int:
+    """Active visitors at ``as_of_ms`` from ``web_sessions`` (any instant, past ones too)."""
+    params = {"tenant_id": tenant_id, "from_ms": as_of_ms - ACTIVE_WINDOW_MS, "to_ms": as_of_ms}
     rows = db.query(_ACTIVE_SQL, params)
-    return ActiveVisitors(int(rows[0]["active"]) if rows else 0, "clickhouse")
+    return int(rows[0]["active"]) if rows else 0
 
 
 WEB_REALTIME = WebRealtime()

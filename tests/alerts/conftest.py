@@ -16,6 +16,7 @@ from pulse.topics.cli import make_plan
 from pulse.topics.compacted import acknowledged_producer
 from tests.alerts.receiver import Receiver, running_receiver
 from tests.e2e.harness import free_port
+from tests.families.events import db
 
 
 @pytest.fixture
@@ -75,3 +76,6 @@ def publish_one(settings: Settings, n: Notification) -> None:
     publish_notification(
         acknowledged_producer(settings.kafka), settings.topic("alerts.notifications"), n
     )
+
+
+__all__ = ["db"]
