@@ -82,7 +82,7 @@ class AlertRuleView:
     updated_at: datetime
     created_by: str
     last_fired_at: datetime | None = strawberry.field(
-        description="When the rule last fired; always null until the rule evaluator exists."
+        description="When the rule last fired (its newest firing in the history); null: never."
     )
 
 
@@ -138,7 +138,7 @@ def rule_fields(given: AlertRuleInput) -> dict[str, Any]:
     }
 
 
-def view(rule: AlertRule) -> AlertRuleView:
+def view(rule: AlertRule, last_fired_ms: int | None = None) -> AlertRuleView:
     c = rule.condition
     return AlertRuleView(
         id=strawberry.ID(rule.rule_id),
@@ -164,7 +164,7 @@ def view(rule: AlertRule) -> AlertRuleView:
         created_at=_instant(rule.created_ms),
         updated_at=_instant(rule.updated_ms),
         created_by=rule.created_by,
-        last_fired_at=None,
+        last_fired_at=None if last_fired_ms is None else _instant(last_fired_ms),
     )
 
 

@@ -5,6 +5,7 @@ A new family adds its module and one line here.
 
 from __future__ import annotations
 
+from pulse.alerts.history_graphql import AlertHistoryQueries
 from pulse.alerts.rules_graphql import AlertRuleMutations, AlertRuleQueries
 from pulse.families.derivation import Derivation
 from pulse.families.helpdesk.derived import HelpdeskMoments
@@ -27,6 +28,7 @@ QUERIES: tuple[type, ...] = (
     OutreachFlowQueries,
     WebQueries,
     AlertRuleQueries,
+    AlertHistoryQueries,
 )
 
 # Every root mutation field; the API's root ``Mutation`` merges them.
