@@ -1,4 +1,4 @@
-"""``pulse alerts destinations|deliver|dlq|rules``: the alerts' commands, one module each."""
+"""``pulse alerts <command>``: the alerts' commands (destinations, deliver, dlq, rules, history)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "pulse.alerts.rules_cli",
         "create, list, update, pause, resume or delete a tenant's alert rules",
     ),
+    "history": ("pulse.alerts.history_cli", "print a tenant's alert firings and resolutions"),
 }
 
 

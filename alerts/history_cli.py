@@ -1,0 +1,97 @@
+"""``pulse alerts history TENANT [--rule R] [--since ISO] [--limit N] [--json]``: the tenant's
+alert firings and resolutions, newest first, with their delivery attempts (``history.py``).
+
+One tab-separated line per entry (``occurred_at kind status rule_id value threshold window
+notification_id deliveries rule_name``; deliveries as ``destination:outcome/attempt`` of each
+destination's latest attempt), or with ``--json`` one JSON object per entry, attempts included.
+
+It reads ClickHouse itself: a server, or an embedded directory no process holds. While ``pulse
+serve`` holds the embedded directory, ask that process instead (GraphQL ``alertHistory``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
+
+from pulse.alerts.errors import AlertError
+from pulse.alerts.history import MAX_LIMIT, HistoryEntry, HistoryQuery, alert_history
+from pulse.cli_instants import parse_option_instant
+from pulse.privacy.local import held_by_server
+from pulse.settings import Settings
+from pulse.sinks.clickhouse import connect
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("tenant_id", metavar="TENANT")
+    parser.add_argument("--rule", metavar="R", help="only this rule id")
+    parser.add_argument("--since", metavar="ISO", help="only what occurred at or after this")
+    parser.add_argument(
+        "--limit", type=int, default=100, help=f"at most this many (1 to {MAX_LIMIT}; 100)"
+    )
+    parser.add_argument("--json", action="store_true", help="one JSON object per entry")
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    if not 1 <= args.limit <= MAX_LIMIT:
+        raise AlertError(f"--limit must be between 1 and {MAX_LIMIT}", option="--limit")
+    question = HistoryQuery(
+        tenant_id=args.tenant_id,
+        rule_id=args.rule,
+        from_ms=None
+        if args.since is None
+        else parse_option_instant(args.since, "--since", AlertError),
+        limit=args.limit,
+    )
+    if held_by_server(settings):
+        raise AlertError(
+            "the embedded ClickHouse is held by a running `pulse serve`: query its GraphQL"
+            " alertHistory, or stop it and run this again",
+            url=settings.clickhouse.url,
+        )
+    db = connect(settings.clickhouse)
+    try:
+        entries = alert_history(db, question)
+    finally:
+        db.close()
+    for entry in entries:
+        print(json.dumps(as_json(entry)) if args.json else describe(entry), flush=True)
+    return 0
+
+
+def as_json(entry: HistoryEntry) -> dict[str, Any]:
+    """The entry as JSON: times in ms, the rule as its record."""
+    data = asdict(entry)
+    data["rule"] = None if entry.rule is None else entry.rule.to_dict()
+    return data
+
+
+def describe(entry: HistoryEntry) -> str:
+    latest: dict[str, str] = {}
+    for d in entry.deliveries:
+        latest[d.destination_id] = f"{d.destination_id}:{d.outcome}/{d.attempt}"
+    return "\t".join(
+        (
+            _iso(entry.occurred_at_ms),
+            entry.kind.rsplit(".", 1)[-1],
+            entry.status,
+            entry.rule_id,
+            _number(entry.value),
+            _number(entry.threshold),
+            f"{_iso(entry.window_start_ms)}/{_iso(entry.window_end_ms)}",
+            entry.notification_id,
+            ",".join(latest.values()) or "-",
+            "-" if entry.rule is None else entry.rule.name,
+        )
+    )
+
+
+def _iso(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat(timespec="milliseconds")
+
+
+def _number(value: float | None) -> str:
+    return "-" if value is None else f"{value:g}"
