@@ -5,20 +5,20 @@ One tab-separated line per entry (``occurred_at kind status rule_id value thresh
 notification_id deliveries rule_name``; deliveries as ``destination:outcome/attempt`` of each
 destination's latest attempt), or with ``--json`` one JSON object per entry, attempts included.
 
-It reads ClickHouse itself: a server, or an embedded directory no process holds. While ``pulse
-serve`` holds the embedded directory, ask that process instead (GraphQL ``alertHistory``).
+It reads ClickHouse itself (a server, or an embedded directory no process holds); while ``pulse
+serve`` holds the embedded directory it asks that process (``history_remote.py``).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import Any
 
 from pulse.alerts.errors import AlertError
 from pulse.alerts.history import MAX_LIMIT, HistoryEntry, HistoryQuery, alert_history
+from pulse.alerts.history_remote import remote_history
+from pulse.alerts.history_wire import entry_to_json
 from pulse.cli_instants import parse_option_instant
 from pulse.privacy.local import held_by_server
 from pulse.settings import Settings
@@ -38,35 +38,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     if not 1 <= args.limit <= MAX_LIMIT:
         raise AlertError(f"--limit must be between 1 and {MAX_LIMIT}", option="--limit")
-    question = HistoryQuery(
-        tenant_id=args.tenant_id,
-        rule_id=args.rule,
-        from_ms=None
-        if args.since is None
-        else parse_option_instant(args.since, "--since", AlertError),
-        limit=args.limit,
-    )
-    if held_by_server(settings):
-        raise AlertError(
-            "the embedded ClickHouse is held by a running `pulse serve`: query its GraphQL"
-            " alertHistory, or stop it and run this again",
-            url=settings.clickhouse.url,
-        )
-    db = connect(settings.clickhouse)
-    try:
-        entries = alert_history(db, question)
-    finally:
-        db.close()
-    for entry in entries:
-        print(json.dumps(as_json(entry)) if args.json else describe(entry), flush=True)
+    since = None if args.since is None else parse_option_instant(args.since, "--since", AlertError)
+    question = HistoryQuery(args.tenant_id, rule_id=args.rule, from_ms=since, limit=args.limit)
+    for entry in _entries(settings, question):
+        print(json.dumps(entry_to_json(entry)) if args.json else describe(entry), flush=True)
     return 0
 
 
-def as_json(entry: HistoryEntry) -> dict[str, Any]:
-    """The entry as JSON: times in ms, the rule as its record."""
-    data = asdict(entry)
-    data["rule"] = None if entry.rule is None else entry.rule.to_dict()
-    return data
+def _entries(settings: Settings, question: HistoryQuery) -> list[HistoryEntry]:
+    if held_by_server(settings):
+        return remote_history(settings.api, question)
+    db = connect(settings.clickhouse)
+    try:
+        return alert_history(db, question)
+    finally:
+        db.close()
 
 
 def describe(entry: HistoryEntry) -> str:

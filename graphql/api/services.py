@@ -12,6 +12,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from pulse.alerts.errors import RulesTopicMissingError
+from pulse.alerts.history_route import history_route
 from pulse.alerts.rule_book import RuleBook
 from pulse.families.registry import DERIVATIONS
 from pulse.graphql.app import create_app
@@ -70,13 +71,14 @@ def build_app(
     policy = retention_policy(settings, tenants)
     recalc = recalc_route(clickhouse, DERIVATIONS, api.jwt_secret, api.jwt_algorithm, policy)
     privacy = privacy_routes(PrivacyServices(settings, clickhouse, realtime, policy, time.time))
+    history = history_route(clickhouse, api.jwt_secret, api.jwt_algorithm)
     return create_app(
         settings,
         clickhouse,
         realtime,
         checks,
         tenants,
-        admin_routes=[recalc, *privacy],
+        admin_routes=[recalc, *privacy, history],
         alert_rules=alert_rules,
     )
 
