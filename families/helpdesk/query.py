@@ -55,9 +55,12 @@ def helpdesk_answer(db: Reader, q: HelpdeskQuery) -> HelpdeskAnswer:
     return HelpdeskAnswer(buckets=tuple(figures), totals=_figures(totals, backlog))
 
 
-def _filters(q: HelpdeskQuery) -> dict[str, str]:
+def _filters(q: HelpdeskQuery) -> dict[str, str | list[str]]:
     given = {"channel": q.channel, "priority": q.priority, "agent": q.agent, "org_unit": q.org_unit}
-    return {name: value for name, value in given.items() if value is not None}
+    found: dict[str, str | list[str]] = {n: v for n, v in given.items() if v is not None}
+    if q.org_units is not None:
+        found["org_units"] = list(q.org_units)
+    return found
 
 
 def _sql(q: HelpdeskQuery) -> str:
