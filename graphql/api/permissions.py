@@ -103,7 +103,7 @@ class CanView(_Role):
     """Reads of figures that have no org-unit dimension."""
 
 
-class CanViewInScope(_Role):
+class CanViewInScope(CanView):
     """Reads that the resolver narrows to the token's org units (:func:`org_unit_scope`)."""
 
     confined = True
