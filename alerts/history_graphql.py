@@ -18,9 +18,10 @@ from strawberry.types import Info
 from pulse.alerts import history
 from pulse.alerts.rules_graphql_types import AlertRuleView, view
 from pulse.families.questions import TenantId
-from pulse.graphql.auth import IsAuthenticated, scoped_tenant
+from pulse.graphql.auth import scoped_tenant
 from pulse.graphql.context import ApiContext
 from pulse.graphql.errors import InvalidArgumentError
+from pulse.graphql.permissions import CanViewInScope, may_see
 
 
 @strawberry.enum(description="A firing or a resolution (the notification's type).")
@@ -111,7 +112,13 @@ async def alert_history(
     )
     db = info.context.services.clickhouse
     entries = await run_in_threadpool(history.alert_history, db, question)
-    return [_entry(e) for e in entries]
+    # A token scoped to org units sees the episodes of the rules it may see, as alertRules does.
+    claims = info.context.claims
+    return [
+        _entry(e)
+        for e in entries
+        if may_see(claims, None if e.rule is None else e.rule.filter.org_unit)
+    ]
 
 
 def _ms(at: datetime) -> int:
@@ -158,7 +165,7 @@ def _entry(e: history.HistoryEntry) -> AlertHistoryEntry:
 class AlertHistoryQueries:
     alert_history: list[AlertHistoryEntry] = strawberry.field(
         resolver=alert_history,
-        permission_classes=[IsAuthenticated],
+        permission_classes=[CanViewInScope],
         description=(
             "The tenant's alert firings and resolutions, newest first, each with the rule as it"
             " was and its delivery attempts."

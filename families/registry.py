@@ -20,6 +20,7 @@ from pulse.families.realtime import RealtimeHook
 from pulse.families.web.derived import WEB_SESSIONS
 from pulse.families.web.graphql import WebQueries
 from pulse.families.web.live import WEB_REALTIME
+from pulse.graphql.audit_graphql import AuditQueries
 
 QUERIES: tuple[type, ...] = (
     MessagingQueries,
@@ -29,6 +30,7 @@ QUERIES: tuple[type, ...] = (
     WebQueries,
     AlertRuleQueries,
     AlertHistoryQueries,
+    AuditQueries,
 )
 
 # Every root mutation field; the API's root ``Mutation`` merges them.

@@ -54,6 +54,8 @@ TARGETS: tuple[Target, ...] = (
     Target("aggregates", "web_sessions", "t"),
     Target("aggregates", "helpdesk_conversations", "", _EXPIRED_CONVERSATIONS),
     Target("dead_letters", "dead_letters", "failed_at"),
+    # The API's audit log names what was asked (agents, conversations): it ages with raw events.
+    Target("raw", "audit_log", "at"),
 )
 
 _CUTOFF = "fromUnixTimestamp64Milli({cutoff_ms:Int64}, 'UTC')"

@@ -87,6 +87,14 @@ CONSUMER_LAG = Gauge(
 )
 
 
+AUDIT_RECORDS = Counter(
+    "pulse_api_audit_records",
+    "API audit records by outcome: written to ClickHouse, or lost (queue_full, insert_failed;"
+    " each lost record is logged in full as audit_record_lost).",
+    ["outcome"],
+)
+
+
 def set_lag(group: str, lags: dict[tuple[str, int], int]) -> None:
     """Sets the lag of each ``(topic, partition)`` of ``group``."""
     for (topic, partition), lag in lags.items():

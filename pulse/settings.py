@@ -78,6 +78,12 @@ class ApiSettings:
     jwt_algorithm: str = "HS256"
     # The most buckets one query may ask for; a longer range needs a coarser granularity.
     max_buckets: int = 10_000
+    # The audit log (graphql/api/audit.py): records waiting for ClickHouse at most, rows per
+    # insert, seconds between flushes, and inserts tried per batch before its records are lost.
+    audit_queue_size: int = 10_000
+    audit_batch_rows: int = 500
+    audit_flush_seconds: float = 1.0
+    audit_attempts: int = 3
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ optional filter clauses are fixed text chosen by code.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pulse.families.helpdesk.model import DEFAULT_SLA_MS, PRIORITIES
@@ -86,11 +86,18 @@ WHERE 1 {{conversation_filters}}
 # Filters on what a conversation belongs to (the agent rule, the org unit rule).
 _AGENT = " AND agent = {agent:String}"
 _ORG_UNIT = " AND org_unit = {org_unit:String}"
+_ORG_UNITS = " AND org_unit IN {org_units:Array(String)}"
 
 
-def conversation_filters(agent: str | None, org_unit: str | None) -> str:
+def conversation_filters(
+    agent: str | None, org_unit: str | None, org_units: Sequence[str] | None = None
+) -> str:
     """The fixed clauses for the filters that are set."""
-    return (_AGENT if agent is not None else "") + (_ORG_UNIT if org_unit is not None else "")
+    return (
+        (_AGENT if agent is not None else "")
+        + (_ORG_UNIT if org_unit is not None else "")
+        + (_ORG_UNITS if org_units is not None else "")
+    )
 
 
 def sla_params(sla_ms: Mapping[str, int]) -> dict[str, int]:
@@ -106,6 +113,7 @@ def conversation_params(
     sla_ms: Mapping[str, int],
     agent: str | None,
     org_unit: str | None,
+    org_units: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """The parameters of :data:`CONVERSATIONS_SQL`."""
     params: dict[str, Any] = {"tenant_id": tenant_id, **sla_params(sla_ms)}
@@ -113,4 +121,6 @@ def conversation_params(
         params["agent"] = agent
     if org_unit is not None:
         params["org_unit"] = org_unit
+    if org_units is not None:
+        params["org_units"] = list(org_units)
     return params

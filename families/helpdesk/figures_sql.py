@@ -29,6 +29,7 @@ FILTERS = {
     "priority": " AND priority = {priority:String}",
     "agent": " AND agent = {agent:String}",
     "org_unit": " AND org_unit = {org_unit:String}",
+    "org_units": " AND org_unit IN {org_units:Array(String)}",
 }
 
 # Nearest rank ceil(p/100 · n) (1-based) without sorting: quantilesExactLow selects the element

@@ -26,9 +26,10 @@ from pulse.families.helpdesk.types import (
 )
 from pulse.families.questions import GRANULARITY, TenantId, TimeZone, frame_question
 from pulse.families.questions import as_of_ms as judged_at
-from pulse.graphql.auth import IsAuthenticated, scoped_tenant
+from pulse.graphql.auth import scoped_tenant
 from pulse.graphql.context import ApiContext
 from pulse.graphql.errors import InvalidArgumentError
+from pulse.graphql.permissions import CanViewInScope, org_unit_scope
 from pulse.graphql.types import Granularity
 
 _AS_OF_HELP = "The instant SLA deadlines are judged at; defaults to now."
@@ -65,6 +66,7 @@ async def helpdesk_metrics(
     q = frame_question(info.context, tenant_id, from_, to, granularity, as_of, time_zone_)
     tenant, settings, zone, as_of_ms, buckets = q.tenant, q.settings, q.zone, q.as_of_ms, q.buckets
     services = info.context.services
+    scope = org_unit_scope(info.context.claims, org_unit)
     question = model.HelpdeskQuery(
         tenant_id=tenant,
         buckets=buckets,
@@ -73,9 +75,10 @@ async def helpdesk_metrics(
         as_of_ms=as_of_ms,
         sla_ms=settings.sla_ms,
         channel=channel,
-        org_unit=org_unit,
+        org_unit=scope.org_unit,
         agent=agent,
         priority=None if priority is None else priority.value,
+        org_units=scope.among,
     )
     answer = await run_in_threadpool(services.helpdesk.answer, services.clickhouse, question)
     return HelpdeskMetrics(
@@ -118,15 +121,17 @@ async def unanswered_conversations(
             argument="limit",
         )
     services = info.context.services
+    scope = org_unit_scope(info.context.claims, org_unit)
     as_of_ms = judged_at(services, as_of)
     settings = services.tenants.settings_for(tenant)
     rows = await run_in_threadpool(
         functools.partial(
             services.helpdesk.unanswered,
             channel=channel,
-            org_unit=org_unit,
+            org_unit=scope.org_unit,
             agent=agent,
             priority=None if priority is None else priority.value,
+            org_units=scope.among,
         ),
         services.clickhouse,
         tenant,
@@ -142,7 +147,7 @@ async def unanswered_conversations(
 class HelpdeskQueries:
     helpdesk_metrics: HelpdeskMetrics | None = strawberry.field(
         resolver=helpdesk_metrics,
-        permission_classes=[IsAuthenticated],
+        permission_classes=[CanViewInScope],
         description=(
             "Helpdesk figures of every bucket starting in [from, to) and of the whole range,"
             " in the tenant's zone (or timeZone), SLA judged at asOf against its targets."
@@ -150,7 +155,7 @@ class HelpdeskQueries:
     )
     unanswered_conversations: list[Unanswered] | None = strawberry.field(
         resolver=unanswered_conversations,
-        permission_classes=[IsAuthenticated],
+        permission_classes=[CanViewInScope],
         description=(
             "Open conversations without a first agent reply at asOf, oldest first, with their"
             " SLA deadline: breached, or at risk within atRiskMinutes."

@@ -42,6 +42,8 @@ class HelpdeskQuery:
     org_unit: str | None = None
     agent: str | None = None
     priority: str | None = None
+    # Any of these org units (a token confined to several, ``pulse.graphql.permissions``).
+    org_units: tuple[str, ...] | None = None
 
     @property
     def from_ms(self) -> int:

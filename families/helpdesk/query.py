@@ -91,9 +91,12 @@ def has_conversations(db: Reader, q: HelpdeskQuery) -> bool:
     return bool(rows) and int(rows[0]["found"]) > 0
 
 
-def _filters(q: HelpdeskQuery) -> dict[str, str]:
+def _filters(q: HelpdeskQuery) -> dict[str, str | list[str]]:
     given = {"channel": q.channel, "priority": q.priority, "agent": q.agent, "org_unit": q.org_unit}
-    return {name: value for name, value in given.items() if value is not None}
+    found: dict[str, str | list[str]] = {n: v for n, v in given.items() if v is not None}
+    if q.org_units is not None:
+        found["org_units"] = list(q.org_units)
+    return found
 
 
 def _sql(q: HelpdeskQuery) -> str:

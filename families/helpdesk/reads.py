@@ -5,7 +5,7 @@ Production binds the ClickHouse queries of ``query.py`` and ``unanswered.py``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -31,6 +31,7 @@ class UnansweredFn(Protocol):
         org_unit: str | None = None,
         agent: str | None = None,
         priority: str | None = None,
+        org_units: Sequence[str] | None = None,
     ) -> list[UnansweredConversation]: ...
 
 

@@ -7,7 +7,7 @@ no agent reply in ``[creation, as_of]``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from pulse.families.helpdesk.conversations_sql import (
     CONVERSATIONS_SQL,
@@ -50,13 +50,14 @@ def unanswered(
     org_unit: str | None = None,
     agent: str | None = None,
     priority: str | None = None,
+    org_units: Sequence[str] | None = None,
 ) -> list[UnansweredConversation]:
     """Open conversations without a first agent reply at ``as_of_ms``, oldest first.
 
     ``breached``: the deadline is at or before ``as_of_ms``; ``at_risk``: not breached and the
     deadline is at most ``at_risk_ms`` after ``as_of_ms``.
     """
-    params = conversation_params(tenant_id, sla_ms, agent, org_unit)
+    params = conversation_params(tenant_id, sla_ms, agent, org_unit, org_units)
     params.update(as_of_ms=as_of_ms, limit=limit)
     filters = ""
     if channel is not None:
@@ -66,7 +67,7 @@ def unanswered(
         params["priority"] = priority
         filters += _PRIORITY
     sql = _UNANSWERED_SQL.replace("{filters}", filters).replace(
-        "{conversation_filters}", conversation_filters(agent, org_unit)
+        "{conversation_filters}", conversation_filters(agent, org_unit, org_units)
     )
     found = []
     for row in db.query(sql, params):

@@ -30,8 +30,9 @@ from pulse.families.messaging.types import (
     totals,
 )
 from pulse.families.questions import GRANULARITY, TenantId, TimeZone, frame_question
-from pulse.graphql.auth import IsAuthenticated, scoped_tenant
+from pulse.graphql.auth import scoped_tenant
 from pulse.graphql.context import ApiContext
+from pulse.graphql.permissions import CanView, CanViewInScope, org_unit_scope
 from pulse.graphql.types import Granularity
 
 
@@ -81,7 +82,10 @@ async def messaging_metrics(
     q = frame_question(info.context, tenant_id, from_, to, granularity, as_of, time_zone_)
     tenant, settings, zone, as_of_ms, buckets = q.tenant, q.settings, q.zone, q.as_of_ms, q.buckets
     services = info.context.services
-    filters = model.Filters(channel, org_unit, campaign, template, workflow, sequence)
+    scope = org_unit_scope(info.context.claims, org_unit)
+    filters = model.Filters(
+        channel, scope.org_unit, campaign, template, workflow, sequence, scope.among
+    )
     question = model.MessagingQuery(tenant, buckets, zone, GRANULARITY[granularity], filters)
     answer = await run_in_threadpool(messaging_answer, services.clickhouse, question)
     frt: HelpdeskAnswer | None = None
@@ -94,7 +98,8 @@ async def messaging_metrics(
             as_of_ms=as_of_ms,
             sla_ms=settings.sla_ms,
             channel=channel,
-            org_unit=org_unit,
+            org_unit=scope.org_unit,
+            org_units=scope.among,
         )
         frt = await run_in_threadpool(services.helpdesk.answer, services.clickhouse, helpdesk)
     return MessagingMetrics(
@@ -136,7 +141,7 @@ async def realtime_messaging(
 class MessagingQueries:
     messaging_metrics: MessagingMetrics | None = strawberry.field(
         resolver=messaging_metrics,
-        permission_classes=[IsAuthenticated],
+        permission_classes=[CanViewInScope],
         description=(
             "Messaging counts and rates of every bucket starting in [from, to) and of the whole"
             " range, in the tenant's zone (or timeZone), with first response times."
@@ -144,6 +149,6 @@ class MessagingQueries:
     )
     realtime_messaging: RealtimeMessaging | None = strawberry.field(
         resolver=realtime_messaging,
-        permission_classes=[IsAuthenticated],
+        permission_classes=[CanView],
         description="The current local hour's messaging counts: Redis, else ClickHouse's slots.",
     )

@@ -37,6 +37,8 @@ class Filters:
     template_id: str | None = None
     workflow_id: str | None = None
     sequence_id: str | None = None
+    # Any of these org units (a token confined to several, ``pulse.graphql.permissions``).
+    org_units: tuple[str, ...] | None = None
 
     def given(self) -> Mapping[str, str]:
         """The dimensions this filter fixes, by column name."""

@@ -42,6 +42,8 @@ FROM (
 GROUP BY GROUPING SETS ((b), ())
 """
 
+_ORG_UNITS = " AND org_unit IN {org_units:Array(String)}"
+
 _SLOTS_SQL = f"""
 SELECT toInt64(toUnixTimestamp(slot)) * 1000 AS slot_ms, toString(channel) AS channel,
        toInt64(max(version)) AS version, {_SUMS}
@@ -54,9 +56,7 @@ GROUP BY slot, channel
 def messaging_answer(db: Reader, q: MessagingQuery) -> MessagingAnswer:
     """Counts of every bucket of ``q`` (empty ones zero) and of the whole range."""
     filters = q.filters.given()
-    sql = _FIGURES_SQL.replace("{bucket_start}", _START[q.granularity]).replace(
-        "{filters}", "".join(f" AND {d} = {{{d}:String}}" for d in filters)
-    )
+    clauses = "".join(f" AND {d} = {{{d}:String}}" for d in filters)
     params: dict[str, Any] = {
         "tenant_id": q.tenant_id,
         "tz": q.time_zone,
@@ -64,6 +64,12 @@ def messaging_answer(db: Reader, q: MessagingQuery) -> MessagingAnswer:
         "to_ms": q.to_ms,
         **filters,
     }
+    if q.filters.org_units is not None:
+        clauses += _ORG_UNITS
+        params["org_units"] = list(q.filters.org_units)
+    sql = _FIGURES_SQL.replace("{bucket_start}", _START[q.granularity]).replace(
+        "{filters}", clauses
+    )
     starts = [b.start_ms for b in q.buckets]
     per_bucket = [MessagingCounts()] * len(starts)
     totals = MessagingCounts()

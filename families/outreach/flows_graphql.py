@@ -39,9 +39,9 @@ from pulse.families.outreach.flows_types import (
     workflow_fields,
 )
 from pulse.families.questions import GRANULARITY, TenantId, TimeZone, frame_question
-from pulse.graphql.auth import IsAuthenticated
 from pulse.graphql.context import ApiContext
 from pulse.graphql.errors import InvalidArgumentError
+from pulse.graphql.permissions import CanView
 from pulse.graphql.types import Granularity
 
 MAX_LIMIT = 1000
@@ -229,19 +229,19 @@ _RANGE = "of every bucket starting in [from, to) and of the whole range, in the 
 class OutreachFlowQueries:
     workflow_metrics: WorkflowMetrics | None = strawberry.field(
         resolver=workflow_metrics,
-        permission_classes=[IsAuthenticated],
+        permission_classes=[CanView],
         description=f"Workflow runs, completions, failures, goals and rates {_RANGE} (or"
         " timeZone), the top workflows and the runs in progress at asOf.",
     )
     sequence_metrics: SequenceMetrics | None = strawberry.field(
         resolver=sequence_metrics,
-        permission_classes=[IsAuthenticated],
+        permission_classes=[CanView],
         description=f"Sequence enrollments, replies, completions and reply rate {_RANGE} (or"
         " timeZone), the step funnel, the top sequences and the enrollments active at asOf.",
     )
     automation_metrics: AutomationMetrics | None = strawberry.field(
         resolver=automation_metrics,
-        permission_classes=[IsAuthenticated],
+        permission_classes=[CanView],
         description=f"Automation executions, failures and failure rate {_RANGE} (or timeZone),"
         " the top flows and every channel.",
     )

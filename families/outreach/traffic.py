@@ -36,6 +36,8 @@ class TrafficQuery:
     time_zone: str
     channel: str | None = None
     org_unit: str | None = None
+    # Any of these org units (a token confined to several, ``pulse.graphql.permissions``).
+    org_units: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,7 @@ def traffic(db: Reader, q: TrafficQuery) -> Traffic:
     """The traffic of ``q``: every hour and weekday, silent ones as zeros."""
     given = {"channel": q.channel, "org_unit": q.org_unit}
     filters = {column: value for column, value in given.items() if value is not None}
-    sql = _SQL.replace("{filters}", "".join(f" AND {c} = {{{c}:String}}" for c in filters))
+    clauses = "".join(f" AND {c} = {{{c}:String}}" for c in filters)
     params: dict[str, Any] = {
         "tenant_id": q.tenant_id,
         "tz": q.time_zone,
@@ -63,6 +65,10 @@ def traffic(db: Reader, q: TrafficQuery) -> Traffic:
         "to_ms": q.to_ms,
         **filters,
     }
+    if q.org_units is not None:
+        clauses += " AND org_unit IN {org_units:Array(String)}"
+        params["org_units"] = list(q.org_units)
+    sql = _SQL.replace("{filters}", clauses)
     hours = [0] * 24
     weekdays = [0] * 7
     for row in db.query(sql, params):

@@ -14,6 +14,7 @@ from pulse.families.outreach.asked import ChannelFilter
 from pulse.families.outreach.traffic import WEEKDAYS, TrafficQuery, traffic
 from pulse.families.questions import TenantId, TimeZone, frame_question
 from pulse.graphql.context import ApiContext
+from pulse.graphql.permissions import org_unit_scope
 from pulse.graphql.types import Granularity
 
 
@@ -61,8 +62,10 @@ async def traffic_metrics(
     tenant_id: TenantId = None,
 ) -> TrafficMetrics | None:
     q = frame_question(info.context, tenant_id, from_, to, granularity, None, time_zone_)
+    scope = org_unit_scope(info.context.claims, org_unit)
+    start_ms, end_ms = q.buckets[0].start_ms, q.buckets[-1].end_ms
     question = TrafficQuery(
-        q.tenant, q.buckets[0].start_ms, q.buckets[-1].end_ms, q.zone, channel, org_unit
+        q.tenant, start_ms, end_ms, q.zone, channel, scope.org_unit, scope.among
     )
     found = await run_in_threadpool(traffic, info.context.services.clickhouse, question)
     return TrafficMetrics(

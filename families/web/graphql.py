@@ -33,9 +33,10 @@ from pulse.families.web.types import (
     totals,
 )
 from pulse.graphql.arguments import time_zone, window_ms
-from pulse.graphql.auth import IsAuthenticated, scoped_tenant
+from pulse.graphql.auth import scoped_tenant
 from pulse.graphql.context import ApiContext
 from pulse.graphql.errors import InvalidArgumentError
+from pulse.graphql.permissions import CanView
 from pulse.graphql.types import Granularity
 
 From = Annotated[datetime, strawberry.argument(name="from", description="Inclusive.")]
@@ -138,7 +139,7 @@ async def active_visitors(
 class WebQueries:
     web_metrics: WebMetrics | None = strawberry.field(
         resolver=web_metrics,
-        permission_classes=[IsAuthenticated],
+        permission_classes=[CanView],
         description=(
             "Web figures of every bucket starting in [from, to) and of the whole range, in the"
             " tenant's zone (or timeZone): page views, visitors, sessions, bounce rate, session"
@@ -147,7 +148,7 @@ class WebQueries:
     )
     web_breakdown: WebBreakdown | None = strawberry.field(
         resolver=web_breakdown_field,
-        permission_classes=[IsAuthenticated],
+        permission_classes=[CanView],
         description=(
             "The top values of a dimension over [from, to) with their visitors, page views,"
             " sessions, bounce rate and session length (Plausible's breakdowns)."
@@ -155,7 +156,7 @@ class WebQueries:
     )
     active_visitors: ActiveVisitors | None = strawberry.field(
         resolver=active_visitors,
-        permission_classes=[IsAuthenticated],
+        permission_classes=[CanView],
         description=(
             "Distinct non-dnt visitors with an event in (asOf - 5 min, asOf]: the sink's live set"
             " in Redis when asOf is now, else ClickHouse."

@@ -9,6 +9,7 @@ import structlog
 from pulse.graphql.services import (
     build_app,
     open_alert_rules,
+    open_audit,
     open_realtime,
     open_tenants,
     run_server,
@@ -34,8 +35,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     clickhouse = connect(settings.clickhouse)
     realtime = open_realtime(settings)
     try:
-        app = build_app(settings, clickhouse, realtime, tenants, alert_rules)
-        run_server(server(settings, app, args.host, args.port))
+        audit = open_audit(settings, clickhouse)
+        try:
+            app = build_app(settings, clickhouse, realtime, tenants, alert_rules, audit)
+            run_server(server(settings, app, args.host, args.port))
+        finally:
+            audit.close()
     finally:
         realtime.close()
         clickhouse.close()

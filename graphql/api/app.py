@@ -15,6 +15,7 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
 from pulse.alerts.rule_book import RuleBook
+from pulse.graphql.audit import AuditSink
 from pulse.graphql.auth import verify_header
 from pulse.graphql.context import ApiContext, DefaultTenants, Services, TenantLookup
 from pulse.graphql.errors import UnauthenticatedError
@@ -68,16 +69,18 @@ def create_app(
     tenants: TenantLookup | None = None,
     admin_routes: Sequence[BaseRoute] = (),
     alert_rules: RuleBook | None = None,
+    audit: AuditSink | None = None,
 ) -> Starlette:
     """The API over already-connected services; the caller owns and closes them. Without
     ``tenants`` every tenant has the default settings. ``admin_routes`` (``/admin/…``) check
-    their own admin tokens."""
+    their own admin tokens. Without ``audit`` no operation is audited."""
     services = Services(
         clickhouse=clickhouse,
         realtime=RealtimeReader(realtime, clickhouse),
         tenants=tenants or DefaultTenants(),
         max_buckets=settings.api.max_buckets,
         alert_rules=alert_rules,
+        audit=audit,
     )
     graphql = _GraphQL(services, settings.api.jwt_secret, settings.api.jwt_algorithm)
     checks = {

@@ -2,12 +2,19 @@
 
 A token's ``tenant_id`` claim is the only tenant its bearer may read; ``exp`` is required, so no
 token lives forever. The token is checked once per request when the context is built; fields
-guarded by :class:`IsAuthenticated` refuse to run without a valid one.
+guarded by :class:`IsAuthenticated` (and the role checks of ``permissions.py`` built on it)
+refuse to run without a valid one.
+
+``roles`` (a list) grants ``analytics.view`` and/or ``analytics.manage``; a token without the
+claim has both, as every token minted before roles existed does. ``org_units`` (a non-empty
+list), when present, confines the bearer to those org units (``permissions.py``); ``sub`` names
+the bearer in the audit log.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,18 +26,42 @@ from pulse.graphql.errors import ForbiddenError, UnauthenticatedError
 
 _SCHEME = "bearer"
 
+VIEW = "analytics.view"
+MANAGE = "analytics.manage"
+ROLES = (VIEW, MANAGE)
+
 
 @dataclass(frozen=True)
 class Claims:
-    """What a verified token says about its bearer."""
+    """What a verified token says about its bearer: whose data, which roles, which org units
+    (None: all of the tenant's), and who (``sub``, empty when the token names nobody)."""
 
     tenant_id: str
     expires_at: int
+    roles: frozenset[str] = frozenset(ROLES)
+    org_units: frozenset[str] | None = None
+    subject: str = ""
 
 
-def issue_token(tenant_id: str, secret: str, ttl_seconds: int, algorithm: str = "HS256") -> str:
-    """A signed token for ``tenant_id`` that expires ``ttl_seconds`` from now."""
-    claims = {"tenant_id": tenant_id, "exp": int(time.time()) + ttl_seconds}
+def issue_token(
+    tenant_id: str,
+    secret: str,
+    ttl_seconds: int,
+    algorithm: str = "HS256",
+    *,
+    roles: Sequence[str] | None = None,
+    org_units: Sequence[str] | None = None,
+    subject: str | None = None,
+) -> str:
+    """A signed token for ``tenant_id`` that expires ``ttl_seconds`` from now; without
+    ``roles`` it carries no roles claim (both roles), without ``org_units`` no scope."""
+    claims: dict[str, Any] = {"tenant_id": tenant_id, "exp": int(time.time()) + ttl_seconds}
+    if roles is not None:
+        claims["roles"] = list(roles)
+    if org_units is not None:
+        claims["org_units"] = list(org_units)
+    if subject:
+        claims["sub"] = subject
     return jwt.encode(claims, secret, algorithm=algorithm)
 
 
@@ -82,7 +113,50 @@ def verify_token(token: str, secret: str, algorithm: str = "HS256") -> Claims:
             "The bearer token's 'tenant_id' claim is not a non-empty string.",
             suggestion="Mint the token with `pulse token TENANT`.",
         )
-    return Claims(tenant_id=tenant_id, expires_at=int(payload["exp"]))
+    return Claims(
+        tenant_id=tenant_id,
+        expires_at=int(payload["exp"]),
+        roles=_roles(payload),
+        org_units=_org_units(payload),
+        subject=str(payload.get("sub") or ""),
+    )
+
+
+def _strings(payload: dict[str, Any], claim: str) -> frozenset[str]:
+    value = payload[claim]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise UnauthenticatedError(
+            f"The bearer token's '{claim}' claim is not a list of non-empty strings.",
+            suggestion="Mint the token with `pulse token TENANT --role … --org-unit …`.",
+        )
+    return frozenset(value)
+
+
+def _roles(payload: dict[str, Any]) -> frozenset[str]:
+    if "roles" not in payload:
+        return frozenset(ROLES)
+    roles = _strings(payload, "roles")
+    unknown = sorted(roles - set(ROLES))
+    if unknown:
+        raise UnauthenticatedError(
+            f"The bearer token names unknown roles: {', '.join(unknown)}.",
+            suggestion=f"Roles are {' and '.join(ROLES)}.",
+        )
+    return roles
+
+
+def _org_units(payload: dict[str, Any]) -> frozenset[str] | None:
+    """None without the claim; an empty list would confine the bearer to nothing, which is
+    a minting mistake rather than a useful token, so it is refused."""
+    if "org_units" not in payload:
+        return None
+    units = _strings(payload, "org_units")
+    if not units:
+        raise UnauthenticatedError(
+            "The bearer token's 'org_units' claim is empty.",
+            suggestion="Leave the claim out for the whole tenant, or name at least one unit.",
+        )
+    return units
 
 
 def scoped_tenant(claims: Claims, requested: str | None) -> str:

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from pulse.alerts.rule_book import RuleBook
 from pulse.families.helpdesk.reads import HelpdeskReads
+from pulse.graphql.audit import AuditSink
 from pulse.graphql.auth import Claims
 from pulse.graphql.errors import UnauthenticatedError
 from pulse.graphql.queries import Reader
@@ -46,6 +47,8 @@ class Services:
     helpdesk: HelpdeskReads = field(default_factory=HelpdeskReads)
     # The alert rules and the tenants' destinations; None: the API serves no alert rules.
     alert_rules: RuleBook | None = None
+    # Where each operation's audit record goes; None: operations are not audited.
+    audit: AuditSink | None = None
 
 
 @dataclass

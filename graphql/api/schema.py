@@ -11,6 +11,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from pulse.families.registry import MUTATIONS, QUERIES
+from pulse.graphql.audit_extension import AuditExtension
 from pulse.graphql.errors import ApiError
 
 log = structlog.get_logger(__name__)
@@ -54,7 +55,7 @@ class _Schema(strawberry.Schema):
 def build_schema() -> strawberry.Schema:
     query = merge_types("Query", QUERIES)
     mutation = merge_types("Mutation", MUTATIONS)
-    return _Schema(query=query, mutation=mutation, extensions=[_mask_errors])
+    return _Schema(query=query, mutation=mutation, extensions=[_mask_errors, AuditExtension])
 
 
 def sdl() -> str:

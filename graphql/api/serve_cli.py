@@ -19,6 +19,7 @@ from pulse.gc_tuning import tune_for_batches
 from pulse.graphql.services import (
     build_app,
     open_alert_rules,
+    open_audit,
     open_realtime,
     open_tenants,
     retention_policy,
@@ -54,7 +55,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         applied = Migrator(clickhouse, settings.clickhouse.database).up()
         log.info("migrations applied", versions=applied)
         sink = SinkRunner(settings, clickhouse, realtime)
-        app = build_app(settings, clickhouse, realtime, tenants, alert_rules)
+        audit = open_audit(settings, clickhouse)
+        app = build_app(settings, clickhouse, realtime, tenants, alert_rules, audit)
         interval = settings.privacy.retention_interval_seconds
         retention = RetentionJob(clickhouse, retention_policy(settings, tenants), interval)
         tune_for_batches()
@@ -63,6 +65,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             return serve_with_sink(server(settings, app, args.host, args.port), sink)
         finally:
             retention.stop()
+            audit.close()
     finally:
         realtime.close()
         clickhouse.close()

@@ -16,6 +16,7 @@ from pulse.alerts.history_route import history_route
 from pulse.alerts.rule_book import RuleBook
 from pulse.families.registry import DERIVATIONS
 from pulse.graphql.app import create_app
+from pulse.graphql.audit import AuditLog
 from pulse.graphql.health import kafka_check
 from pulse.graphql.recalc_route import recalc_route
 from pulse.privacy.policy import policy_of
@@ -59,12 +60,20 @@ def open_alert_rules(settings: Settings) -> RuleBook | None:
         return None
 
 
+def open_audit(settings: Settings, clickhouse: ClickHouse) -> AuditLog:
+    """The audit log writer, started; the caller closes it (a last flush) before ClickHouse."""
+    audit = AuditLog(clickhouse, settings.api)
+    audit.start()
+    return audit
+
+
 def build_app(
     settings: Settings,
     clickhouse: ClickHouse,
     realtime: RealtimeCache,
     tenants: TenantDirectory,
     alert_rules: RuleBook | None = None,
+    audit: AuditLog | None = None,
 ) -> Starlette:
     checks = kafka_check(settings.kafka.bootstrap_servers)
     api = settings.api
@@ -80,6 +89,7 @@ def build_app(
         tenants,
         admin_routes=[recalc, *privacy, history],
         alert_rules=alert_rules,
+        audit=audit,
     )
 
 

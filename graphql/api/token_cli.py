@@ -1,10 +1,14 @@
-"""``pulse token TENANT``: prints a signed bearer token for local use (the demo uses it)."""
+"""``pulse token TENANT``: prints a signed bearer token for local use (the demo uses it).
+
+Without ``--role`` the token carries no roles claim, which grants both roles (as tokens minted
+before roles did); without ``--org-unit`` it reads the whole tenant.
+"""
 
 from __future__ import annotations
 
 import argparse
 
-from pulse.graphql.auth import issue_token
+from pulse.graphql.auth import ROLES, issue_token
 from pulse.settings import Settings
 
 
@@ -13,13 +17,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--ttl-hours", type=float, default=24.0, help="hours until it expires (default 24)"
     )
+    parser.add_argument(
+        "--role",
+        action="append",
+        choices=ROLES,
+        help="a role it grants (repeatable; default: both)",
+    )
+    parser.add_argument(
+        "--org-unit",
+        action="append",
+        help="an org unit it is confined to (repeatable; default: the whole tenant)",
+    )
+    parser.add_argument("--subject", help="who holds it ('sub'), as the audit log names them")
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.ttl_hours <= 0:
         raise SystemExit("--ttl-hours must be positive")
     ttl_seconds = int(args.ttl_hours * 3600)
-    print(
-        issue_token(args.tenant, settings.api.jwt_secret, ttl_seconds, settings.api.jwt_algorithm)
+    api = settings.api
+    token = issue_token(
+        args.tenant,
+        api.jwt_secret,
+        ttl_seconds,
+        api.jwt_algorithm,
+        roles=args.role,
+        org_units=args.org_unit,
+        subject=args.subject,
     )
+    print(token)
     return 0

@@ -24,3 +24,22 @@ def test_non_positive_ttl_is_refused() -> None:
     """A token that is born expired is refused at the command line."""
     with pytest.raises(SystemExit, match="positive"):
         main(["token", "acme", "--ttl-hours", "0"])
+
+
+def test_roles_org_units_and_subject_are_carried(capsys: pytest.CaptureFixture[str]) -> None:
+    """--role and --org-unit repeat into the token's claims; without them it has both roles."""
+    argv = ["token", "acme", "--role", "analytics.view", "--org-unit", "n", "--org-unit", "s"]
+    assert main([*argv, "--subject", "ana"]) == 0
+    secret = Settings.from_env().api.jwt_secret
+    claims = verify_token(capsys.readouterr().out.strip(), secret)
+    assert (claims.roles, claims.org_units, claims.subject) == (
+        frozenset({"analytics.view"}),
+        frozenset({"n", "s"}),
+        "ana",
+    )
+    assert main(["token", "acme"]) == 0
+    plain = verify_token(capsys.readouterr().out.strip(), secret)
+    assert (plain.roles, plain.org_units) == (
+        frozenset({"analytics.view", "analytics.manage"}),
+        None,
+    )

@@ -22,6 +22,7 @@ AFTER_9 = {"outreach_days", "web_visitor_events", "web_visitor_events_mv", "web_
 AFTER_9 |= {"alert_deliveries"}  # every alert delivery attempt (m0012)
 AFTER_9 |= {"privacy_requests"}  # the privacy audit log (m0013)
 AFTER_9 |= {"alert_events", "alert_states"}  # the alert evaluator (m0014)
+AFTER_9 |= {"audit_log"}  # the API's audit log (m0015)
 TABLES |= AFTER_9
 # The worker's old aggregates: m0002 made them, m0009 dropped them.
 RETIRED = {"messaging_counters", "conversation_frt"}
