@@ -46,12 +46,12 @@ def api(settings: Settings) -> Iterator[tuple[TestClient, Audits]]:
 
 def refused(kind: str, field: str, roles: set[str], confined: bool) -> bool:
     """What the rules of issue 11 say: mutations and the audit log need manage, other reads
-    view; a confined token reads only the narrowed fields and the alert rules."""
+    view; a confined token reads only the narrowed fields and the alert rules and history."""
     needed = MANAGE if kind == "mutation" or field in MANAGEMENT_READS else VIEW
     if needed not in roles:
         return True
     if confined:
-        return kind == "query" and field not in NARROWED | {"alertRules"}
+        return kind == "query" and field not in NARROWED | {"alertRules", "alertHistory"}
     return False
 
 
