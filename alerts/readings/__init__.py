@@ -9,12 +9,17 @@ family's GraphQL figures define the metric over that range.
 from __future__ import annotations
 
 from pulse.alerts.metrics_catalog import CATALOG
+from pulse.alerts.readings.messaging import MessagingReader
+from pulse.alerts.readings.outreach import OutreachReader
 from pulse.alerts.readings.reading import Reading, WindowReader
 from pulse.alerts.rules import RuleFilter
 from pulse.sinks.clickhouse import ClickHouse
 
 # One line per family of the catalogue.
-READERS: dict[str, WindowReader] = {}
+READERS: dict[str, WindowReader] = {
+    "messaging": MessagingReader(),
+    "outreach": OutreachReader(),
+}
 
 
 def read(
