@@ -33,6 +33,7 @@ from pulse.alerts.episodes import (
 from pulse.alerts.errors import AlertPublishError
 from pulse.alerts.metrics_catalog import CATALOG
 from pulse.alerts.notifications import Notification
+from pulse.alerts.pass_memo import PassMemo
 from pulse.alerts.readings import READERS, read
 from pulse.alerts.readings.reading import Reading
 from pulse.alerts.rules import AlertRule
@@ -105,10 +106,11 @@ class Evaluator:
     def evaluate(self, rules: Iterable[AlertRule], trigger: Trigger) -> int:
         """Evaluates the active ``rules`` now; how many it evaluated."""
         now_ms = self._clock_ms()
+        memo = PassMemo(self._db)
         evaluated = 0
         for rule in rules:
             if rule.status == "active" and self._readable(rule):
-                self._evaluate(rule, now_ms)
+                self._evaluate(memo, rule, now_ms)
                 evaluated += 1
         ALERT_EVALUATIONS.labels(trigger).inc(evaluated)
         return evaluated
@@ -131,11 +133,11 @@ class Evaluator:
             )
         return False
 
-    def _evaluate(self, rule: AlertRule, now_ms: int) -> None:
+    def _evaluate(self, memo: PassMemo, rule: AlertRule, now_ms: int) -> None:
         window_ms = rule.window_seconds * 1000
         start_ms = now_ms - window_ms
-        current = self._read(rule, start_ms, now_ms)
-        comparison = self._comparison(rule, start_ms, now_ms)
+        current = read(memo, rule.tenant_id, rule.metric, rule.filter, start_ms, now_ms)
+        comparison = self._comparison(memo, rule, start_ms, now_ms)
         state = self.state(rule.rule_id)
         new, transition = step(rule, state, current, comparison, now_ms)
         if new == state:
@@ -184,16 +186,19 @@ class Evaluator:
             value=event.value,
         )
 
-    def _read(self, rule: AlertRule, start_ms: int, end_ms: int) -> Reading:
-        return read(self._db, rule.tenant_id, rule.metric, rule.filter, start_ms, end_ms)
-
-    def _comparison(self, rule: AlertRule, start_ms: int, now_ms: int) -> Comparison:
+    def _comparison(
+        self, memo: PassMemo, rule: AlertRule, start_ms: int, now_ms: int
+    ) -> Comparison:
         window_ms = now_ms - start_ms
+
+        def past(start: int, end: int) -> Reading:
+            return read(memo, rule.tenant_id, rule.metric, rule.filter, start, end)
+
         if rule.condition.op == "change_pct":
-            return Comparison(previous=self._read(rule, start_ms - window_ms, start_ms))
+            return Comparison(previous=past(start_ms - window_ms, start_ms))
         if rule.condition.op == "anomaly":
             windows = history_windows(now_ms, window_ms, rule.condition.weeks or 1)
-            readings = [self._read(rule, s, e) for s, e in windows]
+            readings = [past(s, e) for s, e in windows]
             values = [r.value for r in readings if r.events > 0 and r.value is not None]
             return Comparison(baseline=baseline(values))
         return Comparison()

@@ -38,7 +38,7 @@ class MessagingReader:
         """``metric`` of the tenant's messages under ``rule_filter`` in ``[start_ms, end_ms)``."""
         given = rule_filter.given()
         filters = {c: given[c] for c in FILTER_COLUMNS if c in given}
-        by_type = type_counts(db, tenant_id, EVENT_TYPES, filters, start_ms, end_ms)
+        by_type = type_counts(db, tenant_id, EVENT_TYPES, FILTER_COLUMNS, filters, start_ms, end_ms)
         counts = {name: by_type.get(f"message.{name}", 0) for name in COUNTS}
         events = sum(counts.values())
         if metric in RATES:

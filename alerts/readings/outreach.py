@@ -46,10 +46,12 @@ class OutreachReader:
         if metric in AUTOMATION:
             channel = rule_filter.channel
             filters = {} if channel is None else {"channel": channel}
-            counts = type_counts(db, tenant_id, automation.EVENT_TYPES, filters, start_ms, end_ms)
+            counts = type_counts(
+                db, tenant_id, automation.EVENT_TYPES, ("channel",), filters, start_ms, end_ms
+            )
             figures, name = AutomationCounts.of(counts), AUTOMATION[metric]
         else:
-            counts = type_counts(db, tenant_id, workflows.EVENT_TYPES, {}, start_ms, end_ms)
+            counts = type_counts(db, tenant_id, workflows.EVENT_TYPES, (), {}, start_ms, end_ms)
             figures, name = WorkflowCounts.of(counts), WORKFLOW[metric]
         value = getattr(figures, name)
         return Reading(None if value is None else float(value), sum(counts.values()))

@@ -217,3 +217,50 @@ def test_paused_and_deleted_rules(settings: Settings, db: ClickHouse) -> None:
     assert ev.state(rule.rule_id).state == "pending"
     ev.forget_except(set())
     assert ev.state(rule.rule_id).state == "normal" and sent == []
+
+
+class CountingReads:
+    """``db`` counting the statements that read ``events_raw``."""
+
+    def __init__(self, db: ClickHouse) -> None:
+        self.db, self.database, self.raw_reads = db, db.database, 0
+
+    def query(self, sql: str, params: Any = None) -> list[dict[str, Any]]:
+        self.raw_reads += "events_raw" in sql
+        return self.db.query(sql, params)
+
+    def execute(self, sql: str, params: Any = None) -> None:
+        self.db.execute(sql, params)
+
+    def insert(self, table: str, rows: Any, columns: Any) -> None:
+        self.db.insert(table, rows, columns)
+
+    def insert_columns(self, table: str, data: Any) -> None:
+        self.db.insert_columns(table, data)
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def test_rules_of_a_tenant_over_one_window_cost_one_read(
+    settings: Settings, db: ClickHouse
+) -> None:
+    """Eight channel rules of one tenant and window read events_raw once per pass, each its own
+    channel's figure."""
+    counting = CountingReads(db)
+    sent: list[Notification] = []
+    ev = evaluator(settings, counting, Clock(), sent.append)
+    rules = [
+        AlertRule.from_dict(
+            {**channel_health().to_dict(), "rule_id": f"rul_ch{i}", "filter": {"channel": f"c{i}"}}
+        )
+        for i in range(8)
+    ]
+    insert_raw(
+        db,
+        messages("sent", 10, T0 - MIN, channel="c3")
+        + messages("failed", 5, T0 - MIN, channel="c3"),
+    )
+    assert ev.evaluate(rules, "events") == 8
+    assert counting.raw_reads == 1
+    assert [n.rule_id for n in sent] == ["rul_ch3"]
