@@ -20,6 +20,8 @@ import redis
 
 MAX_PENDING = 100_000
 DRAIN = 10_000
+# A list no evaluator has drained for a day is left to expire (tests, a pipeline taken down).
+EXPIRE_SECONDS = 86_400
 
 Term = Literal["renewed", "acquired", "elsewhere"]
 
@@ -62,6 +64,7 @@ class TouchedTenants:
         pipe = self._redis.pipeline(transaction=False)
         pipe.rpush(self._key, *names)
         pipe.ltrim(self._key, -MAX_PENDING, -1)
+        pipe.expire(self._key, EXPIRE_SECONDS)
         pipe.execute()
 
     def wait(self, timeout_seconds: float) -> set[str]:
