@@ -55,7 +55,7 @@ class EvaluatorLoop:
         self._sweep_seconds = sweep_seconds
         self._monotonic = monotonic
         self._next_sweep = 0.0
-        self.turns = 0
+        self._fresh_term = False
 
     def run(self, stop: threading.Event) -> None:
         """Turns until ``stop`` is set, then gives the lease up."""
@@ -66,8 +66,9 @@ class EvaluatorLoop:
                 except (PulseError, redis.RedisError) as exc:
                     fields = exc.as_dict() if isinstance(exc, PulseError) else {"error": str(exc)}
                     log.error("alert evaluation failed; retrying", **fields)
-                    # Acting again needs a fresh term: states reloaded, outbox flushed.
-                    self._lease.held = False
+                    # The failed pass may have left states unsaved or a notification unsent:
+                    # acting again starts from the tables, as a new term does.
+                    self._fresh_term = True
                     stop.wait(RETRY_SECONDS)
         finally:
             try:
@@ -77,14 +78,14 @@ class EvaluatorLoop:
 
     def turn(self, stop: threading.Event) -> None:
         """One turn: hold the lease, then a sweep if due, else the touched tenants' rules."""
-        self.turns += 1
         term = self._lease.hold()
         if term == "elsewhere":
             stop.wait(MAX_WAIT_SECONDS)
             return
-        if term == "acquired":
-            log.info("alert evaluator lease acquired", owner=self._lease.owner)
+        if term == "acquired" or self._fresh_term:
+            log.info("alert evaluator term starts", owner=self._lease.owner, lease=term)
             self._evaluator.start_term()
+            self._fresh_term = False
             self._next_sweep = 0.0
         elif self._evaluator.outbox_due:
             self._evaluator.flush_outbox()
