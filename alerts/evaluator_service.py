@@ -10,8 +10,9 @@ import redis
 import structlog
 
 from pulse.alerts.episode_store import EpisodeStore, Versions
+from pulse.alerts.errors import RuleDirectoryError
 from pulse.alerts.evaluator import Evaluator
-from pulse.alerts.evaluator_loop import EvaluatorLoop
+from pulse.alerts.evaluator_loop import RETRY_SECONDS, EvaluatorLoop
 from pulse.alerts.notifications import Notification, publish_notification
 from pulse.alerts.rule_directory import RuleDirectory
 from pulse.alerts.rules import now_ms
@@ -59,7 +60,14 @@ class EvaluatorService:
     def run(self, stop: threading.Event) -> None:
         """Follows the rules and evaluates until ``stop`` is set."""
         self._rules.start()
-        self._rules.wait_until_caught_up(RULES_CATCH_UP_SECONDS)
+        # Evaluating a partial rule set would forget the states of the rules not read yet.
+        while not stop.is_set():
+            try:
+                self._rules.wait_until_caught_up(RULES_CATCH_UP_SECONDS)
+                break
+            except RuleDirectoryError as exc:
+                log.error("alert rules not caught up; retrying", **exc.as_dict())
+                stop.wait(RETRY_SECONDS)
         self.loop.run(stop)
 
     def start(self) -> None:
