@@ -13,6 +13,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "add, list, rotate the secret of, or remove a tenant's alert destinations",
     ),
     "deliver": ("pulse.alerts.deliver_cli", "run the delivery worker of alert notifications"),
+    "evaluate": ("pulse.alerts.evaluate_cli", "evaluate the alert rules and publish notifications"),
     "dlq": ("pulse.alerts.dlq_cli", "list or replay dead-lettered alert deliveries"),
     "rules": (
         "pulse.alerts.rules_cli",

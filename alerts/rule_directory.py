@@ -48,6 +48,11 @@ class RuleDirectory(CompactedDirectory):
             key=lambda r: (r.created_ms, r.rule_id),
         )
 
+    def all(self) -> list[AlertRule]:
+        """Every tenant's rules: the evaluator's view."""
+        self._raise_failure()
+        return list(self._by_id.values())
+
     def _apply(self, key: str, value: bytes | None, msg: Message) -> None:
         if value is None:
             self._by_id.pop(key, None)

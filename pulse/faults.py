@@ -21,11 +21,13 @@ WORKER_AFTER_CHANGELOG_ACK = "worker.after_changelog_ack"
 WORKER_AFTER_HANDOFF_FLUSH = "worker.after_handoff_flush"
 SINK_AFTER_INSERT = "sink.after_insert"
 SINK_AFTER_OFFSETS_SAVED = "sink.after_offsets_saved"
+ALERTS_AFTER_FIRING_STORED = "alerts.after_firing_stored"
 POINTS = (
     WORKER_AFTER_CHANGELOG_ACK,
     WORKER_AFTER_HANDOFF_FLUSH,
     SINK_AFTER_INSERT,
     SINK_AFTER_OFFSETS_SAVED,
+    ALERTS_AFTER_FIRING_STORED,
 )
 
 

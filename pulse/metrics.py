@@ -131,3 +131,19 @@ ALERT_DELIVERIES = Counter(
     "(delivered, retry, rate_limited, disabled, dead_lettered, refused, skipped).",
     ["kind", "outcome"],
 )
+ALERT_EVALUATIONS = Counter(
+    "pulse_alert_evaluations",
+    "Alert rule evaluations, by trigger (events: the sink stored the tenant's events; sweep).",
+    ["trigger"],
+)
+ALERT_TRANSITIONS = Counter(
+    "pulse_alert_transitions",
+    "Alert firings and resolutions published, by notification kind.",
+    ["kind"],
+)
+ALERT_EVALUATION_SECONDS = Histogram(
+    "pulse_alert_evaluation_seconds",
+    "One evaluation pass over the rules of the touched tenants (events) or of all (sweep).",
+    ["trigger"],
+    buckets=LATENCY_BUCKETS,
+)

@@ -142,6 +142,14 @@ class AlertSettings:
     chat_link_base: str = "http://127.0.0.1:8000/alerts"
     metrics_host: str = "127.0.0.1"
     metrics_port: int = 9465
+    # The evaluator (README "Alerts: evaluation"): a thread of `pulse serve` unless `evaluate` is
+    # off (then run `pulse alerts evaluate`); every active rule is evaluated at least every
+    # `sweep_seconds`, and at once when the sink stores events of its tenant. One evaluator acts
+    # at a time, holding a Redis lease of `lease_seconds`.
+    evaluate: bool = True
+    sweep_seconds: float = 15.0
+    lease_seconds: float = 10.0
+    evaluate_metrics_port: int = 9466
 
 
 @dataclass(frozen=True)

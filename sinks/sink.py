@@ -31,6 +31,7 @@ import structlog
 from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
 from confluent_kafka import KafkaError as ConfluentError
 
+from pulse.alerts.wakeup import TouchedTenants
 from pulse.families.derivation import Derivation
 from pulse.families.realtime import RealtimeHook
 from pulse.families.registry import DERIVATIONS, REALTIME
@@ -105,6 +106,12 @@ class SinkRunner:
         self._offsets = SinkOffsets(clickhouse)
         self._realtime = realtime
         self._realtime_hooks = realtime_hooks
+        # With Redis at hand, the alert evaluator hears of every batch (pulse.alerts.wakeup).
+        self._touched = (
+            None
+            if realtime is None
+            else TouchedTenants.open(settings.redis.url, settings.kafka.topic_prefix)
+        )
         self._clock = clock
         self._kafka_settings = settings.kafka
         # Made on the first refusal: most sinks never need a producer.
@@ -291,6 +298,7 @@ class SinkRunner:
         self._derive(batch.tables.get("events_raw"))
         derived = time.monotonic()
         self._cache(batch.tables.get("events_raw"))
+        self._touch(batch.tables.get("events_raw"))
         if self._letters is not None and self._letters_pending:
             self._letters.flush()
             self._letters_pending = False
@@ -330,6 +338,15 @@ class SinkRunner:
             if keys:
                 with SINK_DERIVE_SECONDS.labels(derivation.name).time():
                     derivation.refresh(self._clickhouse, keys)
+
+    def _touch(self, raw: Block | None) -> None:
+        if self._touched is None or raw is None or not raw.rows:
+            return
+        try:
+            self._touched.mark(raw.columns["tenant_id"])
+        except redis.RedisError as exc:
+            # The evaluator's sweep still sees the events, seconds later.
+            self._log.error("alert wake-up not sent", error=str(exc))
 
     def _cache(self, raw: Block | None) -> None:
         if self._realtime is None or raw is None or not raw.rows:

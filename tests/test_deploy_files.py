@@ -153,7 +153,7 @@ def test_entrypoint_is_never_overridden() -> None:
 @pytest.mark.parametrize("file", [COMPOSE.name, "k8s"])
 def test_every_process_is_run(file: str) -> None:
     """Compose and k8s each run topics apply, migrate up, the worker, the sink, the API, the
-    collector and the alert deliveries."""
+    collector, the alert evaluator and the alert deliveries."""
     invocations = _pulse_invocations()
     runs = (
         invocations[file]
@@ -164,6 +164,7 @@ def test_every_process_is_run(file: str) -> None:
     assert ["topics", "apply"] in runs
     assert ["migrate", "up"] in runs
     assert ["alerts", "deliver"] in runs
+    assert ["alerts", "evaluate"] in runs
 
 
 def test_commands_are_registered() -> None:

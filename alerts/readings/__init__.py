@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pulse.alerts.metrics_catalog import CATALOG
 from pulse.alerts.readings.helpdesk import HELPDESK_READER
+from pulse.alerts.readings.messaging import MessagingReader
+from pulse.alerts.readings.outreach import OutreachReader
 from pulse.alerts.readings.reading import Reading, WindowReader
 from pulse.alerts.readings.web import WEB_READER
 from pulse.alerts.rules import RuleFilter
@@ -20,6 +22,8 @@ from pulse.topics.tenants import TenantSettings
 READERS: dict[str, WindowReader] = {
     "helpdesk": HELPDESK_READER,
     "web": WEB_READER,
+    "messaging": MessagingReader(),
+    "outreach": OutreachReader(),
 }
 
 

@@ -15,6 +15,8 @@ from typing import Protocol
 import structlog
 import uvicorn
 
+from pulse.alerts.errors import RulesTopicMissingError
+from pulse.alerts.evaluator_service import EvaluatorService
 from pulse.gc_tuning import tune_for_batches
 from pulse.graphql.services import (
     build_app,
@@ -28,9 +30,10 @@ from pulse.graphql.services import (
 )
 from pulse.privacy.scheduler import RetentionJob
 from pulse.settings import Settings
-from pulse.sinks.clickhouse import connect
+from pulse.sinks.clickhouse import ClickHouse, connect
 from pulse.sinks.migrator import Migrator
 from pulse.sinks.sink import SinkRunner
+from pulse.topics.tenants import TenantDirectory
 
 log = structlog.get_logger(__name__)
 
@@ -59,11 +62,16 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         app = build_app(settings, clickhouse, realtime, tenants, alert_rules, audit)
         interval = settings.privacy.retention_interval_seconds
         retention = RetentionJob(clickhouse, retention_policy(settings, tenants), interval)
+        evaluator = open_evaluator(settings, clickhouse, tenants)
         tune_for_batches()
         retention.start()
+        if evaluator is not None:
+            evaluator.start()
         try:
             return serve_with_sink(server(settings, app, args.host, args.port), sink)
         finally:
+            if evaluator is not None:
+                evaluator.close()
             retention.stop()
             audit.close()
     finally:
@@ -72,6 +80,20 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         if alert_rules is not None:
             alert_rules.close()
         tenants.close()
+
+
+def open_evaluator(
+    settings: Settings, clickhouse: ClickHouse, tenants: TenantDirectory
+) -> EvaluatorService | None:
+    """The alert evaluator to run beside the sink, unless turned off or the alert topics are
+    missing: figures are served without alerts rather than not at all."""
+    if not settings.alerts.evaluate:
+        return None
+    try:
+        return EvaluatorService(settings, clickhouse, tenants.settings_for)
+    except RulesTopicMissingError as exc:
+        log.warning("alert_rules_not_evaluated", topic=exc.fields.get("topic"), reason=exc.message)
+        return None
 
 
 def serve_with_sink(api: uvicorn.Server, sink: Sink) -> int:

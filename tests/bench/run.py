@@ -13,7 +13,9 @@
    `pulse collect` process (tests/bench/collector.py);
 8. the outreach campaigns dashboard over ≥ 5M generated raw events (tests/bench/outreach.py);
 9. the web dashboard (sessions, bounce rate, top pages) over ≥ 5M generated raw events
-   (tests/bench/web.py).
+   (tests/bench/web.py);
+10. the alert latency: a crossing event produced to its signed webhook received, through worker,
+    serve (evaluator) and deliverer, under a steady ingest load (tests/bench/alerts.py).
 
 The last line printed is one JSON object with the three rates, ``worker_rss_mb`` and the rest.
 """
@@ -43,7 +45,7 @@ from pulse.avro.producer import EventProducer
 from pulse.avro.schemas import SchemaCatalog
 from pulse.settings import ClickHouseSettings, Settings
 from pulse.simulate import Simulation, TenantPlan
-from tests.bench import collector, helpdesk, outreach, web
+from tests.bench import alerts, collector, helpdesk, outreach, web
 from tests.cleanup import delete_topics
 from tests.e2e.harness import REPO, Pipeline, free_port, pulse
 
@@ -249,6 +251,8 @@ def measure(settings: Settings, workdir: Path) -> dict[str, float]:
     collected = collector.measure(settings, workdir)
     print(f"collector: {collected}", file=sys.stderr)
     campaigns = outreach.measure(workdir / "outreach")
+    alerted = alert_latency(workdir / "alerts")
+    print(f"alerts: {alerted}", file=sys.stderr)
     return {
         "events": len(events),
         "pipeline_events_per_s": round(piped),
@@ -261,7 +265,18 @@ def measure(settings: Settings, workdir: Path) -> dict[str, float]:
         **web_queried,
         **collected,
         **campaigns,
+        **alerted,
     }
+
+
+def alert_latency(workdir: Path) -> dict[str, float]:
+    """tests/bench/alerts.py on a pipeline of its own (topics, chdb), deleted afterwards."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    settings = bench_settings(workdir)
+    try:
+        return alerts.measure(settings, workdir)
+    finally:
+        delete_topics(settings.kafka.bootstrap_servers, (settings.kafka.topic_prefix,))
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ import pytest
 import redis
 from prometheus_client import REGISTRY
 
+from pulse.alerts.wakeup import TouchedTenants
 from pulse.families.messaging.model import MessagingCounts
 from pulse.settings import Settings
 from pulse.sinks.clickhouse import ClickHouse
@@ -236,6 +237,25 @@ def test_recent_slots_reach_the_realtime_cache_after_their_refresh(
         {"t": tenant},
     )
     assert stored == [{"sent": 5}]
+
+
+@pytest.mark.redis
+def test_a_stored_batch_wakes_the_alert_evaluator(
+    settings: Settings, kafka: str, redis_url: str, migrated: ClickHouse
+) -> None:
+    """The tenants of a stored batch's raw events reach the evaluator's wake-up list."""
+    create_rows_topic(settings)
+    prefix = settings.kafka.topic_prefix
+    rows = [event("acme", "a1"), event("globex", "g1"), event("acme", "a2")]
+    produce(settings, [("events_raw", rows)])
+    cache = RealtimeCache(redis_url, settings.redis.realtime_ttl_seconds)
+    now = (T0 + 60_000) / 1000
+    SinkRunner(settings, migrated, cache, clock=lambda: now).run_until_idle(IDLE)
+    touched = TouchedTenants.open(redis_url, prefix)
+    try:
+        assert touched.wait(1.0) == {"acme", "globex"}
+    finally:
+        touched.close()
 
 
 class FailingCache(RealtimeCache):
