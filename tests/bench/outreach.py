@@ -12,7 +12,9 @@ tenants hold 10 % more.
 The dashboard (one measurement): top 10 campaigns by read rate over 30 day buckets in
 America/New_York, their names, and the day buckets of the first of them: the reads
 ``campaignMetrics { top(by: READ_RATE, limit: 10) campaign(id) { buckets totals } }`` makes.
-Run alone with ``python -m tests.bench.outreach`` (``BENCH_OUTREACH_EVENTS`` to change the size).
+Run alone with ``python -m tests.bench.outreach`` (``BENCH_OUTREACH_EVENTS`` to change the size);
+``BENCH_OUTREACH_DIR=<dir>`` keeps the generated data and built rows there and reuses them on the
+next run (same range), so an experiment does not regenerate 5M events.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from pulse.sinks.clickhouse import ClickHouse, connect
 from pulse.sinks.migrator import Migrator
 
 EVENTS = int(os.environ.get("BENCH_OUTREACH_EVENTS", "5000000"))
+KEPT_DIR = os.environ.get("BENCH_OUTREACH_DIR")
 CAMPAIGNS = 1_000
 QUERIES = 20
 DAY_MS = 86_400_000
@@ -117,24 +120,36 @@ def dashboard_p95_ms(db: ClickHouse, asked: Asked) -> float:
     return timings[-(-95 * len(timings) // 100) - 1]
 
 
+def generate(db: ClickHouse, workdir: Path) -> tuple[int, int, int]:
+    """The day the data ends and the slot and day rows built, generated unless ``workdir``
+    already holds them (``generated.json``)."""
+    kept = workdir / "generated.json"
+    if kept.exists():
+        found = json.loads(kept.read_text())
+        return int(found["now_ms"]), int(found["slot_rows"]), int(found["day_rows"])
+    now_ms = int(time.time() * 1000) // DAY_MS * DAY_MS
+    start_ms = now_ms - 30 * DAY_MS
+    began = time.perf_counter()
+    load(db, "acme", EVENTS, start_ms)
+    for tenant in ("globex", "initech"):
+        load(db, tenant, EVENTS // 20, start_ms)
+    loaded = time.perf_counter() - began
+    print(f"generated {EVENTS * 1.1:,.0f} raw events in {loaded:.1f} s", file=sys.stderr)
+    began = time.perf_counter()
+    slot_rows, day_rows = refresh_all(db)
+    built = time.perf_counter() - began
+    print(f"{slot_rows:,} slot and {day_rows:,} day rows built in {built:.1f} s", file=sys.stderr)
+    found = {"now_ms": now_ms, "events": EVENTS, "slot_rows": slot_rows, "day_rows": day_rows}
+    kept.write_text(json.dumps(found))
+    return now_ms, slot_rows, day_rows
+
+
 def measure(workdir: Path) -> dict[str, float]:
     db = connect(ClickHouseSettings(url=f"chdb://{workdir / 'chdb'}", database="pulse"))
     try:
         Migrator(db, "pulse").up()
-        now_ms = int(time.time() * 1000) // DAY_MS * DAY_MS
+        now_ms, slot_rows, day_rows = generate(db, workdir)
         start_ms = now_ms - 30 * DAY_MS
-        began = time.perf_counter()
-        load(db, "acme", EVENTS, start_ms)
-        for tenant in ("globex", "initech"):
-            load(db, tenant, EVENTS // 20, start_ms)
-        loaded = time.perf_counter() - began
-        print(f"generated {EVENTS * 1.1:,.0f} raw events in {loaded:.1f} s", file=sys.stderr)
-        began = time.perf_counter()
-        slot_rows, day_rows = refresh_all(db)
-        built = time.perf_counter() - began
-        print(
-            f"{slot_rows:,} slot and {day_rows:,} day rows built in {built:.1f} s", file=sys.stderr
-        )
         buckets = grid(start_ms, now_ms, "day", ZONE, 10_000)
         asked = Asked(db, "acme", ZONE, Granularity.DAY, buckets, None)
         return {
@@ -148,6 +163,10 @@ def measure(workdir: Path) -> dict[str, float]:
 
 
 def main() -> None:
+    if KEPT_DIR:
+        Path(KEPT_DIR).mkdir(parents=True, exist_ok=True)
+        print(json.dumps(measure(Path(KEPT_DIR))))
+        return
     with tempfile.TemporaryDirectory(prefix="pulse-bench-outreach-") as tmp:
         print(json.dumps(measure(Path(tmp))))
 
