@@ -35,3 +35,9 @@ def test_a_fragment_reads_every_count() -> None:
     """A fragment is not read field by field: every count is read."""
     chosen = info(field("campaignId"), InlineFragment("CampaignRow", [field("sent")], {}))
     assert selected_counts(chosen) == COUNTS
+
+
+def test_a_row_types_own_field_shows_the_counts_it_names() -> None:
+    """A template's ``usage`` shows its sent count."""
+    chosen = info(field("templateId"), field("usage"))
+    assert selected_counts(chosen, shows={"usage": ("sent",)}) == ("sent",)
