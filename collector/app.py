@@ -2,7 +2,8 @@
 preflights, ``/health`` and ``/metrics``.
 
 A request goes: key → body (size, gzip, JSON) → rate limit (one token per event) → each event
-judged → accepted events and dead letters queued → answered once Kafka acknowledged them all.
+judged → accepted events and the letters of the rejected ones queued → once Kafka placed the
+letters, their ``dead_letters`` rows handed off → answered once Kafka acknowledged them all.
 Answers (README, "Sending events over HTTP"): 200 every event accepted; 207 (bulk) or 422
 (single) with each event's fate when any was rejected; 400 unreadable body; 401 key missing,
 unknown or revoked; 403 site key from another origin; 413 over the body or bulk limit;
@@ -29,13 +30,13 @@ from pulse.collector.body import bulk_events, parse_json, read_body
 from pulse.collector.client_ip import Network, client_ip
 from pulse.collector.errors import KeyStoreError, RequestRefusedError
 from pulse.collector.keys import ApiKey
+from pulse.collector.letters import CollectorLetters, PendingLetter
 from pulse.collector.publisher import Delivery, Publisher, too_large
 from pulse.collector.rate_limit import RateLimiter
 from pulse.collector.verdicts import Accepted, Judge, Rejected, Verdict
-from pulse.metrics import COLLECTOR_EVENTS, COLLECTOR_REQUESTS, DEAD_LETTERS, exposition
+from pulse.metrics import COLLECTOR_EVENTS, COLLECTOR_REQUESTS, exposition
 from pulse.settings import CollectorSettings
-from pulse.streams.deadletter import DeadLetter
-from pulse.streams.source import SourceRecord
+from pulse.streams.handoff import json_chunks
 
 log = structlog.get_logger(__name__)
 
@@ -49,6 +50,9 @@ class Collector:
     judge: Judge
     publisher: Publisher
     limiter: RateLimiter
+    letters: CollectorLetters
+    # The hand-off topic, where the letters' dead_letters rows go.
+    rows_topic: str
     proxies: tuple[Network, ...] = ()
 
 
@@ -103,7 +107,7 @@ async def _collect(collector: Collector, request: Request, key: ApiKey, bulk: bo
     peer = request.client.host if request.client else None
     ip = client_ip(peer, request.headers.get("x-forwarded-for"), collector.proxies)
     verdicts = [collector.judge.judge(i, event, key, ip) for i, event in enumerate(events)]
-    verdicts = await _publish(collector, verdicts, key)
+    verdicts = await _publish(collector, verdicts, events, key)
     rejected = sum(isinstance(v, Rejected) for v in verdicts)
     COLLECTOR_EVENTS.labels("accepted").inc(len(verdicts) - rejected)
     COLLECTOR_EVENTS.labels("rejected").inc(rejected)
@@ -134,14 +138,18 @@ def _unavailable(reason: str, message: str) -> RequestRefusedError:
     return RequestRefusedError(503, reason, message).with_headers({"Retry-After": "1"})
 
 
-async def _publish(collector: Collector, verdicts: list[Verdict], key: ApiKey) -> list[Verdict]:
-    """Queues the accepted events and the dead letters, and waits for Kafka's acknowledgement;
-    an event the client refuses as too large becomes a rejection."""
-    delivery = Delivery(asyncio.get_running_loop())
+async def _publish(
+    collector: Collector, verdicts: list[Verdict], events: list[Any], key: ApiKey
+) -> list[Verdict]:
+    """Queues the accepted events and the letters of the rejected ones, waits for Kafka's
+    acknowledgement, then hands off the letters' rows and waits again; an event the client
+    refuses as too large becomes a rejection."""
     now_ms = int(time.time() * 1000)
     out: list[Verdict] = []
+    letters: list[PendingLetter] = []
+    delivery = Delivery(asyncio.get_running_loop())
     try:
-        for verdict in verdicts:
+        for verdict, event in zip(verdicts, events, strict=True):
             if isinstance(verdict, Accepted):
                 try:
                     collector.publisher.send(delivery, verdict.topic, verdict.key, verdict.value)
@@ -156,13 +164,60 @@ async def _publish(collector: Collector, verdicts: list[Verdict], key: ApiKey) -
                         "too_large",
                         "the encoded event is over Kafka's message size",
                     )
-            elif verdict.dead_letter_topic is not None:
-                _send_letter(collector.publisher, delivery, verdict, key, now_ms)
+            if isinstance(verdict, Rejected):
+                letters.append(_send_letter(collector, delivery, verdict, event, key, now_ms))
             out.append(verdict)
     except (KafkaException, BufferError) as exc:
         raise _unavailable("kafka_unavailable", f"Kafka refused the events: {exc}") from exc
     finally:
         delivery.seal()
+    await _acknowledged(collector, delivery)
+    if letters:
+        await _hand_off_rows(collector, letters)
+    return out
+
+
+def _send_letter(
+    collector: Collector,
+    delivery: Delivery,
+    rejected: Rejected,
+    event: Any,
+    key: ApiKey,
+    now_ms: int,
+) -> PendingLetter:
+    pending = collector.letters.letter(rejected, event, key, now_ms)
+    letter = pending.letter
+    collector.publisher.send(
+        delivery,
+        pending.topic,
+        letter.stored_key(),
+        letter.stored_value(),
+        pending.headers(),
+        on_ack=pending.place,
+    )
+    return pending
+
+
+async def _hand_off_rows(collector: Collector, letters: list[PendingLetter]) -> None:
+    """The letters' ``dead_letters`` rows to the hand-off topic, as the worker sends them."""
+    delivery = Delivery(asyncio.get_running_loop())
+    try:
+        for chunk, count in json_chunks([pending.row() for pending in letters]):
+            collector.publisher.send(
+                delivery,
+                collector.rows_topic,
+                b"dead_letters",
+                chunk,
+                [("rows", str(count).encode())],
+            )
+    except (KafkaException, BufferError) as exc:
+        raise _unavailable("kafka_unavailable", f"Kafka refused the dead letters: {exc}") from exc
+    finally:
+        delivery.seal()
+    await _acknowledged(collector, delivery)
+
+
+async def _acknowledged(collector: Collector, delivery: Delivery) -> None:
     try:
         error = await asyncio.wait_for(
             asyncio.shield(delivery.done), collector.settings.ack_timeout_seconds
@@ -171,37 +226,6 @@ async def _publish(collector: Collector, verdicts: list[Verdict], key: ApiKey) -
         raise _unavailable("kafka_timeout", "Kafka did not acknowledge the events in time") from exc
     if error is not None:
         raise _unavailable("kafka_unavailable", f"Kafka did not acknowledge the events: {error}")
-    return out
-
-
-def _send_letter(
-    publisher: Publisher, delivery: Delivery, rejected: Rejected, key: ApiKey, now_ms: int
-) -> None:
-    """A rejected-for-its-tenant event to its topic's twin, as the worker writes letters; it
-    was never in the source topic, so its source partition and offset are -1."""
-    source_topic = str(rejected.dead_letter_topic).removesuffix(".dlq")
-    letter = DeadLetter(
-        source=SourceRecord(source_topic, -1, -1, now_ms),
-        key=rejected.key,
-        value=rejected.payload,
-        code=rejected.code,
-        field=rejected.field,
-        reason=rejected.detail,
-        tenant_id=rejected.tenant_id,
-    )
-    publisher.send(
-        delivery, letter.topic, letter.stored_key(), letter.stored_value(), letter.headers()
-    )
-    DEAD_LETTERS.labels(source_topic, rejected.code).inc()
-    log.warning(
-        "dead_letter",
-        topic=source_topic,
-        tenant_id=rejected.tenant_id,
-        key_tenant_id=key.tenant_id,
-        key_id=key.key_id,
-        code=rejected.code,
-        field=rejected.field,
-    )
 
 
 def _fate(verdict: Verdict) -> dict[str, Any]:

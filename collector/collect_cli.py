@@ -20,8 +20,10 @@ from pulse.avro.instants import InstantBounds
 from pulse.avro.registry import registry_client
 from pulse.avro.schemas import SchemaCatalog
 from pulse.collector.app import Collector, create_app
-from pulse.collector.client_ip import parse_proxies
+from pulse.collector.auth import KeyLookup
+from pulse.collector.client_ip import Network, parse_proxies
 from pulse.collector.key_directory import KeyDirectory
+from pulse.collector.letters import CollectorLetters
 from pulse.collector.publisher import Publisher
 from pulse.collector.rate_limit import RateLimiter
 from pulse.collector.verdicts import Judge
@@ -60,6 +62,25 @@ def judge_for(settings: Settings) -> Judge:
     return Judge(default_router(), encoder, bounds, settings.kafka.topic_prefix)
 
 
+def collector_for(
+    settings: Settings,
+    keys: KeyLookup,
+    publisher: Publisher,
+    limiter: RateLimiter,
+    proxies: tuple[Network, ...],
+) -> Collector:
+    return Collector(
+        settings.collector,
+        keys,
+        judge_for(settings),
+        publisher,
+        limiter,
+        CollectorLetters(settings.kafka.topic_prefix),
+        settings.topic("rows"),
+        proxies,
+    )
+
+
 def run(args: argparse.Namespace, settings: Settings) -> int:
     config = settings.collector
     check_settings(config)
@@ -73,7 +94,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         limiter = RateLimiter(
             client, settings.kafka.topic_prefix, config.rate_per_second, config.burst
         )
-        app = create_app(Collector(config, keys, judge_for(settings), publisher, limiter, proxies))
+        app = create_app(collector_for(settings, keys, publisher, limiter, proxies))
         server = uvicorn.Server(
             uvicorn.Config(
                 app,

@@ -3,14 +3,14 @@
 The checks are those of every entry (``pulse produce`` gives the same verdicts): the contract
 (:func:`pulse.avro.contract.validate`), the instant bounds against the wall clock, routing and
 encoding. The collector adds what its key decides: the tenant (a key writes its own tenant
-only; another tenant's event is rejected *and* dead-lettered, METRICS.md §1) and, for a site
-key, ``web.*`` events only. Privacy is applied to what is accepted, before it is encoded, so
-no byte with a full address or a dnt visitor leaves this process.
+only, METRICS.md §1) and, for a site key, ``web.*`` events only. Every rejected event becomes
+a dead letter (:mod:`pulse.collector.letters`). Privacy is applied to what is accepted, before
+it is encoded, and to a letter's JSON (:func:`scrubbed`), so no byte with a full address or a dnt
+visitor leaves this process.
 """
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -48,11 +48,6 @@ class Rejected:
     field: str
     reason: str
     detail: str
-    # The topic and key of a well-formed event refused for its tenant: it is dead-lettered.
-    dead_letter_topic: str | None = None
-    key: bytes | None = None
-    payload: bytes = b""
-    tenant_id: str = ""
 
     def answer(self) -> dict[str, Any]:
         return {
@@ -108,10 +103,6 @@ class Judge:
                     TENANT_NOT_ALLOWED,
                     f"key {key.key_id} writes tenant {key.tenant_id!r} only,"
                     f" not {event['tenant_id']!r}",
-                    dead_letter_topic=topic + ".dlq",
-                    key=routing_key,
-                    payload=json.dumps(scrubbed(obj), ensure_ascii=False).encode(),
-                    tenant_id=event["tenant_id"],
                 )
             self._bounds.check("occurred_at", event["occurred_at"], int(time.time() * 1000))
             return Accepted(
@@ -140,12 +131,17 @@ def protect_privacy(event: dict[str, Any], key: ApiKey, client_ip: str) -> None:
         event["session_id"] = None
 
 
-def scrubbed(obj: dict[str, Any]) -> dict[str, Any]:
-    """A valid event's JSON as a dead letter keeps it: the IP anonymized, a dnt visitor gone."""
+def scrubbed(obj: Any) -> Any:
+    """An event's JSON as a dead letter keeps it: the IP anonymized and, under ``dnt``, the
+    visitor replaced as :func:`protect_privacy` replaces it (so a replay still validates) and the
+    session dropped. Anything but an object is kept as sent."""
+    if not isinstance(obj, dict):
+        return obj
     out = dict(obj)
     if isinstance(out.get("ip"), str):
         out["ip"] = anonymize_ip(out["ip"]) or None
     if out.get("dnt") is True:
-        out.pop("visitor_id", None)
+        if "visitor_id" in out:
+            out["visitor_id"] = out.get("event_id")
         out.pop("session_id", None)
     return out

@@ -3,7 +3,9 @@
 ``list`` and ``replay`` read the dead-letter topics (all of them, or ``--topic``'s) up to their
 ends at start and act on the letters that match every filter given; ``show`` prints one letter
 by the id ``list`` prints. Why the Kafka topics and not the ``dead_letters`` table:
-:mod:`pulse.streams.dlq_reader`.
+:mod:`pulse.streams.dlq_reader`. A letter of the HTTP collector (``collector.dlq``) is judged
+again as the collector judges (:mod:`pulse.collector.replay`): what passes goes to its domain
+topic, what does not is named, counted and left where it is.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ from tqdm import tqdm
 from pulse.avro.codec import EventDecoder
 from pulse.avro.registry import registry_client
 from pulse.avro.schemas import SchemaCatalog
+from pulse.collector.collect_cli import judge_for
+from pulse.collector.replay import CollectorReplay
+from pulse.collector.verdicts import Rejected
 from pulse.settings import Settings
 from pulse.streams.dlq_letters import Letter, LetterFilter, LetterId, parse_time
 from pulse.streams.dlq_reader import DeadLetterScan, dlq_topics, fetch_letter
@@ -98,8 +103,9 @@ def _replay(
     args: argparse.Namespace, settings: Settings, scan: DeadLetterScan, letter_filter: LetterFilter
 ) -> int:
     replayer = None if args.dry_run else Replayer(settings.kafka)
+    collected: CollectorReplay | None = None
     targets: Counter[str] = Counter()
-    skipped = 0
+    skipped = refused = 0
     with tqdm(total=scan.total, unit="letter", disable=args.quiet, file=sys.stderr) as bar:
         for letter in scan:
             bar.update(1)
@@ -112,19 +118,42 @@ def _replay(
                     file=sys.stderr,
                 )
                 continue
+            topic = letter.source_topic
+            if letter.collected:
+                collected = collected or CollectorReplay(judge_for(settings))
+                verdict = collected.verdict(letter)
+                if isinstance(verdict, Rejected):
+                    refused += 1
+                    bar.write(
+                        f"refused {letter.id}: still {verdict.code} ({verdict.detail})",
+                        file=sys.stderr,
+                    )
+                    continue
+                topic = verdict.topic
+                if replayer is not None:
+                    replayer.send_event(letter, verdict.topic, verdict.key, verdict.value)
+            elif replayer is not None:
+                replayer.send(letter)
             if replayer is None:
                 bar.write(line(letter), file=sys.stdout)
-            else:
-                replayer.send(letter)
-            targets[letter.source_topic] += 1
+            targets[topic] += 1
             bar.set_postfix(replayed=targets.total(), skipped=skipped, refresh=False)
         if replayer is not None:
             replayer.flush()
     verb = "would replay" if args.dry_run else "replayed"
-    print(f"{verb} {targets.total()} letter(s); skipped {skipped} truncated")
+    print(
+        f"{verb} {targets.total()} letter(s); skipped {skipped} truncated;"
+        f" {refused} collector letter(s) refused again"
+    )
     for topic, count in sorted(targets.items()):
         print(f"  {count} to {topic}")
-    log.info("dlq_replay", dry_run=args.dry_run, replayed=targets.total(), skipped=skipped)
+    log.info(
+        "dlq_replay",
+        dry_run=args.dry_run,
+        replayed=targets.total(),
+        skipped=skipped,
+        refused=refused,
+    )
     return 0
 
 

@@ -34,6 +34,10 @@ PAYLOAD_SHA256 = "pulse.payload.sha256"
 PAYLOAD_TRUNCATED = "pulse.payload.truncated"
 # Set on a replayed message: the id of the letter it was replayed from.
 REPLAY_OF = "pulse.replay.of"
+# A letter of the HTTP collector (its payload is the client's JSON event): the API key that sent
+# it and the key's kind, which a replay judges the event under again.
+COLLECTOR_KEY_ID = "pulse.collector.key_id"
+COLLECTOR_KEY_KIND = "pulse.collector.key_kind"
 
 RawHeaders = Iterable[tuple[str, str | bytes | None]]
 
@@ -79,6 +83,9 @@ class Letter:
     payload_sha256: str
     # The stored value is only a prefix of the rejected message: it cannot be replayed.
     truncated: bool
+    # Set for a letter of the HTTP collector only.
+    collector_key_id: str = ""
+    collector_key_kind: str = ""
 
     @classmethod
     def from_message(
@@ -109,7 +116,14 @@ class Letter:
             payload_bytes=_int(found.get(PAYLOAD_BYTES), len(stored)),
             payload_sha256=sha,
             truncated=truncated,
+            collector_key_id=found.get(COLLECTOR_KEY_ID, ""),
+            collector_key_kind=found.get(COLLECTOR_KEY_KIND, ""),
         )
+
+    @property
+    def collected(self) -> bool:
+        """True for a letter of the HTTP collector: its payload is JSON, not a topic's bytes."""
+        return bool(self.collector_key_id)
 
     @property
     def failed_at_iso(self) -> str:
@@ -129,6 +143,7 @@ class Letter:
             "payload_bytes": self.payload_bytes,
             "payload_sha256": self.payload_sha256,
             "truncated": self.truncated,
+            "collector_key_id": self.collector_key_id,
         }
 
 

@@ -9,6 +9,9 @@ lands in the partition that holds its entity's state and dedup entries; dedup ke
 
 The replayed message gets a new broker timestamp, so the instant bounds judge it against the
 replay time (an old one would also meet the source topic's time-based retention early).
+
+A letter of the HTTP collector holds JSON: it is judged again first
+(:mod:`pulse.collector.replay`) and what passes is sent, encoded, with :meth:`Replayer.send_event`.
 """
 
 from __future__ import annotations
@@ -46,12 +49,14 @@ class Replayer:
             raise ReplayError(
                 "a truncated letter holds only a prefix of its message", letter_id=str(letter.id)
             )
+        self.send_event(letter, letter.source_topic, letter.key, letter.value)
+
+    def send_event(self, letter: Letter, topic: str, key: bytes | None, value: bytes) -> None:
+        """Queues an event replayed from ``letter`` (``value`` to ``topic``)."""
         headers: list[tuple[str, str | bytes | None]] = [(REPLAY_OF, str(letter.id).encode())]
         while True:
             try:
-                self._producer.produce(
-                    letter.source_topic, value=letter.value, key=letter.key, headers=headers
-                )
+                self._producer.produce(topic, value=value, key=key, headers=headers)
                 break
             except BufferError:
                 # The local queue is full: wait for the broker to acknowledge some.

@@ -1,7 +1,8 @@
 """Renders one dead letter for ``pulse dlq show``: where it came from, why, and its payload.
 
 The payload is decoded as the worker decodes it, so a user sees the event that broke a rule; a
-payload that does not decode is shown as the decoder's complaint and a hex and base64 prefix.
+payload that does not decode is shown as the decoder's complaint and a hex and base64 prefix. A
+letter of the HTTP collector holds the client's JSON event, shown as JSON.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ def render(letter: Letter, decoder: Decoder) -> Iterator[str]:
     yield f"field         {letter.field or '-'}"
     yield f"reason        {letter.reason}"
     yield f"key           {_text(letter.key)}"
+    if letter.collected:
+        yield f"api key       {letter.collector_key_id} ({letter.collector_key_kind})"
     yield f"payload       {letter.payload_bytes} bytes, sha256 {letter.payload_sha256 or '?'}"
     if letter.truncated:
         yield (
@@ -43,7 +46,16 @@ def render(letter: Letter, decoder: Decoder) -> Iterator[str]:
 
 
 def _payload(letter: Letter, decoder: Decoder) -> Iterator[str]:
-    if not letter.truncated:
+    if letter.collected and not letter.truncated:
+        try:
+            sent = json.loads(letter.value)
+        except ValueError as exc:
+            yield f"payload is no JSON: {exc}"
+        else:
+            yield "event (as sent, JSON)"
+            yield json.dumps(sent, indent=2, sort_keys=True, ensure_ascii=False)
+            return
+    elif not letter.truncated:
         try:
             event = decoder.decode(letter.value)
         except DecodeError as exc:

@@ -20,7 +20,8 @@ DEFAULT_PATH = Path(__file__).with_name("topics.toml")
 
 _NAME = re.compile(r"^[A-Za-z0-9._-]+$")
 _TOPIC_KEYS = {
-    "name", "partitions", "replication", "config", "event_types", "key_fields", "dead_letter"
+    "name", "partitions", "replication", "config", "event_types", "key_fields", "dead_letter",
+    "dead_letter_of",
 }  # fmt: skip
 _DEAD_LETTER_KEYS = {"suffix", "config"}
 
@@ -36,7 +37,8 @@ class TopicSpec:
     config: Mapping[str, str] = field(default_factory=dict)
     event_types: tuple[str, ...] = ()
     key_fields: tuple[str, ...] = ()
-    # The short name of the topic this one is the dead-letter twin of.
+    # The short name of the topic this one is the dead-letter twin of, or of a source that is no
+    # topic (``collector``: the HTTP collector's refused events).
     dead_letter_of: str | None = None
     # Whether it has a dead-letter twin: every domain topic does, others when declared so.
     has_dead_letter: bool = False
@@ -102,6 +104,13 @@ def parse(text: str, source: str = "topics.toml") -> Declarations:
 
     topics: list[TopicSpec] = []
     for spec in declared:
+        if spec.dead_letter_of is not None and spec.name != spec.dead_letter_of + suffix:
+            raise DeclarationError(
+                f"{spec.name!r} holds the dead letters of {spec.dead_letter_of!r}, so its name"
+                f" is {spec.dead_letter_of + suffix!r}",
+                field="dead_letter_of",
+                value=spec.name,
+            )
         topics.append(spec)
         if spec.has_dead_letter:
             twin = TopicSpec(
@@ -137,6 +146,12 @@ def _topic(raw: Any, where: str) -> TopicSpec:
         raise DeclarationError(
             f"{where}: key_fields without event_types route nothing", field=f"{where}.event_types"
         )
+    letters_of = table.get("dead_letter_of")
+    if letters_of is not None and (event_types or "dead_letter" in table):
+        raise DeclarationError(
+            f"{where}: a dead-letter topic routes no events and has no twin",
+            field=f"{where}.dead_letter_of",
+        )
     dead_letter = table.get("dead_letter", bool(event_types))
     if not isinstance(dead_letter, bool) or (event_types and not dead_letter):
         raise DeclarationError(
@@ -151,6 +166,9 @@ def _topic(raw: Any, where: str) -> TopicSpec:
         config=_config(table.get("config", {}), f"{where}.config"),
         event_types=event_types,
         key_fields=key_fields,
+        dead_letter_of=(
+            None if letters_of is None else _string(letters_of, f"{where}.dead_letter_of")
+        ),
     )
 
 

@@ -17,13 +17,14 @@ import strawberry
 from starlette.concurrency import run_in_threadpool
 from strawberry.types import Info
 
-from pulse.families.messaging.model import Filters
+from pulse.families.messaging.model import COUNTS, Filters
 from pulse.families.messaging.types import MessagingBucket, MessagingTotals, bucket, totals
 from pulse.families.messaging.types import MessagingCounts as CountsInterface
 from pulse.families.outreach import campaign_events
 from pulse.families.outreach.asked import Asked, ChannelFilter, Limit, checked_limit
 from pulse.families.outreach.id_totals import ranked_by_id
 from pulse.families.outreach.ranking import Ranking, rate_sql
+from pulse.families.outreach.selected import selected_counts
 from pulse.families.questions import TenantId, TimeZone, frame_question
 from pulse.graphql.context import ApiContext
 from pulse.graphql.types import Granularity
@@ -37,13 +38,14 @@ class CampaignRate(Enum):
     FAILURE_RATE = "failure_rate"
 
 
-# METRICS.md §3 Messaging's rates, as ClickHouse ranks them.
-RATES = {
-    CampaignRate.DELIVERY_RATE: rate_sql("delivered", "sent"),
-    CampaignRate.READ_RATE: rate_sql("read", "delivered"),
-    CampaignRate.CLICK_RATE: rate_sql("clicked", "delivered"),
-    CampaignRate.FAILURE_RATE: rate_sql("failed", "sent"),
+# The counts each rate divides, and the rates as ClickHouse ranks them (METRICS.md §3 Messaging).
+RATE_COUNTS = {
+    CampaignRate.DELIVERY_RATE: ("delivered", "sent"),
+    CampaignRate.READ_RATE: ("read", "delivered"),
+    CampaignRate.CLICK_RATE: ("clicked", "delivered"),
+    CampaignRate.FAILURE_RATE: ("failed", "sent"),
 }
+RATES = {rate: rate_sql(*counts) for rate, counts in RATE_COUNTS.items()}
 RankBy = Annotated[CampaignRate, strawberry.argument(description="The rate to rank by.")]
 
 
@@ -83,10 +85,16 @@ def _counts(a: Asked) -> campaign_events.CampaignCounts:
     return campaign_events.campaign_counts(a.db, a.tenant_id, a.from_ms, a.to_ms, a.channel)
 
 
-def ranked_campaigns(a: Asked, by: CampaignRate, worst: bool, limit: int) -> list[CampaignRow]:
-    """The ``limit`` campaigns with the highest (``worst``: lowest) rate ``by``."""
+def ranked_campaigns(
+    a: Asked, by: CampaignRate, worst: bool, limit: int, counts: tuple[str, ...] = COUNTS
+) -> list[CampaignRow]:
+    """The ``limit`` campaigns with the highest (``worst``: lowest) rate ``by``, with their
+    ``counts`` (the others 0: for a selection that does not show them)."""
     ranking = Ranking(RATES[by], worst, limit)
-    rows = ranked_by_id(a.db, "campaign_id", ranking, a.tenant_id, a.from_ms, a.to_ms, a.channel)
+    needed = (*counts, *RATE_COUNTS[by])
+    rows = ranked_by_id(
+        a.db, "campaign_id", ranking, a.tenant_id, a.from_ms, a.to_ms, a.channel, needed
+    )
     names = campaign_events.campaign_names(a.db, a.tenant_id, [i for i, _ in rows], a.to_ms)
     return [CampaignRow(campaign_id=i, name=names.get(i), **asdict(c)) for i, c in rows]
 
@@ -111,15 +119,27 @@ async def _completed(root: CampaignMetrics) -> int:
 
 
 async def _top(
-    root: CampaignMetrics, by: RankBy = CampaignRate.READ_RATE, limit: Limit = 10
+    root: CampaignMetrics,
+    info: Info[ApiContext, None],
+    by: RankBy = CampaignRate.READ_RATE,
+    limit: Limit = 10,
 ) -> list[CampaignRow]:
-    return await run_in_threadpool(ranked_campaigns, root.asked, by, False, checked_limit(limit))
+    counts = selected_counts(info)
+    return await run_in_threadpool(
+        ranked_campaigns, root.asked, by, False, checked_limit(limit), counts
+    )
 
 
 async def _worst(
-    root: CampaignMetrics, by: RankBy = CampaignRate.READ_RATE, limit: Limit = 10
+    root: CampaignMetrics,
+    info: Info[ApiContext, None],
+    by: RankBy = CampaignRate.READ_RATE,
+    limit: Limit = 10,
 ) -> list[CampaignRow]:
-    return await run_in_threadpool(ranked_campaigns, root.asked, by, True, checked_limit(limit))
+    counts = selected_counts(info)
+    return await run_in_threadpool(
+        ranked_campaigns, root.asked, by, True, checked_limit(limit), counts
+    )
 
 
 async def _one(root: CampaignMetrics, id: str) -> CampaignFigures:

@@ -22,6 +22,7 @@ from pulse.families.messaging.types import MessagingCounts as CountsInterface
 from pulse.families.outreach.asked import Asked, ChannelFilter, Limit, checked_limit
 from pulse.families.outreach.id_totals import ranked_by_id
 from pulse.families.outreach.ranking import Ranking, rate_sql
+from pulse.families.outreach.selected import selected_counts
 from pulse.families.questions import TenantId, TimeZone, frame_question
 from pulse.graphql.context import ApiContext
 from pulse.graphql.types import Granularity
@@ -34,12 +35,19 @@ class TemplateRank(Enum):
     CLICK_RATE = "click_rate"
 
 
-# The figures as ClickHouse ranks them.
+# The counts each figure reads, and the figures as ClickHouse ranks them.
+FIGURE_COUNTS = {
+    TemplateRank.USAGE: ("sent",),
+    TemplateRank.READ_RATE: ("read", "delivered"),
+    TemplateRank.CLICK_RATE: ("clicked", "delivered"),
+}
 FIGURES = {
     TemplateRank.USAGE: "sent",
     TemplateRank.READ_RATE: rate_sql("read", "delivered"),
     TemplateRank.CLICK_RATE: rate_sql("clicked", "delivered"),
 }
+# A row's ``usage`` shows its sent count.
+USAGE_SHOWS = {"usage": ("sent",)}
 RankBy = Annotated[TemplateRank, strawberry.argument(description="The figure to rank by.")]
 
 
@@ -59,9 +67,16 @@ class TemplateFigures:
     totals: MessagingTotals
 
 
-def _ranked(a: Asked, by: TemplateRank, worst: bool, limit: int) -> list[TemplateRow]:
+def _ranked(
+    a: Asked, by: TemplateRank, worst: bool, limit: int, counts: tuple[str, ...]
+) -> list[TemplateRow]:
+    """The ``limit`` templates ranked first by ``by``, with ``counts`` (the others 0: for a
+    selection that does not show them)."""
     ranking = Ranking(FIGURES[by], worst, limit)
-    rows = ranked_by_id(a.db, "template_id", ranking, a.tenant_id, a.from_ms, a.to_ms, a.channel)
+    needed = (*counts, *FIGURE_COUNTS[by])
+    rows = ranked_by_id(
+        a.db, "template_id", ranking, a.tenant_id, a.from_ms, a.to_ms, a.channel, needed
+    )
     return [TemplateRow(template_id=i, usage=c.sent, **asdict(c)) for i, c in rows]
 
 
@@ -76,15 +91,23 @@ def _template(a: Asked, template_id: str) -> TemplateFigures:
 
 
 async def _top(
-    root: TemplateMetrics, by: RankBy = TemplateRank.USAGE, limit: Limit = 10
+    root: TemplateMetrics,
+    info: Info[ApiContext, None],
+    by: RankBy = TemplateRank.USAGE,
+    limit: Limit = 10,
 ) -> list[TemplateRow]:
-    return await run_in_threadpool(_ranked, root.asked, by, False, checked_limit(limit))
+    counts = selected_counts(info, shows=USAGE_SHOWS)
+    return await run_in_threadpool(_ranked, root.asked, by, False, checked_limit(limit), counts)
 
 
 async def _worst(
-    root: TemplateMetrics, by: RankBy = TemplateRank.USAGE, limit: Limit = 10
+    root: TemplateMetrics,
+    info: Info[ApiContext, None],
+    by: RankBy = TemplateRank.USAGE,
+    limit: Limit = 10,
 ) -> list[TemplateRow]:
-    return await run_in_threadpool(_ranked, root.asked, by, True, checked_limit(limit))
+    counts = selected_counts(info, shows=USAGE_SHOWS)
+    return await run_in_threadpool(_ranked, root.asked, by, True, checked_limit(limit), counts)
 
 
 async def _one(root: TemplateMetrics, id: str) -> TemplateFigures:

@@ -16,9 +16,9 @@ import pytest
 import redis.asyncio as aioredis
 from starlette.testclient import TestClient
 
-from pulse.collector.app import Collector, create_app
+from pulse.collector.app import create_app
 from pulse.collector.client_ip import parse_proxies
-from pulse.collector.collect_cli import judge_for
+from pulse.collector.collect_cli import collector_for
 from pulse.collector.keys import ApiKey, hash_key, new_key
 from pulse.collector.publisher import Publisher
 from pulse.collector.rate_limit import RateLimiter
@@ -98,7 +98,7 @@ def running(settings: Settings, keys: Keys) -> Iterator[Running]:
         config.burst,
     )
     proxies = parse_proxies(config.trusted_proxies)
-    app = create_app(Collector(config, keys, judge_for(settings), publisher, limiter, proxies))
+    app = create_app(collector_for(settings, keys, publisher, limiter, proxies))
     try:
         with TestClient(app, client=("198.51.100.23", 50000)) as http:
             yield Running(http, keys, settings)

@@ -12,7 +12,7 @@ import pytest
 from pulse.avro.codec import EventDecoder
 from pulse.avro.schemas import SchemaCatalog
 from pulse.settings import Settings
-from pulse.streams.dlq_letters import CODE, FIELD, SOURCE_TOPIC, TENANT_ID
+from pulse.streams.dlq_letters import CODE, FIELD, REASON, SOURCE_TOPIC, TENANT_ID
 from tests.collector.conftest import (
     Keys,
     Running,
@@ -106,8 +106,9 @@ def test_a_duplicate_event_id_is_accepted_again_and_harmless(collector: Running)
 
 
 def test_an_event_of_another_tenant_is_rejected_and_dead_lettered(collector: Running) -> None:
-    """acme's key writing globex is rejected (field tenant_id) and lands in the topic's .dlq."""
-    foreign = page_view("globex", ip="203.0.113.77", dnt=True)
+    """acme's key writing globex is rejected (field tenant_id) and lands in collector.dlq as
+    acme's letter, its JSON scrubbed (IP anonymized, the dnt visitor replaced by the event id)."""
+    foreign = page_view("globex", ip="203.0.113.77", dnt=True, session_id="s-1")
     answer = collector.client.post("/v1/events", json=foreign, headers=collector.bearer("acme"))
     assert answer.status_code == 422, answer.text
     [fate] = answer.json()["results"]
@@ -117,18 +118,18 @@ def test_an_event_of_another_tenant_is_rejected_and_dead_lettered(collector: Run
         "tenant_not_allowed",
     )
     assert published(collector) == []
-    dlq = collector.settings.topic("events.web.dlq")
-    [letter] = read_topics(collector.settings, [dlq])
+    [letter] = read_topics(collector.settings, [collector.settings.topic("collector.dlq")])
     headers = {k: v.decode() for k, v in letter.headers()}
     assert headers[CODE] == "tenant_not_allowed" and headers[FIELD] == "tenant_id"
-    assert headers[TENANT_ID] == "globex"
-    assert headers[SOURCE_TOPIC] == collector.settings.topic("events.web")
+    assert headers[TENANT_ID] == "acme" and "globex" in headers[REASON]
+    assert headers[SOURCE_TOPIC] == collector.settings.topic("collector")
     stored = json.loads(letter.value())
     assert stored["event_id"] == foreign["event_id"]
-    assert stored["ip"] == "203.0.113.0" and "visitor_id" not in stored
+    assert stored["ip"] == "203.0.113.0" and stored["visitor_id"] == foreign["event_id"]
+    assert "session_id" not in stored
     listed = pulse(collector.settings, "dlq", "list", "--json", "--code", "tenant_not_allowed")
     [shown] = [json.loads(line) for line in listed.stdout.splitlines() if line.startswith("{")]
-    assert shown["tenant_id"] == "globex" and shown["field"] == "tenant_id", shown
+    assert shown["tenant_id"] == "acme" and shown["field"] == "tenant_id", shown
 
 
 @pytest.mark.parametrize(

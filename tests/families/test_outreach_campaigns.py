@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from pulse.families.outreach.campaign_events import campaign_counts, campaign_names
-from pulse.families.outreach.campaigns_graphql import RATES, CampaignRate
+from pulse.families.outreach.campaigns_graphql import RATE_COUNTS, RATES, CampaignRate
 from pulse.families.outreach.id_totals import ranked_by_id
 from pulse.families.outreach.ranking import Ranking, rate_sql
 from pulse.sinks.clickhouse import ClickHouse
@@ -78,6 +78,20 @@ def test_read_rate_ranking_of_the_dataset(db: ClickHouse) -> None:
     assert [i for i, _ in top] == ["c-spring", "c-tie", "c-sms"]
     worst = ranked_by_id(db, "campaign_id", Ranking(read_rate, True, 2), "acme", FROM, TO, None)
     assert [i for i, _ in worst] == ["c-sms", "c-spring"]
+
+
+def test_a_ranking_of_fewer_counts_ranks_alike_and_reads_only_those(db: ClickHouse) -> None:
+    """Summing only read and delivered gives the same order and those counts; the rest are 0."""
+    store(db, DATASET)
+    ranking = Ranking(RATES[CampaignRate.READ_RATE], False, 10)
+    full = ranked_by_id(db, "campaign_id", ranking, "acme", FROM, TO, None)
+    narrow = ranked_by_id(
+        db, "campaign_id", ranking, "acme", FROM, TO, None, RATE_COUNTS[CampaignRate.READ_RATE]
+    )
+    assert [(i, c.read, c.delivered) for i, c in narrow] == [
+        (i, c.read, c.delivered) for i, c in full
+    ]
+    assert {(c.sent, c.clicked, c.failed, c.received) for _, c in narrow} == {(0, 0, 0, 0)}
 
 
 def test_ranked_rates_round_half_away_from_zero_like_the_published_ones(db: ClickHouse) -> None:

@@ -2,7 +2,9 @@
 
 Each bad request gets a clean 4xx (or a 207/422 naming each event's fate), never a 5xx; the
 collector keeps answering; and the domain topics end up holding exactly the good events: a bad
-event is never published (another tenant's events are only in the dead-letter topics).
+event is never published. Each event refused in an authenticated request is a letter in
+``collector.dlq`` with its ``dead_letters`` row in the hand-off topic; a whole request refused
+leaves nothing.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from tests.collector.conftest import (
 )
 from tests.e2e.harness import DOMAIN_TOPICS
 from tests.fuzz.collector_requests import MAX_BODY_BYTES, MAX_BULK_EVENTS, Secrets, bad_calls
-from tests.fuzz.pipeline import read_topics
+from tests.fuzz.pipeline import letter_headers, read_topics
 from tests.fuzz.strategies import CATALOG
 
 pytestmark = [pytest.mark.kafka, pytest.mark.redis]
@@ -63,6 +65,7 @@ def test_ten_thousand_bad_requests_get_clean_answers_and_publish_nothing(
     order = [("bad", i) for i in range(len(calls))] + [("good", i) for i in range(len(good))]
     random.Random(11).shuffle(order)
     wrong: list[str] = []
+    refused: list[str] = []
     for kind, i in order:
         if kind == "good":
             answer = fuzzed.client.post("/v1/events", json=good[i], headers=fuzzed.bearer("acme"))
@@ -79,10 +82,22 @@ def test_ten_thousand_bad_requests_get_clean_answers_and_publish_nothing(
             fates = json.loads(answer.text)["results"]
             if any(f["status"] != "rejected" for f in fates):
                 wrong.append(f"a bad event accepted: {call.body[:200]!r}")
+            refused.extend(f["code"] for f in fates)
     assert not wrong, f"{len(wrong)} wrong answers, e.g. {wrong[:5]}"
     decoder = EventDecoder(CATALOG)
     topics = [fuzzed.settings.topic(t) for t in DOMAIN_TOPICS]
     stored = [decoder.decode(m.value())["event_id"] for m in read_topics(fuzzed.settings, topics)]
     assert sorted(stored) == sorted(e["event_id"] for e in good)
-    letters = read_topics(fuzzed.settings, [fuzzed.settings.topic("events.web.dlq")])
-    assert len(letters) == 1_000
+    twins = [fuzzed.settings.topic(t + ".dlq") for t in DOMAIN_TOPICS]
+    assert read_topics(fuzzed.settings, twins) == []
+    letters = read_topics(fuzzed.settings, [fuzzed.settings.topic("collector.dlq")])
+    assert sorted(letter_headers(m)["pulse.error.code"] for m in letters) == sorted(refused)
+    assert sum(c == "tenant_not_allowed" for c in refused) == 1_000
+    placed = {(m.partition(), m.offset()) for m in letters}
+    rows = [
+        row
+        for m in read_topics(fuzzed.settings, [fuzzed.settings.topic("rows")])
+        for row in json.loads(m.value())
+    ]
+    assert {(r["source_partition"], r["source_offset"]) for r in rows} == placed
+    assert len(rows) == len(letters)

@@ -116,6 +116,36 @@ def test_read_rate_ranking_ties_nulls_and_receipts(
     assert (push["name"], push["totals"]["readRate"], push["totals"]["clicked"]) == (None, None, 1)
 
 
+NARROW = """
+query N($from: DateTime!, $to: DateTime!) {
+  campaignMetrics(from: $from, to: $to, granularity: DAY) {
+    top(by: CLICK_RATE, limit: 10) { campaignId sent readRate }
+  }
+  templateMetrics(from: $from, to: $to, granularity: DAY) {
+    worst(by: READ_RATE, limit: 10) { templateId usage clickRate }
+  }
+}
+"""
+
+
+def test_lists_showing_a_few_fields_show_them_as_the_full_ones_do(
+    client: TestClient, settings: Settings, outreach: ClickHouse
+) -> None:
+    """A list selecting a count and a rate (it reads only those, and its ranking's) shows the
+    same values and order as one selecting every count."""
+    narrow = ask(client, settings, NARROW)
+    campaigns = ask(client, settings, CAMPAIGNS, by="CLICK_RATE", limit=10, id="c-spring")
+    templates = ask(client, settings, TEMPLATES, by="READ_RATE", id="t-welcome")
+    assert narrow["campaignMetrics"]["top"] == [
+        {k: row[k] for k in ("campaignId", "sent", "readRate")}
+        for row in campaigns["campaignMetrics"]["top"]
+    ]
+    assert narrow["templateMetrics"]["worst"] == [
+        {k: row[k] for k in ("templateId", "usage", "clickRate")}
+        for row in templates["templateMetrics"]["worst"]
+    ]
+
+
 @pytest.mark.parametrize("zone", ["UTC", "Asia/Kolkata"])
 @pytest.mark.parametrize("channel", [None, "email", "sms"])
 def test_one_campaigns_day_buckets_match_the_recomputation(

@@ -116,12 +116,15 @@ def test_an_unparseable_time_names_its_option() -> None:
 
 
 def test_topics_are_named_short_or_full_source_or_twin() -> None:
-    """Every spelling of a topic or its twin selects that twin; none selects every twin."""
+    """Every spelling of a topic or its twin selects that twin (the collector's letters are
+    ``collector``'s); none selects every twin."""
     settings = replace(Settings(), kafka=replace(Settings().kafka, topic_prefix="p"))
     declarations = default_declarations()
     for name in ("events.web", "events.web.dlq", "p.events.web", "p.events.web.dlq"):
         assert dlq_topics(settings, declarations, name) == ["p.events.web.dlq"]
+    assert dlq_topics(settings, declarations, "collector") == ["p.collector.dlq"]
     assert sorted(dlq_topics(settings, declarations, None)) == [
+        "p.collector.dlq",
         "p.events.contacts.dlq",
         "p.events.conversations.dlq",
         "p.events.outreach.dlq",

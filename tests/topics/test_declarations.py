@@ -28,7 +28,7 @@ def test_packaged_declarations_hold_the_architecture_topics() -> None:
         "alerts.rules",
     }
     twins = {d + ".dlq" for d in {*domains, "rows"}}
-    assert names == domains | twins | {"tenants", "keys", "rows"} | alerts
+    assert names == domains | twins | {"tenants", "keys", "rows", "collector.dlq"} | alerts
 
 
 def test_a_topic_other_than_a_domain_topic_gets_a_twin_only_when_declared() -> None:
@@ -42,6 +42,16 @@ def test_a_topic_other_than_a_domain_topic_gets_a_twin_only_when_declared() -> N
     }
     with pytest.raises(DeclarationError, match="dead_letter"):
         parse(MINIMAL.replace('name = "events.a"', 'name = "events.a"\ndead_letter = false'))
+
+
+def test_a_dead_letter_topic_of_a_source_that_is_no_topic_is_named_after_it() -> None:
+    """``dead_letter_of`` declares letters of a non-topic source; its name must be source+suffix."""
+    extra = '[[topic]]\nname = "collector.dlq"\ndead_letter_of = "collector"\n'
+    assert parse(MINIMAL + extra).get("collector.dlq").dead_letter_of == "collector"
+    with pytest.raises(DeclarationError, match=r"collector\.dlq"):
+        parse(MINIMAL + extra.replace('name = "collector.dlq"', 'name = "refused"'))
+    with pytest.raises(DeclarationError, match="routes no events"):
+        parse(MINIMAL + extra + "dead_letter = true\n")
 
 
 def test_dead_letter_twins_keep_longer_and_follow_their_source() -> None:
