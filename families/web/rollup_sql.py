@@ -3,7 +3,8 @@
 A rollup slot lies whole inside one bucket when the range and every bucket start on a quarter
 hour (a zone's offsets are whole quarter hours, so its hours and days do), and it holds figures
 without filters: so an unfiltered question on such a grid reads ~100 rows a day, and its visitors
-stay exact by merging the slots' ``uniqExact`` states (per bucket, and once over the range). Any
+stay exact and are counted, not merged: a slot keeps each visitor's gap to its previous slot, so a
+visitor counts in a bucket (or the range) only at its first slot there. Any
 other question reads ``web_sessions`` (``figures_sql``, ``breakdown``), with the same results.
 """
 
@@ -21,6 +22,11 @@ _BOUNCES = (
     "sum(one_view) - sum(arrayCount(n -> hasAny(n, {engaged:Array(String)}), one_view_names))"
 )
 
+# Visitors whose gap reaches back before {start} (unix seconds): each counts once, at its first
+# slot from {start} on.
+_FIRST = "arrayCount(g -> g > intDiv(toInt64(toUnixTimestamp(slot)) - {start}, 900), gaps)"
+_FROM_S = "intDiv({from_ms:Int64}, 1000)"
+
 _SLOTS = """
     FROM web_slots FINAL
     WHERE tenant_id = {tenant_id:String} AND kind = {kind} AND {range_slot}
@@ -37,10 +43,12 @@ SELECT start_s, sum(pv) AS page_views, sum(vis) AS visitors, sum(ses) AS session
        sum(bou) AS bounces, sum(len) AS length_ms
 FROM (
     SELECT if(grouping(b) = 0, b, -1) AS start_s, sum(page_views) AS pv,
-        uniqExactMerge(visitors) AS vis, sum(sessions) AS ses, {_BOUNCES} AS bou,
-        sum(length_ms) AS len
-    FROM (SELECT {{bucket}} AS b, page_views, visitors, sessions, one_view, one_view_names,
-                 length_ms {_SLOT_ROWS})
+        if(grouping(b) = 0, sum(in_bucket), sum(in_range)) AS vis, sum(sessions) AS ses,
+        {_BOUNCES} AS bou, sum(length_ms) AS len
+    FROM (SELECT {{bucket}} AS b, page_views, sessions, one_view, one_view_names, length_ms,
+                 {_FIRST.replace("{start}", "b")} AS in_bucket,
+                 {_FIRST.replace("{start}", _FROM_S)} AS in_range
+          {_SLOT_ROWS})
     GROUP BY GROUPING SETS ((b), ())
     UNION ALL
     SELECT if(grouping(b) = 0, b, -1) AS start_s, uniqExactMerge(views) AS pv, 0 AS vis,
@@ -57,8 +65,9 @@ _PAGES = f"""
 SELECT value, sum(pv) AS page_views, sum(vis) AS visitors, sum(ses) AS sessions,
        sum(bou) AS bounces, sum(len) AS length_ms
 FROM (
-    SELECT url AS value, sum(page_views) AS pv, uniqExactMerge(visitors) AS vis,
-        sum(sessions) AS ses, {_BOUNCES} AS bou, sum(length_ms) AS len
+    SELECT url AS value, sum(page_views) AS pv,
+        sum({_FIRST.replace("{start}", _FROM_S)}) AS vis, sum(sessions) AS ses,
+        {_BOUNCES} AS bou, sum(length_ms) AS len
     {_PAGE_ROWS}
     GROUP BY url
     UNION ALL

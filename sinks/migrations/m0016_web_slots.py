@@ -2,7 +2,8 @@
 
 - ``web_slots`` (``pulse.families.web.slots_sql``): per tenant and 15-minute UTC slot, a slot row
   and a row per page, rewritten by the web derivation for the slots a refresh changed
-  (``ReplacingMergeTree(version)``, the version from the statement's clock).
+  (``ReplacingMergeTree(version)``, the version from the statement's clock). Visitors are kept
+  as each one's gap to its previous slot, so a question counts them instead of merging sets.
 - ``web_visitor_sessions`` (fed by a view on ``web_sessions``) and ``web_visitor_sessions_rolled``:
   each event's latest session assignment and the one the rollups were built from, in visitor
   order, so a refresh finds the slots it changed by key.
@@ -20,6 +21,8 @@ _ASSIGNMENT_COLUMNS = """
         visitor_id String,
         t DateTime64(3, 'UTC'),
         event_id String,
+        is_page_view UInt8,
+        url String,
         session_start DateTime64(3, 'UTC'),
         is_entry UInt8,
         page_views UInt32,
@@ -29,8 +32,8 @@ _ASSIGNMENT_COLUMNS = """
         version UInt64
 """
 _ASSIGNMENT = (
-    "SELECT tenant_id, visitor_id, t, event_id, session_start, is_entry, page_views, length_ms,"
-    " entry_page, event_names, version FROM {db}.web_sessions"
+    "SELECT tenant_id, visitor_id, t, event_id, is_page_view, url, session_start, is_entry,"
+    " page_views, length_ms, entry_page, event_names, version FROM {db}.web_sessions"
 )
 _DNT_VIEWS = """
     SELECT tenant_id, toStartOfFifteenMinutes(occurred_at) AS slot, url,
@@ -61,7 +64,7 @@ FORWARDS = [
         kind UInt8,
         url String,
         page_views UInt64,
-        visitors AggregateFunction(uniqExact, UInt128),
+        gaps Array(UInt32),
         sessions UInt64,
         one_view UInt64,
         one_view_names Array(Array(String)),
