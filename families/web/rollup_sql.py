@@ -4,8 +4,8 @@ A rollup slot lies whole inside one bucket when the range and every bucket start
 hour (a zone's offsets are whole quarter hours, so its hours and days do), and it holds figures
 without filters: so an unfiltered question on such a grid reads ~100 rows a day, and its visitors
 stay exact and are counted, not merged: a slot keeps each visitor's gap to its previous slot, so a
-visitor counts in a bucket (or the range) only at its first slot there. Any
-other question reads ``web_sessions`` (``figures_sql``, ``breakdown``), with the same results.
+visitor counts in a bucket (or the range) only at its first slot there. Any other question reads
+``web_sessions`` (``figures_sql``, ``breakdown``), with the same results.
 """
 
 from __future__ import annotations

@@ -1,17 +1,19 @@
 """The web slot rollups: what a 15-minute UTC slot holds, rewritten for the slots a refresh changed.
 
 ``web_slots`` has, per ``(tenant_id, slot)``, a *slot row* (``kind`` 0, ``url`` '') and a *page
-row* per URL (``kind`` 1): non-dnt page views and a ``uniqExact`` state of the visitors by their
-events' own slot (page rows: views of the URL and its viewers), and the sessions starting in the
-slot with their page views' bounce parts and lengths (page rows: the sessions entering on it).
+row* per URL (``kind`` 1): non-dnt page views and the visitors by their events' own slot (page
+rows: views of the URL and its viewers), each as its gap in slots to its previous slot under the
+same key, and the sessions starting in the slot with their page views' bounce parts and lengths
+(page rows: the sessions entering on it).
 A bounce depends on the tenant's engaged names, chosen at query time, so a slot keeps the count
 of one-view sessions and the ``web.event`` names of those that have any.
 
 Which slots a refresh changed: ``web_visitor_sessions`` (fed by a view on ``web_sessions``) holds
 each event's latest session assignment in visitor order, ``web_visitor_sessions_rolled`` the one
 the rollups were last built from. An event whose two differ (or that only the first has) changes
-the slot of its own time and the slots its session starts in, before and after. The rolled copy is
-written only after the slots, so a crash in between leaves the difference for the replay.
+the slot of its own time and the slots its session starts in, before and after; a new one also
+the gaps of its visitor's next slots. The rolled copy is written only after the slots, so a crash
+in between leaves the difference for the replay.
 """
 
 from __future__ import annotations
