@@ -22,6 +22,7 @@ from pulse.families.web.filters_sql import (
 )
 from pulse.families.web.model import BreakdownRow, Dimension, WebCounts, WebQuery
 from pulse.families.web.query import question_params
+from pulse.families.web.rollup_sql import answers_from_slots, slot_breakdown_sql
 from pulse.graphql.queries import Reader
 
 MAX_LIMIT = 1000
@@ -87,7 +88,8 @@ def breakdown_sql(q: WebQuery, dimension: Dimension) -> str:
 def web_breakdown(db: Reader, q: WebQuery, dimension: Dimension, limit: int) -> list[BreakdownRow]:
     """The ``limit`` first values of ``dimension`` over ``q``'s range, with their counts."""
     params = {**question_params(q), **filter_params(q.filters), "limit": limit}
+    sql = (answers_from_slots(q) and slot_breakdown_sql(dimension)) or breakdown_sql(q, dimension)
     return [
         BreakdownRow(str(row["value"]), WebCounts(**{c: int(row[c]) for c in COUNTS}))
-        for row in db.query(breakdown_sql(q, dimension), params)
+        for row in db.query(sql, params)
     ]

@@ -21,6 +21,13 @@ from pulse.families.derivation import (
     scope_bounds,
 )
 from pulse.families.web.sessions_sql import SOME, refresh_sql, sessions_sql
+from pulse.families.web.slots_sql import (
+    CHANGED_SLOTS_SQL,
+    ERASED_SLOTS_SQL,
+    ROLLED_SQL,
+    SLOT_SECONDS,
+    rewrite_sql,
+)
 from pulse.sinks.clickhouse import ClickHouse, qualified
 
 CHUNK = 2_000
@@ -70,8 +77,18 @@ _FORGET_SQL = (
 )
 
 
+_KEYED_BY_EVENT = (
+    "web_visitor_events",
+    "web_sessions",
+    "web_visitor_sessions",
+    "web_visitor_sessions_rolled",
+)
+_REWRITE_SQL = rewrite_sql()
+
+
 class WebSessions:
-    """``web_sessions``, keyed by ``(tenant_id, visitor_id)``."""
+    """``web_sessions`` and the slot rollups (``web_slots``), keyed by ``(tenant_id,
+    visitor_id)``."""
 
     name = "web_sessions"
 
@@ -96,10 +113,15 @@ class WebSessions:
         return chunked_keys(rows, "visitor_id", CHUNK)
 
     def refresh(self, db: ClickHouse, keys: Collection[Key]) -> int:
-        """Rewrite every row of the visitors ``keys``; the number of visitors recomputed."""
+        """Rewrite every row of the visitors ``keys``, then the slot rollups their new rows
+        changed; the number of visitors recomputed."""
         sql = refresh_sql(SOME)
         for tenant_id, ids in entity_chunks(keys, CHUNK):
-            db.execute(sql, {"tenant_id": tenant_id, "ids": ids})
+            params = {"tenant_id": tenant_id, "ids": ids}
+            db.execute(sql, params)
+            changed = db.query(CHANGED_SLOTS_SQL, params)
+            _rewrite_slots(db, tenant_id, [int(r["slot"]) for r in changed])
+            db.execute(ROLLED_SQL, params)
         return len(keys)
 
     def forget(self, db: ClickHouse, keys: Collection[Key], event_ids: Collection[str]) -> int:
@@ -109,8 +131,12 @@ class WebSessions:
         erased = sorted(set(event_ids))
         for tenant_id, ids in entity_chunks(keys, CHUNK):
             params = {"tenant_id": tenant_id, "ids": ids, "event_ids": erased}
-            for table in ("web_visitor_events", "web_sessions"):
+            slots = [int(r["slot"]) for r in db.query(ERASED_SLOTS_SQL, params)]
+            for table in _KEYED_BY_EVENT:
                 db.execute(_FORGET_SQL.format(table=qualified(db.database, table)), params)
+            # The refresh that follows rewrites the slots of what remains; those of the erased
+            # events it cannot see.
+            _rewrite_slots(db, tenant_id, slots)
         return len(keys)
 
     def differences(self, db: ClickHouse, keys: Collection[Key]) -> list[Difference]:
@@ -122,6 +148,12 @@ class WebSessions:
             recomputed = _by_key(db.query(_RECOMPUTED_SQL, params))
             found.extend(row_differences(self.name, tenant_id, stored, recomputed, CONTENT))
         return found
+
+
+def _rewrite_slots(db: ClickHouse, tenant_id: str, slots: list[int]) -> None:
+    if slots:
+        params = {"tenant_id": tenant_id, "slots": slots, "lo": slots[0]}
+        db.execute(_REWRITE_SQL, {**params, "hi": slots[-1] + SLOT_SECONDS})
 
 
 def _by_key(rows: list[dict[str, Any]]) -> dict[Key, dict[str, Any]]:

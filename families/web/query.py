@@ -12,12 +12,17 @@ from typing import Any
 from pulse.families.web.figures_sql import COUNTS, figures_sql
 from pulse.families.web.filters_sql import filter_params
 from pulse.families.web.model import WebAnswer, WebCounts, WebQuery
+from pulse.families.web.rollup_sql import answers_from_slots, slot_figures_sql
 from pulse.graphql.queries import Reader
 
 
 def web_answer(db: Reader, q: WebQuery) -> WebAnswer:
     """Counts of every bucket of ``q`` (empty ones zero) and of the whole range."""
-    rows = db.query(figures_sql(q.granularity, q.filters), question_params(q))
+    if answers_from_slots(q):
+        sql = slot_figures_sql(q.granularity)
+    else:
+        sql = figures_sql(q.granularity, q.filters)
+    rows = db.query(sql, question_params(q))
     starts = [b.start_ms for b in q.buckets]
     per_bucket = [WebCounts() for _ in starts]
     totals = WebCounts()
