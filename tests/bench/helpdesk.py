@@ -17,10 +17,8 @@ them, so runs on a kept directory start from the merge state the previous one le
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -32,13 +30,13 @@ from pulse.families.registry import DERIVATIONS
 from pulse.settings import ClickHouseSettings
 from pulse.sinks.clickhouse import ClickHouse, connect
 from pulse.sinks.migrator import Migrator
+from tests.bench.month import DAY_MS, month, run
 
 EVENTS = int(os.environ.get("BENCH_HELPDESK_EVENTS", "5000000"))
 KEPT_DIR = os.environ.get("BENCH_HELPDESK_DIR")
 HELPDESK_DERIVATIONS = tuple(d for d in DERIVATIONS if d.name.startswith("helpdesk"))
 QUERIES = 40
 BATCH = 5_000
-DAY_MS = 86_400_000
 ZONE = "America/New_York"
 
 # {tenant} and {start_ms} are filled in by code; {span} spreads creations over 30 days.
@@ -131,34 +129,19 @@ def query_p95_ms(db: ClickHouse, buckets: tuple[Bucket, ...], now_ms: int) -> fl
     return timings[-(-95 * len(timings) // 100) - 1]
 
 
-def generate(db: ClickHouse, workdir: Path) -> int:
-    """Raw events and their derived rows, once per ``workdir``; the range's end (UTC ms)."""
-    kept = workdir / "generated.json"
-    if kept.exists():
-        return int(json.loads(kept.read_text())["now_ms"])
-    now_ms = int(time.time() * 1000) // DAY_MS * DAY_MS
-    start_ms = now_ms - 30 * DAY_MS
-    began = time.perf_counter()
-    load(db, "acme", EVENTS, start_ms)
-    for tenant in ("globex", "initech"):
-        load(db, tenant, EVENTS // 20, start_ms)
-    loaded = time.perf_counter() - began
-    print(f"generated {EVENTS * 1.1:,.0f} raw events in {loaded:.1f} s", file=sys.stderr)
-    began = time.perf_counter()
+def derive(db: ClickHouse) -> dict[str, int]:
+    """Every helpdesk table from the raw events."""
     for derivation in HELPDESK_DERIVATIONS:
         for keys in derivation.keys_in(db, None, None, None):
             derivation.refresh(db, keys)
-    derived = time.perf_counter() - began
-    print(f"derived the helpdesk tables in {derived:.1f} s", file=sys.stderr)
-    kept.write_text(json.dumps({"now_ms": now_ms, "events": EVENTS}))
-    return now_ms
+    return {}
 
 
 def measure(workdir: Path) -> dict[str, float]:
     db = connect(ClickHouseSettings(url=f"chdb://{workdir / 'chdb'}", database="pulse"))
     try:
         Migrator(db, "pulse").up()
-        now_ms = generate(db, workdir)
+        now_ms = month(db, workdir, EVENTS, load, derive)["now_ms"]
         start_ms = now_ms - 30 * DAY_MS
         moments = HelpdeskMoments()
         refresh_ms = refresh_batch_ms(db, moments, _LATEST)
@@ -179,12 +162,7 @@ def measure(workdir: Path) -> dict[str, float]:
 
 
 def main() -> None:
-    if KEPT_DIR:
-        Path(KEPT_DIR).mkdir(parents=True, exist_ok=True)
-        print(json.dumps(measure(Path(KEPT_DIR))))
-        return
-    with tempfile.TemporaryDirectory(prefix="pulse-bench-helpdesk-") as tmp:
-        print(json.dumps(measure(Path(tmp))))
+    run(KEPT_DIR, "helpdesk", measure)
 
 
 if __name__ == "__main__":

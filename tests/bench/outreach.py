@@ -22,10 +22,8 @@ next run (same range), so an experiment does not regenerate 5M events.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -43,12 +41,12 @@ from pulse.graphql.types import Granularity
 from pulse.settings import ClickHouseSettings
 from pulse.sinks.clickhouse import ClickHouse, connect
 from pulse.sinks.migrator import Migrator
+from tests.bench.month import DAY_MS, month, run
 
 EVENTS = int(os.environ.get("BENCH_OUTREACH_EVENTS", "5000000"))
 KEPT_DIR = os.environ.get("BENCH_OUTREACH_DIR")
 CAMPAIGNS = 1_000
 QUERIES = 20
-DAY_MS = 86_400_000
 ZONE = "America/New_York"
 # The counts a top list showing ``campaignId name sent readRate`` reads.
 SHOWN = ("sent", "read", "delivered")
@@ -127,35 +125,18 @@ def dashboard_p95_ms(db: ClickHouse, asked: Asked, counts: tuple[str, ...]) -> f
     return timings[-(-95 * len(timings) // 100) - 1]
 
 
-def generate(db: ClickHouse, workdir: Path) -> tuple[int, int, int]:
-    """The day the data ends and the slot and day rows built, generated unless ``workdir``
-    already holds them (``generated.json``)."""
-    kept = workdir / "generated.json"
-    if kept.exists():
-        found = json.loads(kept.read_text())
-        return int(found["now_ms"]), int(found["slot_rows"]), int(found["day_rows"])
-    now_ms = int(time.time() * 1000) // DAY_MS * DAY_MS
-    start_ms = now_ms - 30 * DAY_MS
-    began = time.perf_counter()
-    load(db, "acme", EVENTS, start_ms)
-    for tenant in ("globex", "initech"):
-        load(db, tenant, EVENTS // 20, start_ms)
-    loaded = time.perf_counter() - began
-    print(f"generated {EVENTS * 1.1:,.0f} raw events in {loaded:.1f} s", file=sys.stderr)
-    began = time.perf_counter()
+def derive(db: ClickHouse) -> dict[str, int]:
+    """The slot and day rows of every tenant."""
     slot_rows, day_rows = refresh_all(db)
-    built = time.perf_counter() - began
-    print(f"{slot_rows:,} slot and {day_rows:,} day rows built in {built:.1f} s", file=sys.stderr)
-    found = {"now_ms": now_ms, "events": EVENTS, "slot_rows": slot_rows, "day_rows": day_rows}
-    kept.write_text(json.dumps(found))
-    return now_ms, slot_rows, day_rows
+    return {"slot_rows": slot_rows, "day_rows": day_rows}
 
 
 def measure(workdir: Path) -> dict[str, float]:
     db = connect(ClickHouseSettings(url=f"chdb://{workdir / 'chdb'}", database="pulse"))
     try:
         Migrator(db, "pulse").up()
-        now_ms, slot_rows, day_rows = generate(db, workdir)
+        found = month(db, workdir, EVENTS, load, derive)
+        now_ms, slot_rows, day_rows = found["now_ms"], found["slot_rows"], found["day_rows"]
         start_ms = now_ms - 30 * DAY_MS
         buckets = grid(start_ms, now_ms, "day", ZONE, 10_000)
         asked = Asked(db, "acme", ZONE, Granularity.DAY, buckets, None)
@@ -171,12 +152,7 @@ def measure(workdir: Path) -> dict[str, float]:
 
 
 def main() -> None:
-    if KEPT_DIR:
-        Path(KEPT_DIR).mkdir(parents=True, exist_ok=True)
-        print(json.dumps(measure(Path(KEPT_DIR))))
-        return
-    with tempfile.TemporaryDirectory(prefix="pulse-bench-outreach-") as tmp:
-        print(json.dumps(measure(Path(tmp))))
+    run(KEPT_DIR, "outreach", measure)
 
 
 if __name__ == "__main__":

@@ -16,10 +16,8 @@ and reuses it on the next run.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -31,13 +29,13 @@ from pulse.families.web.query import web_answer
 from pulse.settings import ClickHouseSettings
 from pulse.sinks.clickhouse import ClickHouse, connect
 from pulse.sinks.migrator import Migrator
+from tests.bench.month import DAY_MS, month, run
 
 EVENTS = int(os.environ.get("BENCH_WEB_EVENTS", "5000000"))
 KEPT_DIR = os.environ.get("BENCH_WEB_DIR")
 VISITORS = 300_000
 QUERIES = 40
 BATCH = 5_000
-DAY_MS = 86_400_000
 ZONE = "America/New_York"
 
 # {tenant}, {start_ms}, {span}, {sessions}, {events} are filled in by code.
@@ -126,34 +124,18 @@ def query_p95_ms(db: ClickHouse, start_ms: int, now_ms: int) -> float:
     return timings[-(-95 * len(timings) // 100) - 1]
 
 
-def generate(db: ClickHouse, workdir: Path) -> int:
-    """Raw events and their sessions, once per ``workdir``; the range's end (UTC ms)."""
-    kept = workdir / "generated.json"
-    if kept.exists():
-        return int(json.loads(kept.read_text())["now_ms"])
-    now_ms = int(time.time() * 1000) // DAY_MS * DAY_MS
-    start_ms = now_ms - 30 * DAY_MS
-    began = time.perf_counter()
-    load(db, "acme", EVENTS, start_ms)
-    for tenant in ("globex", "initech"):
-        load(db, tenant, EVENTS // 20, start_ms)
-    print(
-        f"generated {EVENTS * 1.1:,.0f} raw events in {time.perf_counter() - began:.1f} s",
-        file=sys.stderr,
-    )
-    began = time.perf_counter()
+def derive(db: ClickHouse) -> dict[str, int]:
+    """The sessions and slots of every visitor."""
     for keys in WEB_SESSIONS.keys_in(db, None, None, None):
         WEB_SESSIONS.refresh(db, keys)
-    print(f"derived web_sessions in {time.perf_counter() - began:.1f} s", file=sys.stderr)
-    kept.write_text(json.dumps({"now_ms": now_ms, "events": EVENTS}))
-    return now_ms
+    return {}
 
 
 def measure(workdir: Path) -> dict[str, float]:
     db = connect(ClickHouseSettings(url=f"chdb://{workdir / 'chdb'}", database="pulse"))
     try:
         Migrator(db, "pulse").up()
-        now_ms = generate(db, workdir)
+        now_ms = month(db, workdir, EVENTS, load, derive)["now_ms"]
         start_ms = now_ms - 30 * DAY_MS
         refresh_ms = refresh_batch_ms(db, as_new=False)
         new_batch_ms = refresh_batch_ms(db, as_new=True)
@@ -169,12 +151,7 @@ def measure(workdir: Path) -> dict[str, float]:
 
 
 def main() -> None:
-    if KEPT_DIR:
-        Path(KEPT_DIR).mkdir(parents=True, exist_ok=True)
-        print(json.dumps(measure(Path(KEPT_DIR))))
-        return
-    with tempfile.TemporaryDirectory(prefix="pulse-bench-web-") as tmp:
-        print(json.dumps(measure(Path(tmp))))
+    run(KEPT_DIR, "web", measure)
 
 
 if __name__ == "__main__":
