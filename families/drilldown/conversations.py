@@ -69,9 +69,7 @@ WHERE known
 ORDER BY created_ms, conversation_id
 LIMIT {{limit:UInt32}}
 """
-_AFTER = (
-    " AND (created_ms, conversation_id) > ({after_ms:Int64}, {after_id:String})"
-)
+_AFTER = " AND (created_ms, conversation_id) > ({after_ms:Int64}, {after_id:String})"
 _CHANNEL = " AND conv_channel = {channel:String}"
 _PRIORITY = " AND conv_priority = {priority:String}"
 

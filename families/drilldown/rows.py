@@ -39,7 +39,8 @@ class Page:
 class RowSource(Protocol):
     """A filtered set of rows of one tenant, read in a stable order, ``limit`` at a time."""
 
-    columns: tuple[str, ...]
+    @property
+    def columns(self) -> tuple[str, ...]: ...
 
     def page(self, after: str | None, limit: int) -> Page: ...
 
