@@ -8,6 +8,7 @@ from __future__ import annotations
 from pulse.alerts.history_graphql import AlertHistoryQueries
 from pulse.alerts.rules_graphql import AlertRuleMutations, AlertRuleQueries
 from pulse.families.derivation import Derivation
+from pulse.families.drilldown.graphql import DrilldownQueries
 from pulse.families.helpdesk.derived import HelpdeskMoments
 from pulse.families.helpdesk.graphql import HelpdeskQueries
 from pulse.families.messaging.derived import MESSAGING_SLOTS
@@ -28,6 +29,7 @@ QUERIES: tuple[type, ...] = (
     CampaignQueries,
     OutreachFlowQueries,
     WebQueries,
+    DrilldownQueries,
     AlertRuleQueries,
     AlertHistoryQueries,
     AuditQueries,

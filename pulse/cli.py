@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("pulse.graphql.serve_cli", "run sink + GraphQL in one process (owns chdb)"),
     "dlq": ("pulse.streams.dlq_cli", "list, show or replay dead letters"),
     "token": ("pulse.graphql.token_cli", "mint a bearer token for a tenant"),
+    "export": ("pulse.graphql.export_cli", "write a drill-down as CSV or Parquet, from the API"),
     "demo-events": ("pulse.demo_cli", "write a JSONL file of synthetic events"),
     "lag": ("pulse.lag_cli", "print, or wait out, the worker's and the sink's consumer lag"),
     "recalc": ("pulse.recalc_cli", "rebuild or verify derived tables of a range from raw events"),

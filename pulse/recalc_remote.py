@@ -27,11 +27,11 @@ CHUNK_SECONDS = 600.0
 _ANY_ADDRESS = {"0.0.0.0", "::", ""}
 
 
-def serving_url(api: ApiSettings) -> str:
-    """Where ``pulse serve`` listens, as seen from this machine."""
+def serving_url(api: ApiSettings, path: str = PATH) -> str:
+    """``path`` where ``pulse serve`` listens, as seen from this machine."""
     host = "127.0.0.1" if api.host in _ANY_ADDRESS else api.host
     host = f"[{host}]" if ":" in host else host
-    return f"http://{host}:{api.port}{PATH}"
+    return f"http://{host}:{api.port}{path}"
 
 
 def remote_events(api: ApiSettings, request: RecalcRequest) -> Iterator[Event]:

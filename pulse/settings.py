@@ -84,6 +84,8 @@ class ApiSettings:
     audit_batch_rows: int = 500
     audit_flush_seconds: float = 1.0
     audit_attempts: int = 3
+    # The most rows one export (`/export`, `pulse export`) writes; the rest is left out.
+    export_row_limit: int = 1_000_000
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from pulse.graphql.audit import AuditSink
 from pulse.graphql.auth import verify_header
 from pulse.graphql.context import ApiContext, DefaultTenants, Services, TenantLookup
 from pulse.graphql.errors import UnauthenticatedError
+from pulse.graphql.export_route import export_endpoint
 from pulse.graphql.health import Check, clickhouse_check, health_endpoint, redis_check
 from pulse.graphql.queries import Reader
 from pulse.graphql.realtime import RealtimeReader, RealtimeStore
@@ -81,8 +82,10 @@ def create_app(
         max_buckets=settings.api.max_buckets,
         alert_rules=alert_rules,
         audit=audit,
+        export_row_limit=settings.api.export_row_limit,
     )
     graphql = _GraphQL(services, settings.api.jwt_secret, settings.api.jwt_algorithm)
+    export = export_endpoint(services, settings.api.jwt_secret, settings.api.jwt_algorithm)
     checks = {
         "kafka": kafka_check,
         "clickhouse": clickhouse_check(clickhouse),
@@ -91,6 +94,7 @@ def create_app(
     return Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/export", export, methods=["GET", "POST"]),
             Route("/health", health_endpoint(checks), methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
             *admin_routes,

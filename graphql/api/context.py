@@ -49,6 +49,8 @@ class Services:
     alert_rules: RuleBook | None = None
     # Where each operation's audit record goes; None: operations are not audited.
     audit: AuditSink | None = None
+    # The most rows one export writes (PULSE_API_EXPORT_ROW_LIMIT).
+    export_row_limit: int = 1_000_000
 
 
 @dataclass

@@ -77,26 +77,36 @@ class _Role(IsAuthenticated):
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         super().has_permission(source, info, **kwargs)
-        claims: Claims = info.context.claims
-        if self.role not in claims.roles:
-            raise ForbiddenError(
-                f"'{info.field_name}' needs the role {self.role}; this token has"
-                f" {_listed(claims.roles) or 'none'}.",
-                suggestion=f"Use a token granting {self.role} (`pulse token --role {self.role}`).",
-                role=self.role,
-            )
-        if claims.org_units is not None:
-            if not self.confined:
-                raise ForbiddenError(
-                    f"'{info.field_name}' covers the whole tenant and cannot be narrowed to org"
-                    " units; this token is confined to some.",
-                    suggestion="Ask with a token not confined to org units.",
-                    field=info.field_name,
-                )
-            requested = kwargs.get("org_unit")
-            if isinstance(requested, str):
-                _check_owned(claims, requested)
+        requested = kwargs.get("org_unit")
+        require(
+            info.context.claims,
+            self,
+            info.field_name,
+            requested if isinstance(requested, str) else None,
+        )
         return True
+
+
+def require(claims: Claims, rule: _Role, what: str, org_unit: str | None = None) -> None:
+    """Refuse (FORBIDDEN) ``claims`` unless ``rule`` lets them run ``what`` narrowed to
+    ``org_unit``: GraphQL fields and the export endpoint judge alike."""
+    if rule.role not in claims.roles:
+        raise ForbiddenError(
+            f"'{what}' needs the role {rule.role}; this token has"
+            f" {_listed(claims.roles) or 'none'}.",
+            suggestion=f"Use a token granting {rule.role} (`pulse token --role {rule.role}`).",
+            role=rule.role,
+        )
+    if claims.org_units is not None:
+        if not rule.confined:
+            raise ForbiddenError(
+                f"'{what}' covers the whole tenant and cannot be narrowed to org"
+                " units; this token is confined to some.",
+                suggestion="Ask with a token not confined to org units.",
+                field=what,
+            )
+        if org_unit is not None:
+            _check_owned(claims, org_unit)
 
 
 class CanView(_Role):

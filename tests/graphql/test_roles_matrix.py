@@ -19,7 +19,14 @@ from tests.graphql.roles_paths import fields, operation, role_token, takes
 
 VIEW, MANAGE = "analytics.view", "analytics.manage"
 # The fields that narrow to a confined token's org units; every other read refuses it.
-NARROWED = {"messagingMetrics", "helpdeskMetrics", "unansweredConversations", "trafficMetrics"}
+NARROWED = {
+    "messagingMetrics",
+    "helpdeskMetrics",
+    "unansweredConversations",
+    "trafficMetrics",
+    "eventRows",
+    "conversationRows",
+}
 MANAGEMENT_READS = {"auditLog"}
 PATHS = [("query", f) for f in fields("query")] + [("mutation", f) for f in fields("mutation")]
 

@@ -1,0 +1,1 @@
+"""Drill-down: the rows behind a figure (events, conversations, sessions), page by page."""

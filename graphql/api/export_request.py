@@ -1,0 +1,88 @@
+"""What an export asks for: a drill-down kind, a format, and the GraphQL field's arguments.
+
+``arguments`` uses the field's own names and values as JSON (``from``, ``orgUnit``, ``priority:
+"URGENT"``, ``filters: {"entryPage": "/"}``), so the filters of a drill-down page and of its
+export are written alike and judged by the same builders (``families/drilldown/sources.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pulse.families.drilldown.rows import RowSource
+from pulse.families.drilldown.sources import KINDS
+from pulse.families.web.types import WebFilters
+from pulse.graphql.context import ApiContext
+from pulse.graphql.errors import InvalidArgumentError
+from pulse.graphql.export_formats import FORMATS
+from pulse.graphql.permissions import require
+
+_INSTANTS = {"from_", "to", "as_of"}
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    kind: str
+    format: str
+    arguments: Mapping[str, Any]
+
+
+def parse_request(payload: Mapping[str, Any]) -> ExportRequest:
+    """The request in a JSON body or query string; INVALID_ARGUMENT naming what is wrong."""
+    kind, fmt, arguments = (
+        payload.get("kind"),
+        payload.get("format", "csv"),
+        payload.get("arguments", {}),
+    )
+    if kind not in KINDS:
+        raise InvalidArgumentError(
+            f"'kind' must be one of {', '.join(KINDS)}.",
+            suggestion="Name the rows to export, e.g. kind=conversations.",
+            argument="kind",
+        )
+    if fmt not in FORMATS:
+        raise InvalidArgumentError(
+            f"'format' must be one of {', '.join(FORMATS)}.",
+            suggestion="Ask for format=csv or format=parquet.",
+            argument="format",
+        )
+    if not isinstance(arguments, dict):
+        raise InvalidArgumentError(
+            "'arguments' must be a JSON object of the drill-down field's arguments.",
+            suggestion='e.g. {"from": "2026-11-01T00:00:00Z", "to": "2026-11-02T00:00:00Z"}',
+            argument="arguments",
+        )
+    return ExportRequest(str(kind), str(fmt), arguments)
+
+
+def export_source(context: ApiContext, request: ExportRequest) -> RowSource:
+    """The kind's row source for the token of ``context``, refused as its GraphQL field is."""
+    kind = KINDS[request.kind]
+    named = {_snake(name): value for name, value in request.arguments.items()}
+    org_unit = named.get("org_unit")
+    require(
+        context.claims, kind.rule(), kind.field, org_unit if isinstance(org_unit, str) else None
+    )
+    try:
+        for name in _INSTANTS & named.keys():
+            named[name] = datetime.fromisoformat(str(named[name]).replace("Z", "+00:00"))
+        if isinstance(named.get("priority"), str):
+            named["priority"] = named["priority"].lower()
+        if isinstance(named.get("filters"), dict):
+            named["filters"] = WebFilters(**{_snake(k): v for k, v in named["filters"].items()})
+        return kind.build(context, **named)
+    except (TypeError, ValueError) as exc:
+        raise InvalidArgumentError(
+            f"The arguments do not fit '{kind.field}': {exc}.",
+            suggestion=f"Give the arguments of the GraphQL field {kind.field}, but first/after.",
+            argument="arguments",
+        ) from exc
+
+
+def _snake(name: str) -> str:
+    if name == "from":
+        return "from_"
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)

@@ -1,0 +1,151 @@
+"""``GET``/``POST /export``: a drill-down as CSV or Parquet, streamed page by page.
+
+Authenticated like ``/graphql`` (``Authorization: Bearer``), refused by the same role and scope
+rules as the drill-down field, and audited like an operation (type ``export``, the kind as its
+field, the arguments, the rows written, the duration, the outcome). An export ends at
+``PULSE_API_EXPORT_ROW_LIMIT`` rows; the ``X-Pulse-Row-Limit`` header says the limit, and the
+audit record's outcome is ``row_limit`` when rows were left out.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import structlog
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+
+from pulse.families.drilldown.rows import MAX_PAGE, RowSource
+from pulse.graphql.audit import AuditRecord
+from pulse.graphql.auth import Claims, verify_header
+from pulse.graphql.context import ApiContext, Services
+from pulse.graphql.errors import ApiError
+from pulse.graphql.export_formats import FORMATS, csv_chunks, parquet_chunks
+from pulse.graphql.export_request import ExportRequest, export_source, parse_request
+
+log = structlog.get_logger(__name__)
+
+PATH = "/export"
+_STATUS = {"unauthenticated": 401, "forbidden": 403}
+
+
+def export_endpoint(services: Services, secret: str, algorithm: str) -> Any:
+    """The Starlette endpoint of :data:`PATH`."""
+
+    async def endpoint(request: Request) -> Response:
+        started_ns, at_ms = time.monotonic_ns(), time.time_ns() // 1_000_000
+        claims: Claims | None = None
+        wanted: ExportRequest | None = None
+        try:
+            claims = verify_header(request.headers.get("authorization"), secret, algorithm)
+            wanted = parse_request(await _payload(request))
+            context = ApiContext(services=services, auth=claims, request=request)
+            source = export_source(context, wanted)
+        except ApiError as refused:
+            log.info("export refused", **refused.as_dict())
+            _audit(services, claims, wanted, at_ms, started_ns, 0, refused.code)
+            return JSONResponse(
+                {"message": refused.message, "extensions": refused.extensions},
+                status_code=_STATUS.get(refused.code, 400),
+            )
+        limit = services.export_row_limit
+        written = _Count()
+        chunks = (csv_chunks if wanted.format == "csv" else parquet_chunks)(
+            source.columns, _pages(source, limit, written)
+        )
+        body = _audited(chunks, services, claims, wanted, at_ms, started_ns, written)
+        headers = {
+            "Content-Disposition": f'attachment; filename="{wanted.kind}.{wanted.format}"',
+            "X-Pulse-Row-Limit": str(limit),
+        }
+        return StreamingResponse(body, media_type=FORMATS[wanted.format], headers=headers)
+
+    return endpoint
+
+
+async def _payload(request: Request) -> dict[str, Any]:
+    if request.method == "GET":
+        given: dict[str, Any] = dict(request.query_params)
+        if "arguments" in given:
+            given["arguments"] = _json(given["arguments"])
+        return given
+    found = _json(await request.body())
+    return found if isinstance(found, dict) else {"arguments": None}
+
+
+def _json(text: str | bytes) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        # parse_request refuses a missing kind with a message naming the field
+        return None
+
+
+class _Count:
+    rows = 0
+    more = False
+
+
+def _pages(source: RowSource, limit: int, written: _Count) -> Iterator[list[dict[str, Any]]]:
+    """``source``'s pages up to ``limit`` rows in all, counted in ``written``."""
+    after = None
+    while written.rows < limit:
+        page = source.page(after, min(MAX_PAGE, limit - written.rows))
+        written.rows += len(page.rows)
+        yield page.rows
+        if not page.more:
+            return
+        after = page.cursor
+    written.more = True
+
+
+def _audited(
+    chunks: Iterator[bytes],
+    services: Services,
+    claims: Claims,
+    wanted: ExportRequest,
+    at_ms: int,
+    started_ns: int,
+    written: _Count,
+) -> Iterator[bytes]:
+    """``chunks``, audited once the last is sent (or the stream broke)."""
+    outcome = "internal"
+    try:
+        yield from chunks
+        outcome = "row_limit" if written.more else "ok"
+    finally:
+        _audit(services, claims, wanted, at_ms, started_ns, written.rows, outcome)
+
+
+def _audit(
+    services: Services,
+    claims: Claims | None,
+    wanted: ExportRequest | None,
+    at_ms: int,
+    started_ns: int,
+    rows: int,
+    outcome: str,
+) -> None:
+    if services.audit is None:
+        return
+    field = "" if wanted is None else wanted.kind
+    services.audit.record(
+        AuditRecord(
+            at=at_ms,
+            tenant_id=claims.tenant_id if claims else "",
+            subject=claims.subject if claims else "",
+            roles=sorted(claims.roles) if claims else [],
+            org_units=sorted(claims.org_units or ()) if claims else [],
+            operation_type="export",
+            operation_name="" if wanted is None else wanted.format,
+            fields=[field] if field else [],
+            arguments=json.dumps({field: wanted.arguments} if wanted else {}, default=str),
+            variables="{}",
+            rows=rows,
+            duration_ms=(time.monotonic_ns() - started_ns) // 1_000_000,
+            outcome=outcome,
+        )
+    )
