@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -101,6 +101,7 @@ class FakeReads:
         org_unit: str | None = None,
         agent: str | None = None,
         priority: str | None = None,
+        org_units: Sequence[str] | None = None,
     ) -> list[UnansweredConversation]:
         self.unanswered_calls.append(
             (tenant_id, as_of_ms, dict(sla_ms), at_risk_ms, limit, priority)
