@@ -76,6 +76,7 @@ def create_app(settings: Settings, handoff: RowsHandoff | None = None) -> faust.
         topic_partitions=settings.kafka.partitions,
         table_standby_replicas=0,
         broker_session_timeout=SESSION_TIMEOUT_SECONDS,
+        broker_commit_interval=settings.stream.commit_interval_seconds,
         # Without it every restart is two rebalances (join, then the dead member's expiry).
         consumer_group_instance_id=settings.stream.instance_id or None,
         # Each queued message is a whole fetched chunk (BatchingConsumer): keep few in memory.
