@@ -17,6 +17,7 @@ from pulse.families.outreach.campaigns_queries import CampaignQueries
 from pulse.families.outreach.days import OUTREACH_DAYS
 from pulse.families.outreach.flows_graphql import OutreachFlowQueries
 from pulse.families.realtime import RealtimeHook
+from pulse.families.subscriptions import LiveSubscriptions
 from pulse.families.web.derived import WEB_SESSIONS
 from pulse.families.web.graphql import WebQueries
 from pulse.families.web.live import WEB_REALTIME
@@ -35,6 +36,9 @@ QUERIES: tuple[type, ...] = (
 
 # Every root mutation field; the API's root ``Mutation`` merges them.
 MUTATIONS: tuple[type, ...] = (AlertRuleMutations,)
+
+# Every root subscription field; the API's root ``Subscription`` merges them.
+SUBSCRIPTIONS: tuple[type, ...] = (LiveSubscriptions,)
 
 # Every family's derived tables, refreshed by the sink after each batch and by ``pulse recalc``,
 # in this order (outreach's days are summed from messaging's freshly refreshed slots).

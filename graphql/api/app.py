@@ -1,5 +1,6 @@
-"""The ASGI application: ``/graphql`` (POST, and GET for queries and GraphiQL), ``/health`` and
-``/metrics`` (Prometheus; like ``/health``, without a token)."""
+"""The ASGI application: ``/graphql`` (POST, and GET for queries and GraphiQL; a WebSocket for
+subscriptions, graphql-transport-ws), ``/health`` and ``/metrics`` (Prometheus; like
+``/health``, without a token)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 
 from pulse.alerts.rule_book import RuleBook
 from pulse.graphql.audit import AuditSink
@@ -20,6 +22,7 @@ from pulse.graphql.auth import verify_header
 from pulse.graphql.context import ApiContext, DefaultTenants, Services, TenantLookup
 from pulse.graphql.errors import UnauthenticatedError
 from pulse.graphql.health import Check, clickhouse_check, health_endpoint, redis_check
+from pulse.graphql.live import LiveFeed
 from pulse.graphql.queries import Reader
 from pulse.graphql.realtime import RealtimeReader, RealtimeStore
 from pulse.graphql.schema import build_schema
@@ -47,6 +50,19 @@ class _GraphQL(GraphQL[ApiContext, None]):
         except UnauthenticatedError as refused:
             auth = refused
         return ApiContext(services=self._services, auth=auth, request=request, response=response)
+
+    async def on_ws_connect(self, context: ApiContext) -> None:
+        """A WebSocket's token comes in its connection_init payload (browsers cannot set
+        headers on one), ``{"authorization": "Bearer <jwt>"}``; without a valid one the
+        connection is closed (4403) before any subscription starts."""
+        params = context.connection_params or {}
+        header = params.get("authorization", params.get("Authorization"))
+        try:
+            context.auth = verify_header(
+                header if isinstance(header, str) else None, self._secret, self._algorithm
+            )
+        except UnauthenticatedError as refused:
+            raise ConnectionRejectionError({"message": refused.message}) from refused
 
     def decode_json(self, data: str | bytes) -> object:
         """The request body's JSON object, else a 400 like any unreadable body. Strawberry lets
@@ -81,6 +97,7 @@ def create_app(
         max_buckets=settings.api.max_buckets,
         alert_rules=alert_rules,
         audit=audit,
+        live=LiveFeed(settings.redis.url, settings.kafka.topic_prefix),
     )
     graphql = _GraphQL(services, settings.api.jwt_secret, settings.api.jwt_algorithm)
     checks = {
@@ -91,6 +108,7 @@ def create_app(
     return Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
             Route("/health", health_endpoint(checks), methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
             *admin_routes,

@@ -12,6 +12,7 @@ from pulse.families.helpdesk.reads import HelpdeskReads
 from pulse.graphql.audit import AuditSink
 from pulse.graphql.auth import Claims
 from pulse.graphql.errors import UnauthenticatedError
+from pulse.graphql.live import LiveFeed
 from pulse.graphql.queries import Reader
 from pulse.graphql.realtime import RealtimeReader
 from pulse.topics.tenants import TenantSettings
@@ -49,6 +50,8 @@ class Services:
     alert_rules: RuleBook | None = None
     # Where each operation's audit record goes; None: operations are not audited.
     audit: AuditSink | None = None
+    # The sink's touches, for subscriptions; None: the API serves no live subscriptions.
+    live: LiveFeed | None = None
 
 
 @dataclass
@@ -59,6 +62,8 @@ class ApiContext:
     auth: Claims | UnauthenticatedError
     request: Any = None
     response: Any = None
+    # A WebSocket's connection_init payload, which carries its bearer token.
+    connection_params: dict[str, object] | None = None
 
     @property
     def claims(self) -> Claims:
