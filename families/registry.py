@@ -13,6 +13,7 @@ from pulse.families.helpdesk.graphql import HelpdeskQueries
 from pulse.families.messaging.derived import MESSAGING_SLOTS
 from pulse.families.messaging.graphql import MessagingQueries
 from pulse.families.messaging.live import MESSAGING_REALTIME
+from pulse.families.newest import NEWEST_EVENTS
 from pulse.families.outreach.campaigns_queries import CampaignQueries
 from pulse.families.outreach.days import OUTREACH_DAYS
 from pulse.families.outreach.flows_graphql import OutreachFlowQueries
@@ -50,4 +51,4 @@ DERIVATIONS: tuple[Derivation, ...] = (
 )
 
 # Every family's recent figures, cached in Redis by the sink after its derivations ran.
-REALTIME: tuple[RealtimeHook, ...] = (MESSAGING_REALTIME, WEB_REALTIME)
+REALTIME: tuple[RealtimeHook, ...] = (MESSAGING_REALTIME, WEB_REALTIME, NEWEST_EVENTS)

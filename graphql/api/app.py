@@ -98,6 +98,7 @@ def create_app(
         alert_rules=alert_rules,
         audit=audit,
         live=LiveFeed(settings.redis.url, settings.kafka.topic_prefix),
+        late_window_ms=settings.api.late_window_seconds * 1000,
     )
     graphql = _GraphQL(services, settings.api.jwt_secret, settings.api.jwt_algorithm)
     checks = {

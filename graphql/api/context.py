@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -52,6 +53,8 @@ class Services:
     audit: AuditSink | None = None
     # The sink's touches, for subscriptions; None: the API serves no live subscriptions.
     live: LiveFeed | None = None
+    # How long after a bucket's end late events are expected (pulse.families.freshness).
+    late_window_ms: int = 3_600_000
 
 
 @dataclass
@@ -64,6 +67,8 @@ class ApiContext:
     response: Any = None
     # A WebSocket's connection_init payload, which carries its bearer token.
     connection_params: dict[str, object] | None = None
+    # The newest stored event time by tenant, read at most once per request.
+    freshness: dict[str, asyncio.Future[int | None]] = field(default_factory=dict)
 
     @property
     def claims(self) -> Claims:

@@ -83,10 +83,12 @@ def client(
         yield test_client
 
 
-def sent_now(settings: Settings, tenant: str, count: int) -> None:
+def sent_now(settings: Settings, tenant: str, count: int) -> int:
+    """Produces ``count`` messages sent now; their occurred_at."""
     now = int(time.time() * 1000)
     rows = [event(tenant, f"{tenant}-{time.time_ns()}-{n}", occurred_at=now) for n in range(count)]
     produce(settings, [("events_raw", rows)])
+    return now
 
 
 def total_sent(message: dict[str, Any]) -> int:
@@ -106,16 +108,18 @@ def subscribed(
 
 
 def test_a_stored_row_is_pushed_within_a_second(
-    client: TestClient, settings: Settings, sink: StoreClock, tenant: str
+    client: TestClient, settings: Settings, sink: StoreClock, tenant: str, redis_url: str
 ) -> None:
-    """Rows stored by the sink reach the subscriber, figure updated, in under a second."""
+    """Rows stored by the sink reach the subscriber, figure updated, in under a second; the
+    sink also keeps their time as the tenant's newest."""
     with subscribed(client, settings, tenant) as session:
         before = total_sent(receive(session))
         produced = time.time()
-        sent_now(settings, tenant, 2)
+        newest = sent_now(settings, tenant, 2)
         pushed = receive(session)
         arrived = time.time()
     assert (before, total_sent(pushed)) == (0, 2)
+    assert RealtimeCache(redis_url, 60).newest_event(tenant) == newest
     assert arrived - sink.stored_after(produced) < 1.0
 
 
