@@ -5,6 +5,9 @@
   evaluates those tenants' rules at once, so an event reaches its rule in well under a second.
   Trimmed to the newest :data:`MAX_PENDING` entries: an evaluator that is down must not let it
   grow without bound, and its sweep at start covers every tenant anyway.
+- channel ``{prefix}:live:touched``: the same tenants, PUBLISHed as one JSON list per batch in
+  the same round trip, for the API's live subscriptions (``pulse.graphql.live``); a message
+  nobody listens to is dropped, which is what a push to no subscriber should cost.
 - key ``{prefix}:alerts:evaluator-lease``: ``SET NX PX`` by the one evaluator acting, renewed
   while it runs; another waits until it expires. ``{prefix}`` is the Kafka topic prefix, so two
   pipelines sharing a Redis do not share alerts.
@@ -12,6 +15,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterable
 from typing import Literal, cast
@@ -43,21 +47,27 @@ def touched_key(prefix: str) -> str:
     return f"{prefix}:alerts:touched"
 
 
+def live_channel(prefix: str) -> str:
+    return f"{prefix}:live:touched"
+
+
 def lease_key(prefix: str) -> str:
     return f"{prefix}:alerts:evaluator-lease"
 
 
 class TouchedTenants:
-    def __init__(self, client: redis.Redis, key: str) -> None:
+    def __init__(self, client: redis.Redis, key: str, channel: str | None = None) -> None:
         self._redis = client
         self._key = key
+        self._channel = channel
 
     @classmethod
     def open(cls, redis_url: str, prefix: str) -> TouchedTenants:
-        return cls(redis.Redis.from_url(redis_url), touched_key(prefix))
+        return cls(redis.Redis.from_url(redis_url), touched_key(prefix), live_channel(prefix))
 
     def mark(self, tenants: Iterable[str]) -> None:
-        """Tells the evaluator that ``tenants`` have new events stored."""
+        """Tells the evaluator (and, with a channel, the live subscriptions) that ``tenants``
+        have new events stored."""
         names = sorted(set(tenants))
         if not names:
             return
@@ -65,6 +75,8 @@ class TouchedTenants:
         pipe.rpush(self._key, *names)
         pipe.ltrim(self._key, -MAX_PENDING, -1)
         pipe.expire(self._key, EXPIRE_SECONDS)
+        if self._channel is not None:
+            pipe.publish(self._channel, json.dumps(names))
         pipe.execute()
 
     def wait(self, timeout_seconds: float) -> set[str]:

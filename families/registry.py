@@ -14,10 +14,12 @@ from pulse.families.helpdesk.graphql import HelpdeskQueries
 from pulse.families.messaging.derived import MESSAGING_SLOTS
 from pulse.families.messaging.graphql import MessagingQueries
 from pulse.families.messaging.live import MESSAGING_REALTIME
+from pulse.families.newest import NEWEST_EVENTS
 from pulse.families.outreach.campaigns_queries import CampaignQueries
 from pulse.families.outreach.days import OUTREACH_DAYS
 from pulse.families.outreach.flows_graphql import OutreachFlowQueries
 from pulse.families.realtime import RealtimeHook
+from pulse.families.subscriptions import LiveSubscriptions
 from pulse.families.web.derived import WEB_SESSIONS
 from pulse.families.web.graphql import WebQueries
 from pulse.families.web.live import WEB_REALTIME
@@ -38,6 +40,9 @@ QUERIES: tuple[type, ...] = (
 # Every root mutation field; the API's root ``Mutation`` merges them.
 MUTATIONS: tuple[type, ...] = (AlertRuleMutations,)
 
+# Every root subscription field; the API's root ``Subscription`` merges them.
+SUBSCRIPTIONS: tuple[type, ...] = (LiveSubscriptions,)
+
 # Every family's derived tables, refreshed by the sink after each batch and by ``pulse recalc``,
 # in this order (outreach's days are summed from messaging's freshly refreshed slots).
 DERIVATIONS: tuple[Derivation, ...] = (
@@ -48,4 +53,4 @@ DERIVATIONS: tuple[Derivation, ...] = (
 )
 
 # Every family's recent figures, cached in Redis by the sink after its derivations ran.
-REALTIME: tuple[RealtimeHook, ...] = (MESSAGING_REALTIME, WEB_REALTIME)
+REALTIME: tuple[RealtimeHook, ...] = (MESSAGING_REALTIME, WEB_REALTIME, NEWEST_EVENTS)

@@ -82,6 +82,9 @@ class ApiSettings:
     jwt_algorithm: str = "HS256"
     # The most buckets one query may ask for; a longer range needs a coarser granularity.
     max_buckets: int = 10_000
+    # How long after a bucket's end late events are expected: until the tenant's newest stored
+    # event is this far past it, a bucket is provisional (pulse.families.freshness).
+    late_window_seconds: int = 3600
     # The audit log (graphql/api/audit.py): records waiting for ClickHouse at most, rows per
     # insert, seconds between flushes, and inserts tried per batch before its records are lost.
     audit_queue_size: int = 10_000

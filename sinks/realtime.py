@@ -10,6 +10,10 @@ Layout, per tenant and 15-minute UTC slot (its start in ms):
   visitor's latest event (ms), members older than the active window trimmed at each write, the
   key expiring a window after the latest write (``pulse.families.web.live``).
 
+- sorted set ``pulse:rt:newest``: member ``{tenant}`` scored by the newest ``occurred_at`` (ms)
+  stored for it (a score only rises), for the freshness of every answer
+  (``pulse.families.newest``); one member per tenant, no expiry.
+
 Slots nest in the local hours of every zone, so the writer needs no zone: the reader, which knows
 the tenant's zone, asks for the slots of the hour it wants. A field is replaced only by a version
 at least as high (a Lua compare-and-set), so a late or replayed refresh cannot roll a figure back.
@@ -55,6 +59,9 @@ class SlotChannel:
 
 def active_key(tenant_id: str) -> str:
     return f"pulse:rt:{tenant_id}:web:active"
+
+
+NEWEST_KEY = "pulse:rt:newest"
 
 
 def slot_key(tenant_id: str, slot_ms: int) -> str:
@@ -123,6 +130,16 @@ class RealtimeCache:
         pipe.zcount(active_key(tenant_id), f"({from_ms}", to_ms)
         exists, count = cast(list[int], pipe.execute())
         return int(count) if exists else None
+
+    def mark_newest(self, newest_ms: Mapping[str, int]) -> None:
+        """Raise each tenant's newest stored event time to ``newest_ms`` (never lower it)."""
+        if newest_ms:
+            self._redis.zadd(NEWEST_KEY, dict(newest_ms), gt=True)
+
+    def newest_event(self, tenant_id: str) -> int | None:
+        """The newest event time stored for ``tenant_id``, or None when Redis has none."""
+        score = cast(float | None, self._redis.zscore(NEWEST_KEY, tenant_id))
+        return None if score is None else int(score)
 
     def ping(self) -> bool:
         """Whether Redis answers."""

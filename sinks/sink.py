@@ -106,7 +106,8 @@ class SinkRunner:
         self._offsets = SinkOffsets(clickhouse)
         self._realtime = realtime
         self._realtime_hooks = realtime_hooks
-        # With Redis at hand, the alert evaluator hears of every batch (pulse.alerts.wakeup).
+        # With Redis at hand, the alert evaluator and the API's live subscriptions hear of every
+        # batch (pulse.alerts.wakeup).
         self._touched = (
             None
             if realtime is None

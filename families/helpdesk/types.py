@@ -8,6 +8,7 @@ from enum import Enum
 
 import strawberry
 
+from pulse.families.freshness import Fresh, ProvisionalBucket
 from pulse.families.helpdesk import model
 from pulse.graphql.arguments import EPOCH
 from pulse.graphql.types import Granularity
@@ -61,7 +62,7 @@ class Figures:
 
 
 @strawberry.type(description="One bucket [start, end) of the local calendar of the zone.")
-class HelpdeskBucket(Figures):
+class HelpdeskBucket(Figures, ProvisionalBucket):
     start: datetime = strawberry.field(description="Inclusive start, ISO-8601 in UTC.")
     end: datetime = strawberry.field(description="Exclusive end, ISO-8601 in UTC.")
     local_start: datetime = strawberry.field(
@@ -75,7 +76,7 @@ class HelpdeskTotals(Figures):
 
 
 @strawberry.type
-class HelpdeskMetrics:
+class HelpdeskMetrics(Fresh):
     tenant_id: str
     time_zone: str = strawberry.field(description="The zone the buckets follow.")
     granularity: Granularity

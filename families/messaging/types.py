@@ -11,6 +11,7 @@ from enum import Enum
 
 import strawberry
 
+from pulse.families.freshness import Fresh, ProvisionalBucket
 from pulse.families.helpdesk.model import Bucket, HelpdeskFigures
 from pulse.families.messaging import model
 from pulse.graphql.arguments import EPOCH
@@ -97,7 +98,7 @@ _FIRST_RESPONSE_HELP = (
 
 
 @strawberry.type(description="One bucket [start, end) of the local calendar of the zone.")
-class MessagingBucket(MessagingCounts):
+class MessagingBucket(MessagingCounts, ProvisionalBucket):
     start: datetime = strawberry.field(description="Inclusive start, ISO-8601 in UTC.")
     end: datetime = strawberry.field(description="Exclusive end, ISO-8601 in UTC.")
     local_start: datetime = strawberry.field(
@@ -112,7 +113,7 @@ class MessagingTotals(MessagingCounts):
 
 
 @strawberry.type
-class MessagingMetrics:
+class MessagingMetrics(Fresh):
     tenant_id: str
     time_zone: str = strawberry.field(description="The zone the buckets follow.")
     granularity: Granularity
@@ -136,7 +137,7 @@ class RealtimeTotal(MessagingCounts):
 
 
 @strawberry.type(description="The current local hour's messaging counts, by channel and in total.")
-class RealtimeMessaging:
+class RealtimeMessaging(Fresh):
     tenant_id: str
     as_of: datetime
     source: RealtimeSource = strawberry.field(

@@ -17,6 +17,7 @@ import strawberry
 from starlette.concurrency import run_in_threadpool
 from strawberry.types import Info
 
+from pulse.families.freshness import Fresh
 from pulse.families.messaging.model import COUNTS, Filters
 from pulse.families.messaging.types import MessagingBucket, MessagingTotals, bucket, totals
 from pulse.families.messaging.types import MessagingCounts as CountsInterface
@@ -147,7 +148,7 @@ async def _one(root: CampaignMetrics, id: str) -> CampaignFigures:
 
 
 @strawberry.type(description="Campaigns over the buckets starting in [from, to).")
-class CampaignMetrics:
+class CampaignMetrics(Fresh):
     tenant_id: str
     time_zone: str
     granularity: Granularity

@@ -12,6 +12,7 @@ from typing import Any
 
 import strawberry
 
+from pulse.families.freshness import Fresh, ProvisionalBucket
 from pulse.families.helpdesk.model import Bucket
 from pulse.families.outreach import automation, sequences, workflows
 from pulse.graphql.arguments import EPOCH
@@ -76,7 +77,7 @@ class AutomationFigures:
 
 
 @strawberry.interface(description="One bucket [start, end) of the local calendar of the zone.")
-class FlowGridBucket:
+class FlowGridBucket(ProvisionalBucket):
     start: datetime = strawberry.field(description="Inclusive start, ISO-8601 in UTC.")
     end: datetime = strawberry.field(description="Exclusive end, ISO-8601 in UTC.")
     local_start: datetime = strawberry.field(
@@ -106,7 +107,7 @@ class TopWorkflow(WorkflowFigures):
 
 
 @strawberry.type
-class WorkflowMetrics:
+class WorkflowMetrics(Fresh):
     tenant_id: str
     time_zone: str = strawberry.field(description="The zone the buckets follow.")
     granularity: Granularity
@@ -150,7 +151,7 @@ class TopSequence(SequenceFigures):
 
 
 @strawberry.type
-class SequenceMetrics:
+class SequenceMetrics(Fresh):
     tenant_id: str
     time_zone: str = strawberry.field(description="The zone the buckets follow.")
     granularity: Granularity
@@ -194,7 +195,7 @@ class AutomationChannel(AutomationFigures):
 
 
 @strawberry.type
-class AutomationMetrics:
+class AutomationMetrics(Fresh):
     tenant_id: str
     time_zone: str = strawberry.field(description="The zone the buckets follow.")
     granularity: Granularity

@@ -16,6 +16,7 @@ import strawberry
 from starlette.concurrency import run_in_threadpool
 from strawberry.types import Info
 
+from pulse.families.freshness import Fresh
 from pulse.families.messaging.model import Filters
 from pulse.families.messaging.types import MessagingBucket, MessagingTotals, bucket, totals
 from pulse.families.messaging.types import MessagingCounts as CountsInterface
@@ -115,7 +116,7 @@ async def _one(root: TemplateMetrics, id: str) -> TemplateFigures:
 
 
 @strawberry.type(description="Templates over the buckets starting in [from, to).")
-class TemplateMetrics:
+class TemplateMetrics(Fresh):
     tenant_id: str
     time_zone: str
     granularity: Granularity

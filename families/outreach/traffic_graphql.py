@@ -10,6 +10,7 @@ import strawberry
 from starlette.concurrency import run_in_threadpool
 from strawberry.types import Info
 
+from pulse.families.freshness import Fresh
 from pulse.families.outreach.asked import ChannelFilter
 from pulse.families.outreach.traffic import WEEKDAYS, TrafficQuery, traffic
 from pulse.families.questions import TenantId, TimeZone, frame_question
@@ -31,7 +32,7 @@ class DayTraffic:
 
 
 @strawberry.type(description="Traffic over the buckets starting in [from, to).")
-class TrafficMetrics:
+class TrafficMetrics(Fresh):
     tenant_id: str
     time_zone: str
     by_hour: list[HourTraffic] = strawberry.field(

@@ -8,6 +8,7 @@ from typing import TypedDict
 
 import strawberry
 
+from pulse.families.freshness import Fresh, ProvisionalBucket
 from pulse.families.helpdesk.model import Bucket
 from pulse.families.helpdesk.types import instant
 from pulse.families.messaging.types import RealtimeSource
@@ -81,7 +82,7 @@ class Figures:
 
 
 @strawberry.type(description="One bucket [start, end) of the local calendar of the zone.")
-class WebBucket(Figures):
+class WebBucket(Figures, ProvisionalBucket):
     start: datetime = strawberry.field(description="Inclusive start, ISO-8601 in UTC.")
     end: datetime = strawberry.field(description="Exclusive end, ISO-8601 in UTC.")
     local_start: datetime = strawberry.field(description="The start on the zone's clock.")
@@ -93,7 +94,7 @@ class WebTotals(Figures):
 
 
 @strawberry.type
-class WebMetrics:
+class WebMetrics(Fresh):
     tenant_id: str
     time_zone: str = strawberry.field(description="The zone the buckets follow.")
     granularity: Granularity
@@ -115,7 +116,7 @@ class WebBreakdownRow(Figures):
 
 
 @strawberry.type
-class WebBreakdown:
+class WebBreakdown(Fresh):
     tenant_id: str
     dimension: WebDimension
     rows: list[WebBreakdownRow] = strawberry.field(
@@ -124,7 +125,7 @@ class WebBreakdown:
 
 
 @strawberry.type(description="Distinct non-dnt visitors with an event in (asOf - 5 min, asOf].")
-class ActiveVisitors:
+class ActiveVisitors(Fresh):
     tenant_id: str
     as_of: datetime
     count: int

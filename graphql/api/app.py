@@ -1,5 +1,6 @@
-"""The ASGI application: ``/graphql`` (POST, and GET for queries and GraphiQL), ``/health`` and
-``/metrics`` (Prometheus; like ``/health``, without a token)."""
+"""The ASGI application: ``/graphql`` (POST, and GET for queries and GraphiQL; a WebSocket for
+subscriptions, graphql-transport-ws), ``/health`` and ``/metrics`` (Prometheus; like
+``/health``, without a token)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 
 from pulse.alerts.rule_book import RuleBook
 from pulse.graphql.audit import AuditSink
@@ -21,6 +23,7 @@ from pulse.graphql.context import ApiContext, DefaultTenants, Services, TenantLo
 from pulse.graphql.errors import UnauthenticatedError
 from pulse.graphql.export_route import export_endpoint
 from pulse.graphql.health import Check, clickhouse_check, health_endpoint, redis_check
+from pulse.graphql.live import LiveFeed
 from pulse.graphql.queries import Reader
 from pulse.graphql.realtime import RealtimeReader, RealtimeStore
 from pulse.graphql.schema import build_schema
@@ -48,6 +51,19 @@ class _GraphQL(GraphQL[ApiContext, None]):
         except UnauthenticatedError as refused:
             auth = refused
         return ApiContext(services=self._services, auth=auth, request=request, response=response)
+
+    async def on_ws_connect(self, context: ApiContext) -> None:
+        """A WebSocket's token comes in its connection_init payload (browsers cannot set
+        headers on one), ``{"authorization": "Bearer <jwt>"}``; without a valid one the
+        connection is closed (4403) before any subscription starts."""
+        params = context.connection_params or {}
+        header = params.get("authorization", params.get("Authorization"))
+        try:
+            context.auth = verify_header(
+                header if isinstance(header, str) else None, self._secret, self._algorithm
+            )
+        except UnauthenticatedError as refused:
+            raise ConnectionRejectionError({"message": refused.message}) from refused
 
     def decode_json(self, data: str | bytes) -> object:
         """The request body's JSON object, else a 400 like any unreadable body. Strawberry lets
@@ -83,6 +99,8 @@ def create_app(
         alert_rules=alert_rules,
         audit=audit,
         export_row_limit=settings.api.export_row_limit,
+        live=LiveFeed(settings.redis.url, settings.kafka.topic_prefix),
+        late_window_ms=settings.api.late_window_seconds * 1000,
     )
     graphql = _GraphQL(services, settings.api.jwt_secret, settings.api.jwt_algorithm)
     export = export_endpoint(services, settings.api.jwt_secret, settings.api.jwt_algorithm)
@@ -95,6 +113,7 @@ def create_app(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/export", export, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
             Route("/health", health_endpoint(checks), methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
             *admin_routes,

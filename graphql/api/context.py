@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from pulse.families.helpdesk.reads import HelpdeskReads
 from pulse.graphql.audit import AuditSink
 from pulse.graphql.auth import Claims
 from pulse.graphql.errors import UnauthenticatedError
+from pulse.graphql.live import LiveFeed
 from pulse.graphql.queries import Reader
 from pulse.graphql.realtime import RealtimeReader
 from pulse.topics.tenants import TenantSettings
@@ -51,6 +53,10 @@ class Services:
     audit: AuditSink | None = None
     # The most rows one export writes (PULSE_API_EXPORT_ROW_LIMIT).
     export_row_limit: int = 1_000_000
+    # The sink's touches, for subscriptions; None: the API serves no live subscriptions.
+    live: LiveFeed | None = None
+    # How long after a bucket's end late events are expected (pulse.families.freshness).
+    late_window_ms: int = 3_600_000
 
 
 @dataclass
@@ -61,6 +67,10 @@ class ApiContext:
     auth: Claims | UnauthenticatedError
     request: Any = None
     response: Any = None
+    # A WebSocket's connection_init payload, which carries its bearer token.
+    connection_params: dict[str, object] | None = None
+    # The newest stored event time by tenant, read at most once per request.
+    freshness: dict[str, asyncio.Future[int | None]] = field(default_factory=dict)
 
     @property
     def claims(self) -> Claims:

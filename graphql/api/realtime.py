@@ -18,6 +18,7 @@ from typing import Protocol
 from pulse.families.messaging.live import current_hour, slots_until
 from pulse.families.messaging.model import MessagingCounts
 from pulse.families.messaging.query import slot_channels
+from pulse.families.newest import stored_newest_event
 from pulse.graphql.queries import Reader
 
 FALLBACK_TTL_SECONDS = 60.0
@@ -31,6 +32,8 @@ class RealtimeStore(Protocol):
     def read_slots(self, tenant_id: str, slots: Sequence[int]) -> Slots: ...
 
     def count_active(self, tenant_id: str, from_ms: int, to_ms: int) -> int | None: ...
+
+    def newest_event(self, tenant_id: str) -> int | None: ...
 
     def ping(self) -> bool: ...
 
@@ -61,6 +64,11 @@ class RealtimeReader:
     def active_visitors(self, tenant_id: str, from_ms: int, to_ms: int) -> int | None:
         """The web family's live set: visitors last seen in ``(from_ms, to_ms]``, or None."""
         return self._store.count_active(tenant_id, from_ms, to_ms)
+
+    def newest_event(self, tenant_id: str) -> int | None:
+        """The newest event time stored for the tenant: the sink's in Redis, else ClickHouse's
+        (a tenant Redis does not know yet, or a Redis that lost it)."""
+        return self._store.newest_event(tenant_id) or stored_newest_event(self._db, tenant_id)
 
     def current_hour(self, tenant_id: str, zone: str, now_ms: int) -> Snapshot:
         """The counts by channel of the local hour of ``zone`` holding ``now_ms``."""

@@ -1,5 +1,5 @@
-"""The Strawberry schema: the root query and mutation, the masking of unexpected errors, and
-their logging."""
+"""The Strawberry schema: the root query, mutation and subscription, the masking of unexpected
+errors, and their logging."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from strawberry.extensions import MaskErrors
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
-from pulse.families.registry import MUTATIONS, QUERIES
+from pulse.families.registry import MUTATIONS, QUERIES, SUBSCRIPTIONS
 from pulse.graphql.audit_extension import AuditExtension
 from pulse.graphql.errors import ApiError
 
@@ -55,7 +55,13 @@ class _Schema(strawberry.Schema):
 def build_schema() -> strawberry.Schema:
     query = merge_types("Query", QUERIES)
     mutation = merge_types("Mutation", MUTATIONS)
-    return _Schema(query=query, mutation=mutation, extensions=[_mask_errors, AuditExtension])
+    subscription = merge_types("Subscription", SUBSCRIPTIONS)
+    return _Schema(
+        query=query,
+        mutation=mutation,
+        subscription=subscription,
+        extensions=[_mask_errors, AuditExtension],
+    )
 
 
 def sdl() -> str:

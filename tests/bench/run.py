@@ -15,7 +15,9 @@
 9. the web dashboard (sessions, bounce rate, top pages) over ≥ 5M generated raw events
    (tests/bench/web.py);
 10. the alert latency: a crossing event produced to its signed webhook received, through worker,
-    serve (evaluator) and deliverer, under a steady ingest load (tests/bench/alerts.py).
+    serve (evaluator) and deliverer, under a steady ingest load (tests/bench/alerts.py);
+11. the subscription latency: rows stored by the sink to the figure pushed to a WebSocket
+    subscriber (tests/bench/live.py).
 
 The last line printed is one JSON object with the three rates, ``worker_rss_mb`` and the rest.
 """
@@ -45,7 +47,7 @@ from pulse.avro.producer import EventProducer
 from pulse.avro.schemas import SchemaCatalog
 from pulse.settings import ClickHouseSettings, Settings
 from pulse.simulate import Simulation, TenantPlan
-from tests.bench import alerts, collector, helpdesk, outreach, web
+from tests.bench import alerts, collector, helpdesk, live, outreach, web
 from tests.cleanup import delete_topics
 from tests.e2e.harness import REPO, Pipeline, free_port, pulse
 
@@ -253,6 +255,9 @@ def measure(settings: Settings, workdir: Path) -> dict[str, float]:
     campaigns = outreach.measure(workdir / "outreach")
     alerted = alert_latency(workdir / "alerts")
     print(f"alerts: {alerted}", file=sys.stderr)
+    (workdir / "live").mkdir()
+    pushed = live.run(workdir / "live")
+    print(f"subscriptions: {pushed}", file=sys.stderr)
     return {
         "events": len(events),
         "pipeline_events_per_s": round(piped),
@@ -266,6 +271,7 @@ def measure(settings: Settings, workdir: Path) -> dict[str, float]:
         **collected,
         **campaigns,
         **alerted,
+        **pushed,
     }
 
 

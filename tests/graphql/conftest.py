@@ -145,6 +145,8 @@ class MemoryStore:
     reads: int = 0
     # The web family's live sets: visitor → latest event ms, by tenant.
     active: dict[str, dict[str, int]] = field(default_factory=dict)
+    # The sink's newest stored event time by tenant.
+    newest: dict[str, int] = field(default_factory=dict)
 
     def read_slots(
         self, tenant_id: str, slots: Sequence[int]
@@ -158,6 +160,9 @@ class MemoryStore:
         if seen is None:
             return None
         return sum(1 for at in seen.values() if from_ms < at <= to_ms)
+
+    def newest_event(self, tenant_id: str) -> int | None:
+        return self.newest.get(tenant_id)
 
     def ping(self) -> bool:
         if not self.up:

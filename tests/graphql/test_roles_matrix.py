@@ -119,9 +119,15 @@ def test_a_confined_token_cannot_name_another_org_unit(
 
 
 def test_every_root_field_carries_a_role_check() -> None:
-    """Every query field is guarded by a view or manage check, every mutation by CanManage."""
+    """Every query and subscription field is guarded by a view or manage check, every
+    mutation by CanManage (subscriptions' refusals: ``test_live_auth.py``)."""
     schema = build_schema()
-    for kind, root in (("query", schema.query), ("mutation", schema.mutation)):
+    roots = (
+        ("query", schema.query),
+        ("mutation", schema.mutation),
+        ("subscription", schema.subscription),
+    )
+    for kind, root in roots:
         definition = root.__strawberry_definition__  # type: ignore[union-attr]
         for field in definition.fields:
             classes = field.permission_classes

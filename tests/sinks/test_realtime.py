@@ -82,3 +82,11 @@ def test_ping_reports_reachability(cache: RealtimeCache) -> None:
     """ping is true against the running Redis and false against a closed port."""
     assert cache.ping()
     assert not RealtimeCache("redis://127.0.0.1:1/0", ttl_seconds=60).ping()
+
+
+def test_a_tenants_newest_event_only_rises(cache: RealtimeCache, tenant: str) -> None:
+    """The newest stored event time keeps the highest one written, per tenant."""
+    assert cache.newest_event(tenant) is None
+    cache.mark_newest({tenant: T0 + 5, tenant + "x": T0})
+    cache.mark_newest({tenant: T0})
+    assert (cache.newest_event(tenant), cache.newest_event(tenant + "x")) == (T0 + 5, T0)
