@@ -64,6 +64,7 @@ typecheck: setup
 	ln -s $$PWD/collector .local/typecheck/pulse/collector
 	ln -s $$PWD/alerts .local/typecheck/pulse/alerts
 	ln -s $$PWD/privacy .local/typecheck/pulse/privacy
+	ln -s $$PWD/dashboards .local/typecheck/pulse/dashboards
 	cd .local/typecheck && $(CURDIR)/$(VENV)/bin/mypy --config-file $(CURDIR)/pyproject.toml -p pulse
 
 bench: services-up

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pulse.alerts.history_graphql import AlertHistoryQueries
 from pulse.alerts.rules_graphql import AlertRuleMutations, AlertRuleQueries
+from pulse.dashboards.graphql import DashboardMutations, DashboardQueries
 from pulse.families.derivation import Derivation
 from pulse.families.drilldown.graphql import DrilldownQueries
 from pulse.families.helpdesk.derived import HelpdeskMoments
@@ -35,10 +36,11 @@ QUERIES: tuple[type, ...] = (
     AlertRuleQueries,
     AlertHistoryQueries,
     AuditQueries,
+    DashboardQueries,
 )
 
 # Every root mutation field; the API's root ``Mutation`` merges them.
-MUTATIONS: tuple[type, ...] = (AlertRuleMutations,)
+MUTATIONS: tuple[type, ...] = (AlertRuleMutations, DashboardMutations)
 
 # Every root subscription field; the API's root ``Subscription`` merges them.
 SUBSCRIPTIONS: tuple[type, ...] = (LiveSubscriptions,)

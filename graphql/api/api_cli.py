@@ -10,6 +10,7 @@ from pulse.graphql.services import (
     build_app,
     open_alert_rules,
     open_audit,
+    open_dashboards,
     open_realtime,
     open_tenants,
     run_server,
@@ -32,12 +33,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         log.warning("embedded ClickHouse: no sink can write while this runs; use `pulse serve`")
     tenants = open_tenants(settings)
     alert_rules = open_alert_rules(settings)
+    dashboards = open_dashboards(settings)
     clickhouse = connect(settings.clickhouse)
     realtime = open_realtime(settings)
     try:
         audit = open_audit(settings, clickhouse)
         try:
-            app = build_app(settings, clickhouse, realtime, tenants, alert_rules, audit)
+            app = build_app(settings, clickhouse, realtime, tenants, alert_rules, audit, dashboards)
             run_server(server(settings, app, args.host, args.port))
         finally:
             audit.close()
@@ -46,5 +48,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         clickhouse.close()
         if alert_rules is not None:
             alert_rules.close()
+        if dashboards is not None:
+            dashboards.close()
         tenants.close()
     return 0

@@ -17,6 +17,7 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 
 from pulse.alerts.rule_book import RuleBook
+from pulse.dashboards.book import DashboardBook
 from pulse.graphql.audit import AuditSink
 from pulse.graphql.auth import verify_header
 from pulse.graphql.context import ApiContext, DefaultTenants, Services, TenantLookup
@@ -87,6 +88,7 @@ def create_app(
     admin_routes: Sequence[BaseRoute] = (),
     alert_rules: RuleBook | None = None,
     audit: AuditSink | None = None,
+    dashboards: DashboardBook | None = None,
 ) -> Starlette:
     """The API over already-connected services; the caller owns and closes them. Without
     ``tenants`` every tenant has the default settings. ``admin_routes`` (``/admin/…``) check
@@ -101,6 +103,7 @@ def create_app(
         export_row_limit=settings.api.export_row_limit,
         live=LiveFeed(settings.redis.url, settings.kafka.topic_prefix),
         late_window_ms=settings.api.late_window_seconds * 1000,
+        dashboards=dashboards,
     )
     graphql = _GraphQL(services, settings.api.jwt_secret, settings.api.jwt_algorithm)
     export = export_endpoint(services, settings.api.jwt_secret, settings.api.jwt_algorithm)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from pulse.alerts.rule_book import RuleBook
+from pulse.dashboards.book import DashboardBook
 from pulse.families.helpdesk.reads import HelpdeskReads
 from pulse.graphql.audit import AuditSink
 from pulse.graphql.auth import Claims
@@ -57,6 +58,8 @@ class Services:
     live: LiveFeed | None = None
     # How long after a bucket's end late events are expected (pulse.families.freshness).
     late_window_ms: int = 3_600_000
+    # The tenants' dashboards; None: the API serves no dashboards.
+    dashboards: DashboardBook | None = None
 
 
 @dataclass

@@ -22,6 +22,7 @@ from pulse.graphql.services import (
     build_app,
     open_alert_rules,
     open_audit,
+    open_dashboards,
     open_realtime,
     open_tenants,
     retention_policy,
@@ -52,6 +53,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     tenants = open_tenants(settings)
     alert_rules = open_alert_rules(settings)
+    dashboards = open_dashboards(settings)
     clickhouse = connect(settings.clickhouse)
     realtime = open_realtime(settings)
     try:
@@ -59,7 +61,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         log.info("migrations applied", versions=applied)
         sink = SinkRunner(settings, clickhouse, realtime)
         audit = open_audit(settings, clickhouse)
-        app = build_app(settings, clickhouse, realtime, tenants, alert_rules, audit)
+        app = build_app(settings, clickhouse, realtime, tenants, alert_rules, audit, dashboards)
         interval = settings.privacy.retention_interval_seconds
         retention = RetentionJob(clickhouse, retention_policy(settings, tenants), interval)
         evaluator = open_evaluator(settings, clickhouse, tenants)
@@ -79,6 +81,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         clickhouse.close()
         if alert_rules is not None:
             alert_rules.close()
+        if dashboards is not None:
+            dashboards.close()
         tenants.close()
 
 

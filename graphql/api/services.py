@@ -14,6 +14,8 @@ from starlette.applications import Starlette
 from pulse.alerts.errors import RulesTopicMissingError
 from pulse.alerts.history_route import history_route
 from pulse.alerts.rule_book import RuleBook
+from pulse.dashboards.book import DashboardBook
+from pulse.dashboards.errors import DashboardsTopicMissingError
 from pulse.families.registry import DERIVATIONS
 from pulse.graphql.app import create_app
 from pulse.graphql.audit import AuditLog
@@ -60,6 +62,16 @@ def open_alert_rules(settings: Settings) -> RuleBook | None:
         return None
 
 
+def open_dashboards(settings: Settings) -> DashboardBook | None:
+    """The dashboards, followed in a thread and caught up; the caller closes it. None without
+    the ``dashboards`` topic: the dashboard fields answer UNAVAILABLE, the figures still serve."""
+    try:
+        return DashboardBook.open(settings)
+    except DashboardsTopicMissingError as exc:
+        log.warning("dashboards_not_served", topic=exc.fields.get("topic"), reason=exc.message)
+        return None
+
+
 def open_audit(settings: Settings, clickhouse: ClickHouse) -> AuditLog:
     """The audit log writer, started; the caller closes it (a last flush) before ClickHouse."""
     audit = AuditLog(clickhouse, settings.api)
@@ -74,6 +86,7 @@ def build_app(
     tenants: TenantDirectory,
     alert_rules: RuleBook | None = None,
     audit: AuditLog | None = None,
+    dashboards: DashboardBook | None = None,
 ) -> Starlette:
     checks = kafka_check(settings.kafka.bootstrap_servers)
     api = settings.api
@@ -90,6 +103,7 @@ def build_app(
         admin_routes=[recalc, *privacy, history],
         alert_rules=alert_rules,
         audit=audit,
+        dashboards=dashboards,
     )
 
 

@@ -16,7 +16,13 @@ _RULE = (
     '{name: "n", type: SLA_BREACH_RATE, metric: "sla_breached", window: "15m",'
     ' condition: {op: ABOVE, value: 5}, destinations: ["d1"], filter: {orgUnit: "north"}}'
 )
+_DASHBOARD = (
+    '{name: "n", visibility: ORG_UNIT, orgUnit: "north",'
+    ' widgets: [{id: "w", title: "t", kind: NUMBER, query: "{ __typename }"}]}'
+)
 _BY_NAME = {"from": FROM, "to": TO, "input": _RULE}
+# Inputs that differ by field: a dashboard's, not a rule's.
+_BY_FIELD = {"createDashboard": {"input": _DASHBOARD}, "updateDashboard": {"input": _DASHBOARD}}
 _BY_TYPE = {
     "DateTime": FROM,
     "Granularity": "DAY",
@@ -40,8 +46,9 @@ def operation(kind: str, field: str, extra: str = "") -> str:
     for name, argument in root.fields[field].args.items():
         if isinstance(argument.type, GraphQLNonNull) and argument.default_value is Undefined:
             inner = argument.type.of_type
-            if name in _BY_NAME:
-                arguments.append(f"{name}: {_BY_NAME[name]}")
+            given = {**_BY_NAME, **_BY_FIELD.get(field, {})}
+            if name in given:
+                arguments.append(f"{name}: {given[name]}")
             else:
                 assert not isinstance(inner, GraphQLInputObjectType), (field, name)
                 arguments.append(f"{name}: {_BY_TYPE[inner.name]}")

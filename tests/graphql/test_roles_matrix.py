@@ -28,6 +28,8 @@ NARROWED = {
     "conversationRows",
 }
 MANAGEMENT_READS = {"auditLog"}
+# Reads of objects filed under org units, which a confined token reads filtered to its own.
+SCOPED_OBJECTS = {"alertRules", "alertHistory", "dashboards", "dashboard"}
 PATHS = [("query", f) for f in fields("query")] + [("mutation", f) for f in fields("mutation")]
 
 
@@ -53,12 +55,13 @@ def api(settings: Settings) -> Iterator[tuple[TestClient, Audits]]:
 
 def refused(kind: str, field: str, roles: set[str], confined: bool) -> bool:
     """What the rules of issue 11 say: mutations and the audit log need manage, other reads
-    view; a confined token reads only the narrowed fields and the alert rules and history."""
+    view; a confined token reads only the narrowed fields, the alert rules and history, and the
+    dashboards it may see."""
     needed = MANAGE if kind == "mutation" or field in MANAGEMENT_READS else VIEW
     if needed not in roles:
         return True
     if confined:
-        return kind == "query" and field not in NARROWED | {"alertRules", "alertHistory"}
+        return kind == "query" and field not in NARROWED | SCOPED_OBJECTS
     return False
 
 

@@ -1,0 +1,1 @@
+"""Dashboards as data: layouts of widgets, each a saved GraphQL query, kept on ``dashboards``."""

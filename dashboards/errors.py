@@ -1,0 +1,40 @@
+"""The dashboards family's errors: one root, :class:`DashboardError`, with structured fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pulse.errors import PulseError
+
+
+class DashboardError(PulseError):
+    code = "dashboard_error"
+
+
+class InvalidDashboardError(DashboardError):
+    """A dashboard, or a request about one, is invalid; ``field`` names what to fix."""
+
+    code = "invalid_dashboard"
+
+    def __init__(self, field: str, reason: str, **fields: Any) -> None:
+        super().__init__(f"{field}: {reason}", field=field, **fields)
+        self.field = field
+        self.reason = reason
+
+
+class DashboardDirectoryError(DashboardError):
+    """The dashboard directory cannot follow its topic."""
+
+    code = "dashboard_directory_failed"
+
+
+class DashboardsTopicMissingError(DashboardDirectoryError):
+    """``dashboards`` does not exist: the API serves no dashboards rather than not starting."""
+
+    code = "dashboards_topic_missing"
+
+
+class DashboardPublishError(DashboardError):
+    """Kafka did not acknowledge a dashboard record."""
+
+    code = "dashboard_publish_failed"

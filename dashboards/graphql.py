@@ -1,0 +1,242 @@
+"""The dashboards' GraphQL fields: ``dashboards``, ``dashboard(id)`` and the mutations.
+
+Every field is scoped to the token's tenant (an explicit other ``tenantId`` is FORBIDDEN); a
+dashboard the token may not see reads as unknown, like another tenant's. Visibility: ``private``
+is its author's (the token's ``sub``) only, ``org_unit`` any token covering that unit, ``tenant``
+every token of the tenant. A token confined to org units may change the dashboards it sees except
+tenant-wide ones, and may not define one for a unit outside its own. A widget's query is checked
+against the schema when saved (INVALID_ARGUMENT naming ``widgets.query``) and runs, when its
+``data`` is asked for, through the same schema and context as the request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
+
+import strawberry
+from starlette.concurrency import run_in_threadpool
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from pulse.dashboards.book import DashboardBook, unknown
+from pulse.dashboards.errors import InvalidDashboardError
+from pulse.dashboards.graphql_types import (
+    DashboardInput,
+    DashboardView,
+    dashboard_fields,
+    once,
+    view,
+)
+from pulse.dashboards.model import Dashboard, Widget
+from pulse.dashboards.widget_queries import WidgetAnswer, answer_widget, check_query
+from pulse.families.questions import TenantId
+from pulse.graphql.auth import Claims, scoped_tenant
+from pulse.graphql.context import ApiContext
+from pulse.graphql.errors import ForbiddenError, InvalidArgumentError, UnavailableError
+from pulse.graphql.permissions import CanManage, CanViewInScope, may_see
+
+T = TypeVar("T")
+DashboardId = Annotated[strawberry.ID, strawberry.argument(description="The dashboard's id.")]
+
+
+def visible(claims: Claims, dashboard: Dashboard) -> bool:
+    if dashboard.visibility == "private":
+        return bool(claims.subject) and dashboard.created_by == claims.subject
+    if dashboard.visibility == "org_unit":
+        return may_see(claims, dashboard.org_unit)
+    return True
+
+
+def _changeable(claims: Claims, book: DashboardBook, tenant: str, dashboard_id: str) -> Dashboard:
+    """The tenant's dashboard, if the token sees it and may change it; else unknown."""
+    found = book.get(tenant, dashboard_id)
+    if not visible(claims, found):
+        raise unknown(tenant, dashboard_id)
+    if claims.org_units is not None and found.visibility == "tenant":
+        raise ForbiddenError(
+            "A token confined to org units cannot change a tenant-wide dashboard.",
+            suggestion="Use a token not confined to org units.",
+            field="visibility",
+        )
+    return found
+
+
+def _definable(info: Info[ApiContext, None], given: DashboardInput) -> dict[str, Any]:
+    """The input's fields, checked: widget queries against the schema, the visibility against
+    the token's org units."""
+    claims = info.context.claims
+    fields = _invalid_as_argument(lambda: dashboard_fields(given))
+    if claims.org_units is not None and fields["visibility"] != "private":
+        unit = fields["org_unit"]
+        if unit is None or not may_see(claims, unit):
+            raise ForbiddenError(
+                "This token may share dashboards only with its org units"
+                + ("" if unit is None else f", not '{unit}'")
+                + ".",
+                suggestion="Use visibility PRIVATE, or ORG_UNIT with one of the token's units.",
+                field="orgUnit",
+            )
+    schema = info.schema._schema
+    try:
+        for widget in fields["widgets"]:
+            check_query(schema, widget.query)
+    except InvalidDashboardError as exc:
+        raise _argument_error(exc) from exc
+    return fields
+
+
+def _invalid_as_argument(act: Callable[[], T]) -> T:
+    try:
+        return act()
+    except InvalidDashboardError as exc:
+        raise _argument_error(exc) from exc
+
+
+def _argument_error(exc: InvalidDashboardError) -> InvalidArgumentError:
+    field = api_field(exc.field)
+    return InvalidArgumentError(
+        f"Invalid dashboard: {field}: {exc.reason}",
+        suggestion=f"Fix '{field}' and retry.",
+        field=field,
+    )
+
+
+def api_field(name: str) -> str:
+    """The model's field name as the API spells it: ``org_unit`` → ``orgUnit``."""
+    head, _, rest = name.partition("_")
+    return head + "".join(part.capitalize() for part in rest.split("_")) if rest else name
+
+
+async def _with_book(
+    info: Info[ApiContext, None], requested: str | None, act: Callable[[DashboardBook, str], T]
+) -> T:
+    """Runs ``act(book, tenant)`` in the thread pool, an InvalidDashboardError becoming
+    INVALID_ARGUMENT."""
+    tenant = scoped_tenant(info.context.claims, requested)
+    book = info.context.services.dashboards
+    if book is None:
+        raise UnavailableError(
+            "This API does not serve dashboards.",
+            suggestion="Ask the operator to run `pulse topics apply` and restart the API.",
+        )
+    try:
+        return await run_in_threadpool(act, book, tenant)
+    except InvalidDashboardError as exc:
+        raise _argument_error(exc) from exc
+
+
+def _view(
+    info: Info[ApiContext, None], dashboard: Dashboard, overrides: dict[str, Any] | None = None
+) -> DashboardView:
+    now_ms = info.context.services.now_ms()
+
+    def answer(widget: Widget) -> Callable[[], Awaitable[WidgetAnswer]]:
+        return once(
+            lambda: answer_widget(
+                info.schema, info.context, dashboard, widget, now_ms, overrides or {}
+            )
+        )
+
+    return view(dashboard, answer)
+
+
+async def dashboards(
+    info: Info[ApiContext, None], tenant_id: TenantId = None
+) -> list[DashboardView]:
+    claims = info.context.claims
+
+    def listing(book: DashboardBook, tenant: str) -> list[Dashboard]:
+        return [d for d in book.of_tenant(tenant) if visible(claims, d)]
+
+    return [_view(info, d) for d in await _with_book(info, tenant_id, listing)]
+
+
+async def dashboard(
+    info: Info[ApiContext, None],
+    id: DashboardId,
+    filters: Annotated[
+        JSON | None,
+        strawberry.argument(
+            description="Variables overriding the dashboard's, e.g. a picked range's from/to."
+        ),
+    ] = None,
+    tenant_id: TenantId = None,
+) -> DashboardView:
+    claims = info.context.claims
+
+    def get(book: DashboardBook, tenant: str) -> Dashboard:
+        found = book.get(tenant, str(id))
+        if not visible(claims, found):
+            raise unknown(tenant, str(id))
+        return found
+
+    overrides: dict[str, Any] = filters if isinstance(filters, dict) else {}
+    return _view(info, await _with_book(info, tenant_id, get), overrides)
+
+
+async def create_dashboard(info: Info[ApiContext, None], input: DashboardInput) -> DashboardView:
+    fields = _definable(info, input)
+    subject = info.context.claims.subject
+
+    def create(book: DashboardBook, tenant: str) -> Dashboard:
+        return book.create(tenant, fields, created_by=subject)
+
+    return _view(info, await _with_book(info, input.tenant_id, create))
+
+
+async def update_dashboard(
+    info: Info[ApiContext, None], id: DashboardId, input: DashboardInput
+) -> DashboardView:
+    fields = _definable(info, input)
+    claims = info.context.claims
+
+    def update(book: DashboardBook, tenant: str) -> Dashboard:
+        return book.update(_changeable(claims, book, tenant, str(id)), fields)
+
+    return _view(info, await _with_book(info, input.tenant_id, update))
+
+
+async def delete_dashboard(
+    info: Info[ApiContext, None], id: DashboardId, tenant_id: TenantId = None
+) -> DashboardView:
+    claims = info.context.claims
+
+    def delete(book: DashboardBook, tenant: str) -> Dashboard:
+        return book.delete(_changeable(claims, book, tenant, str(id)))
+
+    return _view(info, await _with_book(info, tenant_id, delete))
+
+
+@strawberry.type
+class DashboardQueries:
+    dashboards: list[DashboardView] = strawberry.field(
+        resolver=dashboards,
+        permission_classes=[CanViewInScope],
+        description="The dashboards the token may see, oldest first.",
+    )
+    dashboard: DashboardView = strawberry.field(
+        resolver=dashboard,
+        permission_classes=[CanViewInScope],
+        description="One dashboard; its widgets' data all answered in this one request.",
+    )
+
+
+@strawberry.type
+class DashboardMutations:
+    create_dashboard: DashboardView = strawberry.mutation(
+        resolver=create_dashboard,
+        permission_classes=[CanManage],
+        description="Creates a dashboard authored by the token's subject; widget queries are"
+        " checked against the schema.",
+    )
+    update_dashboard: DashboardView = strawberry.mutation(
+        resolver=update_dashboard,
+        permission_classes=[CanManage],
+        description="Replaces a dashboard's definition; its id, author and creation stay.",
+    )
+    delete_dashboard: DashboardView = strawberry.mutation(
+        resolver=delete_dashboard,
+        permission_classes=[CanManage],
+        description="Deletes a dashboard; answers it as it was.",
+    )
