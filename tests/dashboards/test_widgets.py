@@ -1,0 +1,108 @@
+"""A dashboard's widgets answered in one request, each as its query would be sent alone: the same
+figures, the same refusals, with the dashboard's default filters and the viewer's overrides."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from pulse.dashboards.model import Dashboard, Widget
+from pulse.dashboards.widget_queries import variables_of
+from pulse.settings import Settings
+from tests.dashboards.conftest import CREATE, VIEW, caller, code
+
+pytestmark = [pytest.mark.kafka, pytest.mark.clickhouse]
+
+DAY, NEXT_DAY = "2025-03-10T00:00:00Z", "2025-03-11T00:00:00Z"
+TOTALS = """query T($from: DateTime!, $to: DateTime!, $channel: String) {
+  messagingMetrics(from: $from, to: $to, granularity: HOUR, channel: $channel) {
+    totals { sent delivered } buckets { start sent } } }"""
+WEB = """query W($from: DateTime!, $to: DateTime!) {
+  webMetrics(from: $from, to: $to, granularity: DAY) { totals { pageViews } } }"""
+SHOW = """query($id: ID!, $filters: JSON) { dashboard(id: $id, filters: $filters) {
+  widgets { id data errors { message code } } } }"""
+ONE_DAY = {"from": DAY, "to": NEXT_DAY}
+
+
+def widget(widget_id: str, query: str, **variables: Any) -> dict[str, Any]:
+    return {"id": widget_id, "title": widget_id, "kind": "TIMESERIES", "query": query,
+            "variables": variables}  # fmt: skip
+
+
+def overview(client: TestClient, settings: Settings) -> str:
+    """Acme's tenant-wide dashboard: email by default, one widget on whatsapp, one on the web."""
+    given = {
+        "name": "overview",
+        "visibility": "TENANT",
+        "filters": {"channel": "email", **ONE_DAY},
+        "widgets": [
+            widget("email", TOTALS),
+            widget("whatsapp", TOTALS, channel="whatsapp"),
+            widget("web", WEB),
+        ],
+    }
+    body = caller(client, settings)(CREATE, input=given)
+    dashboard_id: str = body["data"]["createDashboard"]["id"]
+    return dashboard_id
+
+
+def test_one_request_answers_every_widget_as_its_query_alone(
+    api: TestClient, settings: Settings
+) -> None:
+    """Each widget's data equals its query sent alone with the dashboard's merged variables."""
+    ana = caller(api, settings)
+    shown = ana(SHOW, id=overview(api, settings))["data"]["dashboard"]["widgets"]
+    alone = {
+        "email": ana(TOTALS, channel="email", **ONE_DAY)["data"],
+        "whatsapp": ana(TOTALS, channel="whatsapp", **ONE_DAY)["data"],
+        "web": ana(WEB, **ONE_DAY)["data"],
+    }
+    assert {w["id"]: w["data"] for w in shown} == alone
+    assert all(w["errors"] == [] for w in shown)
+    # tests/graphql/conftest.py's rows: email sent 15 in H0 and 1 in H2; whatsapp 3 + 2 replies.
+    assert alone["email"]["messagingMetrics"]["totals"] == {"sent": 16, "delivered": 12}
+    assert alone["whatsapp"]["messagingMetrics"]["totals"]["sent"] == 5
+
+
+def test_the_viewers_filters_override_the_dashboards(api: TestClient, settings: Settings) -> None:
+    """Filters given with the request win over the defaults and each widget's own values."""
+    ana = caller(api, settings)
+    shown = ana(SHOW, id=overview(api, settings), filters={"channel": "whatsapp"})
+    widgets = {w["id"]: w["data"] for w in shown["data"]["dashboard"]["widgets"]}
+    whatsapp = ana(TOTALS, channel="whatsapp", **ONE_DAY)["data"]
+    assert widgets["email"] == widgets["whatsapp"] == whatsapp
+
+
+def test_a_widget_is_refused_as_its_query_would_be(api: TestClient, settings: Settings) -> None:
+    """A token confined to an org unit gets its scoped figures, and the web widget's FORBIDDEN,
+    without losing the others."""
+    dashboard_id = overview(api, settings)
+    sales = caller(api, settings, "bob", [VIEW], ["sales"])
+    shown = sales(SHOW, id=dashboard_id)
+    assert code(shown) is None
+    widgets = {w["id"]: w for w in shown["data"]["dashboard"]["widgets"]}
+    web_alone = sales(WEB, **ONE_DAY)
+    assert code(web_alone) == "FORBIDDEN"
+    assert widgets["web"]["data"] == web_alone["data"] == {"webMetrics": None}
+    assert [e["code"] for e in widgets["web"]["errors"]] == ["FORBIDDEN"]
+    alone = sales(TOTALS, channel="whatsapp", **ONE_DAY)["data"]
+    assert widgets["whatsapp"]["data"] == alone
+    assert alone["messagingMetrics"]["totals"]["sent"] == 3
+
+
+def test_a_relative_range_is_computed_when_shown() -> None:
+    """last_24h sets from/to to the day before now, over the defaults; overrides still win."""
+    board = Dashboard(
+        "d1", "acme", "n", "tenant", "ana", 0, 0, filters={"channel": "email", "from": "x"}
+    )
+    last_day = Widget("w", "t", "number", "{ __typename }", {"channel": "sms"}, "last_24h")
+    now = int(datetime(2025, 3, 10, 12, tzinfo=UTC).timestamp() * 1000)
+    assert variables_of(board, last_day, now, {}) == {
+        "channel": "sms",
+        "from": "2025-03-09T12:00:00Z",
+        "to": "2025-03-10T12:00:00Z",
+    }
+    assert variables_of(board, last_day, now, {"to": "y"})["to"] == "y"
