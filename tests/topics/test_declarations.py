@@ -17,8 +17,8 @@ event_types = ["a.happened"]
 
 
 def test_packaged_declarations_hold_the_architecture_topics() -> None:
-    """The packaged file declares the four domain topics, tenants, keys, rows, the alerts' topics
-    and the twins."""
+    """The packaged file declares the four domain topics, tenants, keys, rows, the alerts' topics,
+    dashboards and the twins."""
     names = {spec.name for spec in default_declarations().topics}
     domains = {"events.conversations", "events.outreach", "events.web", "events.contacts"}
     alerts = {
@@ -28,7 +28,10 @@ def test_packaged_declarations_hold_the_architecture_topics() -> None:
         "alerts.rules",
     }
     twins = {d + ".dlq" for d in {*domains, "rows"}}
-    assert names == domains | twins | {"tenants", "keys", "rows", "collector.dlq"} | alerts
+    assert (
+        names
+        == domains | twins | {"tenants", "keys", "rows", "collector.dlq", "dashboards"} | alerts
+    )
 
 
 def test_a_topic_other_than_a_domain_topic_gets_a_twin_only_when_declared() -> None:
