@@ -8,7 +8,10 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from pulse.graphql.app import create_app
+from pulse.graphql.services import open_dashboards
 from pulse.settings import Settings
+from pulse.sinks.clickhouse import ClickHouse
 from tests.dashboards.conftest import (
     CREATE,
     DELETE,
@@ -19,6 +22,7 @@ from tests.dashboards.conftest import (
     caller,
     code,
 )
+from tests.graphql.conftest import MemoryStore, kafka_up
 
 pytestmark = [pytest.mark.kafka, pytest.mark.clickhouse]
 
@@ -194,3 +198,15 @@ def test_dashboards_stay_in_their_tenant(api: TestClient, settings: Settings) ->
     assert code(other(CREATE, input=foreign)) == "FORBIDDEN"
     assert code(other('query { dashboards(tenantId: "acme") { id } }')) == "FORBIDDEN"
     assert [d["id"] for d in ana(LIST)["data"]["dashboards"]] == [made]
+
+
+def test_without_the_topic_the_api_serves_on_and_dashboards_say_unavailable(
+    settings: Settings, kafka: str, clickhouse: ClickHouse
+) -> None:
+    """open_dashboards gives None when the dashboards topic is missing; the dashboard fields then
+    answer UNAVAILABLE, naming the command that creates the topics."""
+    assert open_dashboards(settings) is None
+    with TestClient(create_app(settings, clickhouse, MemoryStore(), kafka_up)) as client:
+        body = caller(client, settings)(LIST)
+    assert code(body) == "UNAVAILABLE"
+    assert "pulse topics apply" in body["errors"][0]["extensions"]["suggestion"]
