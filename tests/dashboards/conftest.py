@@ -10,6 +10,7 @@ from starlette.testclient import TestClient
 
 from pulse.dashboards.book import DashboardBook
 from pulse.graphql.app import create_app
+from pulse.graphql.audit import AuditRecord
 from pulse.settings import Settings
 from pulse.sinks.clickhouse import ClickHouse
 from pulse.topics.admin import apply
@@ -31,8 +32,7 @@ ONE = f"query($id: ID!) {{ dashboard(id: $id) {{ {FIELDS} }} }}"
 @pytest.fixture
 def api(settings: Settings, kafka: str, clickhouse: ClickHouse) -> Iterator[TestClient]:
     """The API over the test's chdb (tests/graphql's known rows) and dashboards topic."""
-    plan, admin = make_plan(settings)
-    apply(admin, plan)
+    apply_topics(settings)
     book = DashboardBook.open(settings)
     try:
         app = create_app(settings, clickhouse, MemoryStore(), kafka_up, dashboards=book)
@@ -40,6 +40,21 @@ def api(settings: Settings, kafka: str, clickhouse: ClickHouse) -> Iterator[Test
             yield client
     finally:
         book.close()
+
+
+def apply_topics(settings: Settings) -> None:
+    plan, admin = make_plan(settings)
+    apply(admin, plan)
+
+
+class Recorder:
+    """An audit sink keeping records in a list."""
+
+    def __init__(self, records: list[AuditRecord]) -> None:
+        self.records = records
+
+    def record(self, entry: AuditRecord) -> None:
+        self.records.append(entry)
 
 
 class Caller:

@@ -9,10 +9,15 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from pulse.dashboards.book import DashboardBook
 from pulse.dashboards.model import Dashboard, Widget
 from pulse.dashboards.widget_queries import variables_of
+from pulse.graphql.app import create_app
+from pulse.graphql.audit import AuditRecord
 from pulse.settings import Settings
-from tests.dashboards.conftest import CREATE, VIEW, caller, code
+from pulse.sinks.clickhouse import ClickHouse
+from tests.dashboards.conftest import CREATE, VIEW, Recorder, apply_topics, caller, code
+from tests.graphql.conftest import MemoryStore, kafka_up
 
 pytestmark = [pytest.mark.kafka, pytest.mark.clickhouse]
 
@@ -106,3 +111,37 @@ def test_a_relative_range_is_computed_when_shown() -> None:
         "to": "2025-03-10T12:00:00Z",
     }
     assert variables_of(board, last_day, now, {"to": "y"})["to"] == "y"
+
+
+def test_each_widget_is_audited_as_its_own_query(
+    settings: Settings, kafka: str, clickhouse: ClickHouse
+) -> None:
+    """Showing a dashboard records the dashboard read and one record per widget query, each
+    with the viewer's identity, variables and outcome."""
+    apply_topics(settings)
+    audits: list[AuditRecord] = []
+    book = DashboardBook.open(settings)
+    try:
+        app = create_app(
+            settings, clickhouse, MemoryStore(), kafka_up, audit=Recorder(audits), dashboards=book
+        )
+        with TestClient(app) as client:
+            dashboard_id = overview(client, settings)
+            audits.clear()
+            sales = caller(client, settings, "bob", [VIEW], ["sales"])
+            assert code(sales(SHOW, id=dashboard_id)) is None
+    finally:
+        book.close()
+    assert sorted(r.fields[0] for r in audits) == [
+        "dashboard",
+        "messagingMetrics",
+        "messagingMetrics",
+        "webMetrics",
+    ]
+    assert all(r.subject == "bob" and r.org_units == ["sales"] for r in audits)
+    widget_outcomes = sorted((r.fields[0], r.outcome) for r in audits if r.fields != ["dashboard"])
+    assert widget_outcomes == [
+        ("messagingMetrics", "ok"),
+        ("messagingMetrics", "ok"),
+        ("webMetrics", "forbidden"),
+    ]
