@@ -16,6 +16,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 	scripts/kafka/kafka.sh fetch
 	scripts/redis.sh install
+	scripts/chromium.sh install
 
 services-up: setup
 	scripts/kafka/kafka.sh start

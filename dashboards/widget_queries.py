@@ -10,7 +10,7 @@ families.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,6 +21,7 @@ from strawberry import Schema
 
 from pulse.dashboards.errors import InvalidDashboardError
 from pulse.dashboards.model import RANGE_MS, Dashboard, Widget
+from pulse.graphql.context import ApiContext
 
 # Root fields a widget may not select: a dashboard inside a widget would run dashboards in turn.
 NOT_IN_WIDGETS = frozenset({"dashboard", "dashboards"})
@@ -66,17 +67,18 @@ def _iso(at_ms: int) -> str:
 
 async def answer_widget(
     schema: Schema,
-    context: Any,
+    context: ApiContext,
     dashboard: Dashboard,
     widget: Widget,
     now_ms: int,
     overrides: dict[str, Any],
 ) -> WidgetAnswer:
-    """``widget`` of ``dashboard`` answered through ``schema`` with the viewer's ``context``."""
+    """``widget`` of ``dashboard`` answered through ``schema`` with the viewer's ``context``,
+    marked as run for ``dashboard`` (which lets an embed token for it run the query)."""
     result = await schema.execute(
         widget.query,
         variable_values=variables_of(dashboard, widget, now_ms, overrides),
-        context_value=context,
+        context_value=replace(context, widget_of=dashboard.dashboard_id),
     )
     errors = [(e.message, (e.extensions or {}).get("code")) for e in result.errors or []]
     return WidgetAnswer(result.data, errors)
