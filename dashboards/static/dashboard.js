@@ -119,12 +119,14 @@ function drawWidget(widget) {
   title.textContent = widget.title;
   const parts = [title];
   if (widget.errors.length) {
+    // A refused or failed widget shows its reason alone, not an empty chart beside it.
     const errors = document.createElement("p");
     errors.className = "errors";
     errors.textContent = widget.errors.map((e) => e.message).join(" ");
     parts.push(errors);
+  } else if (widget.data !== null) {
+    parts.push(...DRAW[widget.kind](widget.data));
   }
-  if (widget.data !== null) parts.push(...DRAW[widget.kind](widget.data));
   node.replaceChildren(...parts);
   node.dataset.state = widget.errors.length ? "error" : "ready";
 }
