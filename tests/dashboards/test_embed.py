@@ -3,6 +3,7 @@ everything but that dashboard; and the page they open, the same static HTML for 
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
@@ -10,7 +11,7 @@ import jwt
 import pytest
 from starlette.testclient import TestClient
 
-from pulse.settings import Settings
+from pulse.settings import ROOT, Settings
 from tests.dashboards.conftest import CREATE, MANAGE, VIEW, Caller, caller, code
 from tests.dashboards.test_widgets import ONE_DAY, SHOW, TOTALS, WEB, overview, widget
 
@@ -132,3 +133,14 @@ def test_the_page_is_one_static_file_for_every_id(api: TestClient) -> None:
     script = api.get("/dashboards/static/dashboard.js")
     assert script.status_code == 200
     assert "javascript" in script.headers["content-type"]
+
+
+def test_the_demos_dashboard_is_valid_and_shows(api: TestClient, settings: Settings) -> None:
+    """scripts/demo-dashboard.json (what `make demo` creates) saves, and every widget answers."""
+    request = json.loads((ROOT / "scripts" / "demo-dashboard.json").read_text())
+    ana = caller(api, settings)
+    created = ana(request["query"], **request["variables"])
+    assert code(created) is None, created
+    board = created["data"]["createDashboard"]["id"]
+    widgets = ana(SHOW, id=board)["data"]["dashboard"]["widgets"]
+    assert [w["errors"] for w in widgets] == [[]] * len(request["variables"]["input"]["widgets"])

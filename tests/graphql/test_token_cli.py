@@ -43,3 +43,13 @@ def test_roles_org_units_and_subject_are_carried(capsys: pytest.CaptureFixture[s
         frozenset({"analytics.view", "analytics.manage"}),
         None,
     )
+
+
+def test_a_dashboard_token_is_view_only(capsys: pytest.CaptureFixture[str]) -> None:
+    """--dashboard mints an embed token: the dashboard claim and the view role alone."""
+    assert main(["token", "acme", "--dashboard", "d1", "--ttl-hours", "0.25"]) == 0
+    claims = verify_token(capsys.readouterr().out.strip(), Settings.from_env().api.jwt_secret)
+    assert (claims.dashboard, claims.roles) == ("d1", frozenset({"analytics.view"}))
+    assert abs(claims.expires_at - (time.time() + 900)) < 60
+    with pytest.raises(SystemExit, match="view only"):
+        main(["token", "acme", "--dashboard", "d1", "--role", "analytics.manage"])
