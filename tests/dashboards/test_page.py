@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import threading
 import time
 from collections import Counter
@@ -95,13 +94,6 @@ BOARD = {
 }
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def api_url(
     settings: Settings, kafka: str, redis_url: str, clickhouse: ClickHouse
@@ -110,7 +102,7 @@ def api_url(
     apply_topics(settings)
     book = DashboardBook.open(settings)
     app = create_app(settings, clickhouse, MemoryStore(), kafka_up, dashboards=book)
-    port = free_port()
+    port = settings.api.port  # the test's own (tests/conftest.py)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
