@@ -25,6 +25,7 @@ from pulse.dashboards.errors import InvalidDashboardError
 from pulse.dashboards.graphql_types import (
     DashboardInput,
     DashboardView,
+    WidgetRange,
     dashboard_fields,
     once,
     view,
@@ -44,6 +45,13 @@ Filters = Annotated[
     JSON | None,
     strawberry.argument(
         description="Variables overriding the dashboard's, e.g. a picked range's from/to."
+    ),
+]
+PickedRange = Annotated[
+    WidgetRange | None,
+    strawberry.argument(
+        description="Every widget's range instead of its own, computed at each answer (and"
+        " push, so a live LAST_24H moves); CUSTOM: the from/to of the variables."
     ),
 ]
 
@@ -141,14 +149,18 @@ async def with_book(
 
 
 def _view(
-    info: Info[ApiContext, None], dashboard: Dashboard, overrides: dict[str, Any] | None = None
+    info: Info[ApiContext, None],
+    dashboard: Dashboard,
+    overrides: dict[str, Any] | None = None,
+    picked_range: WidgetRange | None = None,
 ) -> DashboardView:
     now_ms = info.context.services.now_ms()
+    picked = picked_range.value if picked_range is not None else None
 
     def answer(widget: Widget) -> Callable[[], Awaitable[WidgetAnswer]]:
         return once(
             lambda: answer_widget(
-                info.schema, info.context, dashboard, widget, now_ms, overrides or {}
+                info.schema, info.context, dashboard, widget, now_ms, overrides or {}, picked
             )
         )
 
@@ -170,6 +182,7 @@ async def dashboard(
     info: Info[ApiContext, None],
     id: DashboardId,
     filters: Filters = None,
+    range: PickedRange = None,
     tenant_id: TenantId = None,
 ) -> DashboardView:
     claims = info.context.claims
@@ -178,13 +191,14 @@ async def dashboard(
         return seen(claims, book, tenant, str(id))
 
     overrides: dict[str, Any] = filters if isinstance(filters, dict) else {}
-    return _view(info, await with_book(info, tenant_id, get), overrides)
+    return _view(info, await with_book(info, tenant_id, get), overrides, range)
 
 
 async def live_dashboard(
     info: Info[ApiContext, None],
     id: DashboardId,
     filters: Filters = None,
+    range: PickedRange = None,
     tenant_id: TenantId = None,
 ) -> AsyncGenerator[DashboardView, None]:
     """The dashboard now, then again (read anew: a changed or deleted one shows so) after
@@ -200,7 +214,7 @@ async def live_dashboard(
     async def read() -> DashboardView:
         # One context serves the whole connection: each push reads the freshness anew.
         info.context.freshness.clear()
-        return await dashboard(info, id, filters, tenant)
+        return await dashboard(info, id, filters, range, tenant)
 
     async for shown in pushed(feed, tenant, read):
         yield shown

@@ -3,7 +3,8 @@
 A widget runs as if its query had been sent alone with the viewer's token: the same schema and
 request context, so roles, org-unit scope, tenant scoping and the audit log apply to each one.
 Its variables are, later ones winning: the dashboard's default filters, the widget's own, the
-``from``/``to`` of its relative range (computed at request time), and the viewer's overrides.
+``from``/``to`` of its relative range (computed at request time; a range the viewer picked
+replaces every widget's own), and the viewer's overrides.
 Undeclared variables are ignored by GraphQL, so one default filter can serve widgets of several
 families.
 """
@@ -52,10 +53,14 @@ class WidgetAnswer:
 
 
 def variables_of(
-    dashboard: Dashboard, widget: Widget, now_ms: int, overrides: dict[str, Any]
+    dashboard: Dashboard,
+    widget: Widget,
+    now_ms: int,
+    overrides: dict[str, Any],
+    picked_range: str | None = None,
 ) -> dict[str, Any]:
     ranged: dict[str, Any] = {}
-    length = RANGE_MS.get(widget.range)
+    length = RANGE_MS.get(picked_range or widget.range)
     if length is not None:
         ranged = {"from": _iso(now_ms - length), "to": _iso(now_ms)}
     return {**dashboard.filters, **widget.variables, **ranged, **overrides}
@@ -72,12 +77,13 @@ async def answer_widget(
     widget: Widget,
     now_ms: int,
     overrides: dict[str, Any],
+    picked_range: str | None = None,
 ) -> WidgetAnswer:
     """``widget`` of ``dashboard`` answered through ``schema`` with the viewer's ``context``,
     marked as run for ``dashboard`` (which lets an embed token for it run the query)."""
     result = await schema.execute(
         widget.query,
-        variable_values=variables_of(dashboard, widget, now_ms, overrides),
+        variable_values=variables_of(dashboard, widget, now_ms, overrides, picked_range),
         context_value=replace(context, widget_of=dashboard.dashboard_id),
     )
     errors = [(e.message, (e.extensions or {}).get("code")) for e in result.errors or []]

@@ -6,12 +6,12 @@
 import { DRAW } from "./charts.js";
 import { subscribe } from "./live.js";
 
-const SELECTION = `dashboard(id: $id, filters: $filters) {
+const SELECTION = `dashboard(id: $id, filters: $filters, range: $range) {
   id name filters
   widgets { id title kind position { x y w h } data errors { message code } } }`;
-const QUERY = `query Dashboard($id: ID!, $filters: JSON) { ${SELECTION} }`;
-const LIVE = `subscription LiveDashboard($id: ID!, $filters: JSON) { ${SELECTION} }`;
-const RELATIVE = { last_24h: 86400e3, last_7d: 7 * 86400e3, last_30d: 30 * 86400e3 };
+const VARIABLES = "$id: ID!, $filters: JSON, $range: WidgetRange";
+const QUERY = `query Dashboard(${VARIABLES}) { ${SELECTION} }`;
+const LIVE = `subscription LiveDashboard(${VARIABLES}) { ${SELECTION} }`;
 // Filters offered even when the dashboard sets no default for them.
 const COMMON_FILTERS = ["channel", "orgUnit"];
 const NOT_FILTERS = new Set(["token", "range", "from", "to"]);
@@ -34,18 +34,16 @@ function setStatus(text) {
   if (body.dataset.state !== "error") status.textContent = text;
 }
 
-function iso(ms) {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+// A picked range replaces every widget's own; the API computes a relative one at each answer and
+// push, so a live "last 24 hours" keeps moving. null: each widget keeps its saved range.
+function pickedRange() {
+  return form.range.value === "saved" ? null : form.range.value.toUpperCase();
 }
 
-// The variables the viewer's choices override: a picked range's from/to, and each filled filter.
+// The variables the viewer's choices override: a custom range's from/to, and each filled filter.
 function overrides() {
   const chosen = {};
-  const range = form.range.value;
-  if (range in RELATIVE) {
-    const now = Date.now();
-    Object.assign(chosen, { from: iso(now - RELATIVE[range]), to: iso(now) });
-  } else if (range === "custom") {
+  if (form.range.value === "custom") {
     if (form.from.value) chosen.from = form.from.value.trim();
     if (form.to.value) chosen.to = form.to.value.trim();
   }
@@ -156,7 +154,7 @@ function answered(payload) {
 }
 
 async function load() {
-  const variables = { id: dashboardId, filters: overrides() };
+  const variables = { id: dashboardId, filters: overrides(), range: pickedRange() };
   setStatus("Loading…");
   const response = await fetch("/graphql", {
     method: "POST",
@@ -185,6 +183,7 @@ function start() {
   }
   const params = new URLSearchParams(location.search);
   form.range.value = params.get("range") || (params.get("from") ? "custom" : "saved");
+  if (!form.range.value) form.range.value = "saved"; // a range the picker does not offer
   form.from.value = params.get("from") || "";
   form.to.value = params.get("to") || "";
   showRange();

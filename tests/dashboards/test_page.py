@@ -238,6 +238,14 @@ def test_the_page_draws_the_widgets_figures_live_and_filtered(
     assert by_hour(drawn(page, timeseries % "sent", "x")) == window
     assert "channel=whatsapp" in page.url
     assert page.url.endswith(f"#token={token}")
+
+    page.select_option("#range", "last_24h")
+    page.click("button[type=submit]")
+    wait_for_figure(page, "totals", "sent", 0)  # the stored rows are of 2025
+    last_day = drawn(page, timeseries % "sent", "x")
+    assert len(last_day) == 24
+    assert set(last_day.values()) == {"0"}
+    assert "range=last_24h" in page.url
     page.screenshot(path=str(tmp_path / "dashboard-filtered.png"), full_page=True)
 
 
