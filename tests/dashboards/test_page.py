@@ -190,7 +190,8 @@ def test_the_page_draws_the_widgets_figures_live_and_filtered(
     tmp_path: Path,
 ) -> None:
     """With an embed token in the fragment, every chart shows the stored figures; two events
-    stored and announced as the sink does redraw the totals; a custom range and channel re-ask."""
+    stored and announced as the sink does redraw the totals; a custom range and channel re-ask;
+    "last 24 hours" shows the 24 (empty) hours before now."""
     board, token = board_and_embed_token(api_url, settings)
     page = open_page(browser, f"{api_url}/dashboards/{board}#token={token}")
     assert page.get_attribute("body", "data-state") == "ready", page.inner_text("#status")
@@ -238,6 +239,7 @@ def test_the_page_draws_the_widgets_figures_live_and_filtered(
     assert by_hour(drawn(page, timeseries % "sent", "x")) == window
     assert "channel=whatsapp" in page.url
     assert page.url.endswith(f"#token={token}")
+    page.screenshot(path=str(tmp_path / "dashboard-filtered.png"), full_page=True)
 
     page.select_option("#range", "last_24h")
     page.click("button[type=submit]")
@@ -246,7 +248,6 @@ def test_the_page_draws_the_widgets_figures_live_and_filtered(
     assert len(last_day) == 24
     assert set(last_day.values()) == {"0"}
     assert "range=last_24h" in page.url
-    page.screenshot(path=str(tmp_path / "dashboard-filtered.png"), full_page=True)
 
 
 def announce(settings: Settings, tenant: str) -> None:
