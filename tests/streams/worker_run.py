@@ -182,9 +182,26 @@ class Worker:
             )
 
     def signal(self, sig: signal.Signals) -> int:
+        """Sends ``sig`` and returns the exit code. A SIGTERM waits until the worker serves its
+        web port: before that its signal handlers may not be installed yet, and it would die by
+        the signal instead of stopping (a loaded machine can take seconds to get there)."""
         assert self.popen is not None
+        if sig == signal.SIGTERM:
+            self.wait_serving()
         self.popen.send_signal(sig)
         return self.popen.wait(timeout=60)
+
+    def wait_serving(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            self.assert_alive()
+            try:
+                with socket.create_connection(("127.0.0.1", self.settings.stream.web_port), 1):
+                    return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"the worker serves no port after {timeout} s") from None
+                time.sleep(0.2)
 
 
 @dataclass
