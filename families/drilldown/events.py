@@ -31,6 +31,7 @@ COLUMNS = (
     "name",
     "visitor_id",
     "url",
+    "attributes",
 )
 _KEY = ("event_type", "occurred_at_ms", "event_id")
 
@@ -39,7 +40,7 @@ SELECT event_id, toString(event_type) AS event_type,
     toUnixTimestamp64Milli(occurred_at) AS occurred_at_ms, toString(channel) AS channel,
     toString(direction) AS direction, toString(sender_type) AS sender_type, conversation_id,
     contact_id, agent_id, toString(org_unit) AS org_unit, campaign_id,
-    toString(priority) AS priority, score, name, visitor_id, url
+    toString(priority) AS priority, score, name, visitor_id, url, attributes
 FROM events_raw FINAL
 WHERE tenant_id = {tenant_id:String}
   AND occurred_at >= fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC')

@@ -1,7 +1,8 @@
 """``pulse token TENANT``: prints a signed bearer token for local use (the demo uses it).
 
-Without ``--role`` the token carries no roles claim, which grants both roles (as tokens minted
-before roles did); without ``--org-unit`` it reads the whole tenant.
+Without ``--role`` the token carries no roles claim, which grants analytics.view and
+analytics.manage (as tokens minted before roles did), not analytics.pii; without ``--org-unit``
+it reads the whole tenant.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--role",
         action="append",
         choices=ROLES,
-        help="a role it grants (repeatable; default: both)",
+        help="a role it grants (repeatable; default: analytics.view and analytics.manage;"
+        " analytics.pii shows the fields the tenant marks sensitive)",
     )
     parser.add_argument(
         "--org-unit",

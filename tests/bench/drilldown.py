@@ -1,0 +1,107 @@
+"""``drilldown_first_page_p95_ms`` and ``export_rows_per_s`` over a tenant holding ≥ 5M raw events.
+
+The dataset is the helpdesk benchmark's month (``tests/bench/helpdesk.py``: ten events a
+conversation, three tenants, the facts derived), so ``BENCH_DRILLDOWN_DIR`` may point at a
+``BENCH_HELPDESK_DIR`` already generated. The first page: 100 rows of ``eventRows`` and of
+``conversationRows`` over the whole month, unfiltered and filtered (a channel, a priority), as
+a token without ``analytics.pii`` reads them from a tenant marking ``agent_id`` and ``agent``
+sensitive (so masking is in the timing); the p95 is over all of them. The export: the month's
+events as Parquet, in one process, page by page as ``/export`` writes them (up to
+``BENCH_EXPORT_ROWS``). Run alone with ``python -m tests.bench.drilldown``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+from pulse.families.drilldown.conversations import ConversationRows
+from pulse.families.drilldown.events import EventRows
+from pulse.families.drilldown.masking import masked
+from pulse.families.drilldown.rows import RowSource
+from pulse.families.helpdesk.model import DEFAULT_SLA_MS
+from pulse.graphql.export_formats import arrow_schema, parquet_chunks
+from pulse.graphql.export_pages import ExportCount, pages
+from pulse.settings import ClickHouseSettings
+from pulse.sinks.clickhouse import ClickHouse, connect
+from pulse.sinks.migrator import Migrator
+from tests.bench import helpdesk
+from tests.bench.month import DAY_MS, month, run
+
+EVENTS = int(os.environ.get("BENCH_DRILLDOWN_EVENTS", "5000000"))
+KEPT_DIR = os.environ.get("BENCH_DRILLDOWN_DIR")
+EXPORT_ROWS = int(os.environ.get("BENCH_EXPORT_ROWS", "1000000"))
+QUERIES = 20
+SENSITIVE = frozenset({"agent_id", "agent"})
+
+
+def sources(db: ClickHouse, start_ms: int, now_ms: int) -> dict[str, RowSource]:
+    """The first pages timed, by name."""
+    return {
+        "events": EventRows(db, "acme", start_ms, now_ms),
+        "events by channel": EventRows(db, "acme", start_ms, now_ms, channel="email"),
+        "events of a type": EventRows(
+            db, "acme", start_ms, now_ms, event_types=["conversation.resolved"]
+        ),
+        "conversations": ConversationRows(db, "acme", start_ms, now_ms, now_ms, DEFAULT_SLA_MS),
+        "urgent conversations": ConversationRows(
+            db, "acme", start_ms, now_ms, now_ms, DEFAULT_SLA_MS, priority="urgent"
+        ),
+    }
+
+
+def first_page_p95_ms(db: ClickHouse, start_ms: int, now_ms: int) -> float:
+    """p95 of first pages of 100 rows over every source, masked, after one warming read each."""
+    timings = []
+    for name, source in sources(db, start_ms, now_ms).items():
+        shown = masked(source, SENSITIVE)
+        shown.page(None, 100)
+        mine = []
+        for _ in range(QUERIES):
+            began = time.perf_counter()
+            page = shown.page(None, 100)
+            mine.append((time.perf_counter() - began) * 1000)
+        assert len(page.rows) == 100, name
+        print(f"{name} first page ms: {sorted(round(t) for t in mine)}", file=sys.stderr)
+        timings += mine
+    timings.sort()
+    return timings[-(-95 * len(timings) // 100) - 1]
+
+
+def export_rows_per_s(db: ClickHouse, start_ms: int, now_ms: int) -> float:
+    """The month's events written as Parquet, page by page, up to :data:`EXPORT_ROWS`."""
+    source = masked(EventRows(db, "acme", start_ms, now_ms), SENSITIVE)
+    written = ExportCount()
+    began = time.perf_counter()
+    chunks = parquet_chunks(arrow_schema(source.columns), pages(source, EXPORT_ROWS, written))
+    size = sum(len(c) for c in chunks)
+    seconds = time.perf_counter() - began
+    print(
+        f"exported {written.rows:,} rows, {size / 1e6:.1f} MB in {seconds:.1f} s", file=sys.stderr
+    )
+    return written.rows / seconds
+
+
+def measure(workdir: Path) -> dict[str, float]:
+    db = connect(ClickHouseSettings(url=f"chdb://{workdir / 'chdb'}", database="pulse"))
+    try:
+        Migrator(db, "pulse").up()
+        now_ms = month(db, workdir, EVENTS, helpdesk.load, helpdesk.derive)["now_ms"]
+        start_ms = now_ms - 30 * DAY_MS
+        return {
+            "drilldown_events": EVENTS,
+            "drilldown_first_page_p95_ms": round(first_page_p95_ms(db, start_ms, now_ms), 1),
+            "export_rows_per_s": round(export_rows_per_s(db, start_ms, now_ms)),
+        }
+    finally:
+        db.close()
+
+
+def main() -> None:
+    run(KEPT_DIR, "drilldown", measure)
+
+
+if __name__ == "__main__":
+    main()
