@@ -49,7 +49,11 @@ WHERE tenant_id = {tenant_id:String}
 ORDER BY event_type, occurred_at, event_id
 LIMIT {limit:UInt32}
 """
+# The first two clauses are what the primary key can skip granules by; the tuple is exact.
 _AFTER = (
+    " AND event_type >= {after_type:String}"
+    " AND (event_type > {after_type:String}"
+    " OR occurred_at >= fromUnixTimestamp64Milli({after_ms:Int64}, 'UTC'))"
     " AND (event_type, occurred_at, event_id) > ({after_type:String},"
     " fromUnixTimestamp64Milli({after_ms:Int64}, 'UTC'), {after_id:String})"
 )
