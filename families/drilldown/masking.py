@@ -13,10 +13,10 @@ from pulse.families.drilldown.sensitive import ATTRIBUTES, MARKER
 
 def mask_row(row: dict[str, Any], sensitive: Set[str]) -> dict[str, Any]:
     """``row`` with the present values of ``sensitive`` fields replaced by :data:`MARKER`."""
-    shown = {
-        name: MARKER if name in sensitive and value not in (None, "") else value
-        for name, value in row.items()
-    }
+    shown = dict(row)
+    for name in sensitive & row.keys():
+        if row[name] not in (None, ""):
+            shown[name] = MARKER
     attributes = row.get(ATTRIBUTES)
     if isinstance(attributes, dict):
         every = ATTRIBUTES in sensitive

@@ -13,6 +13,10 @@ fails on a field without one):
 - :class:`CanManage` (``analytics.manage``): alert rule mutations; a confined token manages the
   rules whose ``filter.orgUnit`` is one of its units (``pulse.alerts.rules_graphql``).
 - :class:`CanManageTenant` (``analytics.manage``, not confined): the tenant's audit log.
+
+``analytics.pii`` guards no field: it widens what a drill-down row shows (the tenant's sensitive
+fields unmasked, filters on them allowed), judged where rows are built
+(``pulse.families.drilldown.sources``).
 """
 
 from __future__ import annotations
