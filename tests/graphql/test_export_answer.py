@@ -17,6 +17,7 @@ from pulse.graphql.app import create_app
 from pulse.settings import Settings
 from pulse.sinks.clickhouse import ClickHouse
 from pulse.topics.tenants import TenantSettings
+from tests.families.web_events import store_web, view
 from tests.graphql.conftest import DAY, NEXT_DAY, MemoryStore, graphql, kafka_up
 from tests.graphql.roles_paths import role_token
 
@@ -128,3 +129,31 @@ def test_the_tenant_row_limit_applies_below_the_api_limit(
     capped = export(api, bearer, "csv")
     assert capped.headers["x-pulse-row-limit"] == "20"
     assert len(list(csv.DictReader(io.StringIO(capped.text)))) == 20
+
+
+def test_a_breakdowns_rows_export_as_answered(
+    settings: Settings, clickhouse: ClickHouse, limits: Limits
+) -> None:
+    """webBreakdown's rows (top pages) read back from Parquet and CSV equal the answer's."""
+    store_web(
+        clickhouse,
+        [
+            view("v1", "2026-03-02T10:00:00Z", "/home"),
+            view("v1", "2026-03-02T10:10:00Z", "/pricing"),
+            view("v2", "2026-03-02T23:30:00Z", "/home"),
+        ],
+    )
+    query = (
+        'query { webBreakdown(dimension: PAGE, from: "2026-03-02T00:00:00Z",'
+        ' to: "2026-03-04T00:00:00Z") { dimension rows { value visitors pageViews bounceRate } } }'
+    )
+    api = TestClient(create_app(settings, clickhouse, MemoryStore(), kafka_up, limits))
+    bearer = role_token(settings, VIEW)
+    answer = graphql(api, query, bearer=bearer)["data"]["webBreakdown"]["rows"]
+    assert [r["value"] for r in answer] == ["/home", "/pricing"]
+    headers = {"Authorization": f"Bearer {bearer}"}
+    parquet = api.post("/export", json={"query": query, "format": "parquet"}, headers=headers)
+    assert pq.read_table(io.BytesIO(parquet.content)).to_pylist() == answer
+    text = api.post("/export", json={"query": query}, headers=headers).text
+    as_text = [{k: "" if v is None else str(v) for k, v in r.items()} for r in answer]
+    assert list(csv.DictReader(io.StringIO(text))) == as_text
