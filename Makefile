@@ -16,6 +16,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 	scripts/kafka/kafka.sh fetch
 	scripts/redis.sh install
+	scripts/chromium.sh install
 
 services-up: setup
 	scripts/kafka/kafka.sh start
@@ -40,8 +41,11 @@ demo: services-up
 demo-stop:
 	scripts/demo.sh stop
 
+# The e2e tests mostly wait on the broker and child processes, so more workers than cores pay.
+TEST_WORKERS ?= 4
+
 test: services-up
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal
 
 test-fast: setup
 	$(PY) -m pytest -m "not slow"

@@ -1,4 +1,5 @@
-"""The dashboards' GraphQL fields: ``dashboards``, ``dashboard(id)`` and the mutations.
+"""The dashboards' GraphQL fields: ``dashboards``, ``dashboard(id)`` (a query, and a subscription
+pushing it again after each stored batch of the tenant) and the mutations.
 
 Every field is scoped to the token's tenant (an explicit other ``tenantId`` is FORBIDDEN); a
 dashboard the token may not see reads as unknown, like another tenant's. Visibility: ``private``
@@ -11,7 +12,7 @@ against the schema when saved (INVALID_ARGUMENT naming ``widgets.query``) and ru
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 
 import strawberry
@@ -24,6 +25,7 @@ from pulse.dashboards.errors import InvalidDashboardError
 from pulse.dashboards.graphql_types import (
     DashboardInput,
     DashboardView,
+    WidgetRange,
     dashboard_fields,
     once,
     view,
@@ -34,10 +36,24 @@ from pulse.families.questions import TenantId
 from pulse.graphql.auth import Claims, scoped_tenant
 from pulse.graphql.context import ApiContext
 from pulse.graphql.errors import ForbiddenError, InvalidArgumentError, UnavailableError
-from pulse.graphql.permissions import CanManage, CanViewInScope, may_see
+from pulse.graphql.live import pushed
+from pulse.graphql.permissions import CanManage, CanViewDashboard, CanViewInScope, may_see
 
 T = TypeVar("T")
 DashboardId = Annotated[strawberry.ID, strawberry.argument(description="The dashboard's id.")]
+Filters = Annotated[
+    JSON | None,
+    strawberry.argument(
+        description="Variables overriding the dashboard's, e.g. a picked range's from/to."
+    ),
+]
+PickedRange = Annotated[
+    WidgetRange | None,
+    strawberry.argument(
+        description="Every widget's range instead of its own, computed at each answer (and"
+        " push, so a live LAST_24H moves); CUSTOM: the from/to of the variables."
+    ),
+]
 
 
 def visible(claims: Claims, dashboard: Dashboard) -> bool:
@@ -48,11 +64,17 @@ def visible(claims: Claims, dashboard: Dashboard) -> bool:
     return True
 
 
-def _changeable(claims: Claims, book: DashboardBook, tenant: str, dashboard_id: str) -> Dashboard:
-    """The tenant's dashboard, if the token sees it and may change it; else unknown."""
+def seen(claims: Claims, book: DashboardBook, tenant: str, dashboard_id: str) -> Dashboard:
+    """The tenant's dashboard if the token may see it; else unknown, like another tenant's."""
     found = book.get(tenant, dashboard_id)
     if not visible(claims, found):
         raise unknown(tenant, dashboard_id)
+    return found
+
+
+def _changeable(claims: Claims, book: DashboardBook, tenant: str, dashboard_id: str) -> Dashboard:
+    """The tenant's dashboard, if the token sees it and may change it; else unknown."""
+    found = seen(claims, book, tenant, dashboard_id)
     if claims.org_units is not None and found.visibility == "tenant":
         raise ForbiddenError(
             "A token confined to org units cannot change a tenant-wide dashboard.",
@@ -108,7 +130,7 @@ def api_field(name: str) -> str:
     return head + "".join(part.capitalize() for part in rest.split("_")) if rest else name
 
 
-async def _with_book(
+async def with_book(
     info: Info[ApiContext, None], requested: str | None, act: Callable[[DashboardBook, str], T]
 ) -> T:
     """Runs ``act(book, tenant)`` in the thread pool, an InvalidDashboardError becoming
@@ -127,14 +149,18 @@ async def _with_book(
 
 
 def _view(
-    info: Info[ApiContext, None], dashboard: Dashboard, overrides: dict[str, Any] | None = None
+    info: Info[ApiContext, None],
+    dashboard: Dashboard,
+    overrides: dict[str, Any] | None = None,
+    picked_range: WidgetRange | None = None,
 ) -> DashboardView:
     now_ms = info.context.services.now_ms()
+    picked = picked_range.value if picked_range is not None else None
 
     def answer(widget: Widget) -> Callable[[], Awaitable[WidgetAnswer]]:
         return once(
             lambda: answer_widget(
-                info.schema, info.context, dashboard, widget, now_ms, overrides or {}
+                info.schema, info.context, dashboard, widget, now_ms, overrides or {}, picked
             )
         )
 
@@ -149,30 +175,49 @@ async def dashboards(
     def listing(book: DashboardBook, tenant: str) -> list[Dashboard]:
         return [d for d in book.of_tenant(tenant) if visible(claims, d)]
 
-    return [_view(info, d) for d in await _with_book(info, tenant_id, listing)]
+    return [_view(info, d) for d in await with_book(info, tenant_id, listing)]
 
 
 async def dashboard(
     info: Info[ApiContext, None],
     id: DashboardId,
-    filters: Annotated[
-        JSON | None,
-        strawberry.argument(
-            description="Variables overriding the dashboard's, e.g. a picked range's from/to."
-        ),
-    ] = None,
+    filters: Filters = None,
+    range: PickedRange = None,
     tenant_id: TenantId = None,
 ) -> DashboardView:
     claims = info.context.claims
 
     def get(book: DashboardBook, tenant: str) -> Dashboard:
-        found = book.get(tenant, str(id))
-        if not visible(claims, found):
-            raise unknown(tenant, str(id))
-        return found
+        return seen(claims, book, tenant, str(id))
 
     overrides: dict[str, Any] = filters if isinstance(filters, dict) else {}
-    return _view(info, await _with_book(info, tenant_id, get), overrides)
+    return _view(info, await with_book(info, tenant_id, get), overrides, range)
+
+
+async def live_dashboard(
+    info: Info[ApiContext, None],
+    id: DashboardId,
+    filters: Filters = None,
+    range: PickedRange = None,
+    tenant_id: TenantId = None,
+) -> AsyncGenerator[DashboardView, None]:
+    """The dashboard now, then again (read anew: a changed or deleted one shows so) after
+    every stored batch of its tenant."""
+    feed = info.context.services.live
+    if feed is None:
+        raise UnavailableError(
+            "This API serves no live subscriptions.",
+            suggestion="Query the dashboard instead, or run the API with Redis (`pulse api`).",
+        )
+    tenant = scoped_tenant(info.context.claims, tenant_id)
+
+    async def read() -> DashboardView:
+        # One context serves the whole connection: each push reads the freshness anew.
+        info.context.freshness.clear()
+        return await dashboard(info, id, filters, range, tenant)
+
+    async for shown in pushed(feed, tenant, read):
+        yield shown
 
 
 async def create_dashboard(info: Info[ApiContext, None], input: DashboardInput) -> DashboardView:
@@ -182,7 +227,7 @@ async def create_dashboard(info: Info[ApiContext, None], input: DashboardInput) 
     def create(book: DashboardBook, tenant: str) -> Dashboard:
         return book.create(tenant, fields, created_by=subject)
 
-    return _view(info, await _with_book(info, input.tenant_id, create))
+    return _view(info, await with_book(info, input.tenant_id, create))
 
 
 async def update_dashboard(
@@ -194,7 +239,7 @@ async def update_dashboard(
     def update(book: DashboardBook, tenant: str) -> Dashboard:
         return book.update(_changeable(claims, book, tenant, str(id)), fields)
 
-    return _view(info, await _with_book(info, input.tenant_id, update))
+    return _view(info, await with_book(info, input.tenant_id, update))
 
 
 async def delete_dashboard(
@@ -205,7 +250,7 @@ async def delete_dashboard(
     def delete(book: DashboardBook, tenant: str) -> Dashboard:
         return book.delete(_changeable(claims, book, tenant, str(id)))
 
-    return _view(info, await _with_book(info, tenant_id, delete))
+    return _view(info, await with_book(info, tenant_id, delete))
 
 
 @strawberry.type
@@ -217,8 +262,17 @@ class DashboardQueries:
     )
     dashboard: DashboardView = strawberry.field(
         resolver=dashboard,
-        permission_classes=[CanViewInScope],
+        permission_classes=[CanViewDashboard],
         description="One dashboard; its widgets' data all answered in this one request.",
+    )
+
+
+@strawberry.type
+class DashboardSubscriptions:
+    dashboard = strawberry.subscription(
+        resolver=live_dashboard,
+        permission_classes=[CanViewDashboard],
+        description="dashboard(id), pushed again each time the sink stores the tenant's rows.",
     )
 
 

@@ -3,14 +3,15 @@
 A widget runs as if its query had been sent alone with the viewer's token: the same schema and
 request context, so roles, org-unit scope, tenant scoping and the audit log apply to each one.
 Its variables are, later ones winning: the dashboard's default filters, the widget's own, the
-``from``/``to`` of its relative range (computed at request time), and the viewer's overrides.
+``from``/``to`` of its relative range (computed at request time; a range the viewer picked
+replaces every widget's own), and the viewer's overrides.
 Undeclared variables are ignored by GraphQL, so one default filter can serve widgets of several
 families.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,6 +22,7 @@ from strawberry import Schema
 
 from pulse.dashboards.errors import InvalidDashboardError
 from pulse.dashboards.model import RANGE_MS, Dashboard, Widget
+from pulse.graphql.context import ApiContext
 
 # Root fields a widget may not select: a dashboard inside a widget would run dashboards in turn.
 NOT_IN_WIDGETS = frozenset({"dashboard", "dashboards"})
@@ -51,10 +53,14 @@ class WidgetAnswer:
 
 
 def variables_of(
-    dashboard: Dashboard, widget: Widget, now_ms: int, overrides: dict[str, Any]
+    dashboard: Dashboard,
+    widget: Widget,
+    now_ms: int,
+    overrides: dict[str, Any],
+    picked_range: str | None = None,
 ) -> dict[str, Any]:
     ranged: dict[str, Any] = {}
-    length = RANGE_MS.get(widget.range)
+    length = RANGE_MS.get(picked_range or widget.range)
     if length is not None:
         ranged = {"from": _iso(now_ms - length), "to": _iso(now_ms)}
     return {**dashboard.filters, **widget.variables, **ranged, **overrides}
@@ -66,17 +72,19 @@ def _iso(at_ms: int) -> str:
 
 async def answer_widget(
     schema: Schema,
-    context: Any,
+    context: ApiContext,
     dashboard: Dashboard,
     widget: Widget,
     now_ms: int,
     overrides: dict[str, Any],
+    picked_range: str | None = None,
 ) -> WidgetAnswer:
-    """``widget`` of ``dashboard`` answered through ``schema`` with the viewer's ``context``."""
+    """``widget`` of ``dashboard`` answered through ``schema`` with the viewer's ``context``,
+    marked as run for ``dashboard`` (which lets an embed token for it run the query)."""
     result = await schema.execute(
         widget.query,
-        variable_values=variables_of(dashboard, widget, now_ms, overrides),
-        context_value=context,
+        variable_values=variables_of(dashboard, widget, now_ms, overrides, picked_range),
+        context_value=replace(context, widget_of=dashboard.dashboard_id),
     )
     errors = [(e.message, (e.extensions or {}).get("code")) for e in result.errors or []]
     return WidgetAnswer(result.data, errors)

@@ -7,7 +7,12 @@ from __future__ import annotations
 
 from pulse.alerts.history_graphql import AlertHistoryQueries
 from pulse.alerts.rules_graphql import AlertRuleMutations, AlertRuleQueries
-from pulse.dashboards.graphql import DashboardMutations, DashboardQueries
+from pulse.dashboards.embed_graphql import EmbedMutations
+from pulse.dashboards.graphql import (
+    DashboardMutations,
+    DashboardQueries,
+    DashboardSubscriptions,
+)
 from pulse.families.derivation import Derivation
 from pulse.families.drilldown.graphql import DrilldownQueries
 from pulse.families.helpdesk.derived import HelpdeskMoments
@@ -40,10 +45,10 @@ QUERIES: tuple[type, ...] = (
 )
 
 # Every root mutation field; the API's root ``Mutation`` merges them.
-MUTATIONS: tuple[type, ...] = (AlertRuleMutations, DashboardMutations)
+MUTATIONS: tuple[type, ...] = (AlertRuleMutations, DashboardMutations, EmbedMutations)
 
 # Every root subscription field; the API's root ``Subscription`` merges them.
-SUBSCRIPTIONS: tuple[type, ...] = (LiveSubscriptions,)
+SUBSCRIPTIONS: tuple[type, ...] = (LiveSubscriptions, DashboardSubscriptions)
 
 # Every family's derived tables, refreshed by the sink after each batch and by ``pulse recalc``,
 # in this order (outreach's days are summed from messaging's freshly refreshed slots).

@@ -93,6 +93,9 @@ class ApiSettings:
     audit_attempts: int = 3
     # The most rows one export (`/export`, `pulse export`) writes; the rest is left out.
     export_row_limit: int = 1_000_000
+    # The longest life of a token minted to embed one dashboard (`embedToken`); shorter is safer,
+    # as it cannot be revoked before it expires.
+    embed_max_ttl_seconds: int = 86_400
 
 
 @dataclass(frozen=True)

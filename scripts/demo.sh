@@ -60,5 +60,16 @@ echo "daily messaging metrics of acme:"
 curl -fsS http://127.0.0.1:8000/graphql -H "Authorization: Bearer $token" \
   -H 'Content-Type: application/json' -d "$query" -o "$demo/acme-daily.json"
 .venv/bin/python -m json.tool "$demo/acme-daily.json"
+# A dashboard of the demo's week, and its page with a read-only token for it alone (15 minutes).
+curl -fsS http://127.0.0.1:8000/graphql -H "Authorization: Bearer $token" \
+  -H 'Content-Type: application/json' -d @scripts/demo-dashboard.json -o "$demo/dashboard.json"
+board=$(.venv/bin/python -c 'import json,sys; print(json.load(sys.stdin)["data"]["createDashboard"]["id"])' <"$demo/dashboard.json")
+embed='{"query":"mutation { embedToken(dashboardId: \"'$board'\", ttlSeconds: 900) { token } }"}'
+curl -fsS http://127.0.0.1:8000/graphql -H "Authorization: Bearer $token" \
+  -H 'Content-Type: application/json' -d "$embed" -o "$demo/embed.json"
+embed_token=$(.venv/bin/python -c 'import json,sys; print(json.load(sys.stdin)["data"]["embedToken"]["token"])' <"$demo/embed.json")
+echo
+echo "dashboard page (live; the token expires in 15 minutes):"
+echo "  http://127.0.0.1:8000/dashboards/$board#token=$embed_token"
 echo
 echo "stop with: make demo-stop"

@@ -1,11 +1,16 @@
 """Shared fixtures: per-test settings with unique topic names, and service reachability.
 
+Tests run in parallel (pytest-xdist, `make test`): each test has its own topic prefix, chdb
+directory, Faust directory and listening ports, and each xdist worker its own Redis database, since
+the realtime keys are named by tenant and tests share tenant names.
+
 A test that needs Kafka, ClickHouse or Redis *fails* when the service is unreachable; nothing is
 skipped (`make test` starts the services first).
 """
 
 from __future__ import annotations
 
+import os
 import socket
 import uuid
 from collections.abc import Iterator
@@ -16,6 +21,15 @@ import pytest
 
 from pulse.settings import ClickHouseSettings, Settings
 from tests.cleanup import delete_topics
+from tests.e2e.harness import free_port
+
+
+def _worker_redis_url(url: str) -> str:
+    """``url`` with database 1 + the xdist worker's number (gw0 → 1); unchanged outside xdist."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return url
+    return f"{url.rsplit('/', 1)[0]}/{1 + int(worker[2:]) % 15}"
 
 
 def _reachable(host: str, port: int) -> bool:
@@ -28,15 +42,29 @@ def _reachable(host: str, port: int) -> bool:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    """Settings of an isolated pipeline: its own topic prefix, app id, chdb dir and Faust dir."""
+    """Settings of an isolated pipeline: its own topic prefix, app id, chdb dir, Faust dir, ports
+    and (per xdist worker) Redis database."""
     run = uuid.uuid4().hex[:8]
     base = Settings()
     return replace(
         base,
         kafka=replace(base.kafka, topic_prefix=f"test{run}"),
-        stream=replace(base.stream, app_id=f"test{run}-worker", data_dir=tmp_path / "faust"),
+        stream=replace(
+            base.stream,
+            app_id=f"test{run}-worker",
+            data_dir=tmp_path / "faust",
+            web_port=free_port(),
+        ),
         clickhouse=ClickHouseSettings(url=f"chdb://{tmp_path / 'chdb'}", database="pulse"),
-        sink=replace(base.sink, group_id=f"test{run}-sink"),
+        sink=replace(base.sink, group_id=f"test{run}-sink", metrics_port=free_port()),
+        redis=replace(base.redis, url=_worker_redis_url(base.redis.url)),
+        api=replace(base.api, port=free_port()),
+        collector=replace(base.collector, port=free_port()),
+        alerts=replace(
+            base.alerts,
+            metrics_port=free_port(),
+            evaluate_metrics_port=free_port(),
+        ),
     )
 
 

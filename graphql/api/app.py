@@ -1,6 +1,7 @@
 """The ASGI application: ``/graphql`` (POST, and GET for queries and GraphiQL; a WebSocket for
 subscriptions, graphql-transport-ws), ``/health`` and ``/metrics`` (Prometheus; like
-``/health``, without a token)."""
+``/health``, without a token), and the dashboard page ``/dashboards/{id}`` (static: its script
+brings the token to ``/graphql``)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from strawberry.exceptions import ConnectionRejectionError
 
 from pulse.alerts.rule_book import RuleBook
 from pulse.dashboards.book import DashboardBook
+from pulse.dashboards.embed_tokens import EmbedIssuer
+from pulse.dashboards.page_route import page_routes
 from pulse.graphql.audit import AuditSink
 from pulse.graphql.auth import verify_header
 from pulse.graphql.context import ApiContext, DefaultTenants, Services, TenantLookup
@@ -105,6 +108,9 @@ def create_app(
         live=LiveFeed(settings.redis.url, settings.kafka.topic_prefix),
         late_window_ms=settings.api.late_window_seconds * 1000,
         dashboards=dashboards,
+        embed=EmbedIssuer(
+            settings.api.jwt_secret, settings.api.jwt_algorithm, settings.api.embed_max_ttl_seconds
+        ),
     )
     schema = build_schema()
     secret, algorithm = settings.api.jwt_secret, settings.api.jwt_algorithm
@@ -122,6 +128,7 @@ def create_app(
             WebSocketRoute("/graphql", graphql),
             Route("/health", health_endpoint(checks), methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
+            *page_routes(),
             *admin_routes,
         ]
     )

@@ -33,7 +33,14 @@ class AuditExtension(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         started_ns = time.monotonic_ns()
         at_ms = time.time_ns() // 1_000_000
-        yield
+        # A subscription's operation ends by cancellation when its subscriber completes it or
+        # goes away: the record is made then too.
+        try:
+            yield
+        finally:
+            self._audit(started_ns, at_ms)
+
+    def _audit(self, started_ns: int, at_ms: int) -> None:
         context = self.execution_context.context
         if not isinstance(context, ApiContext) or context.services.audit is None:
             return

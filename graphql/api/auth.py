@@ -10,7 +10,8 @@ token without the claim has view and manage, as every token minted before roles 
 but never ``analytics.pii``: seeing the fields a tenant marks sensitive is always granted by
 name. ``org_units`` (a non-empty
 list), when present, confines the bearer to those org units (``permissions.py``); ``sub`` names
-the bearer in the audit log.
+the bearer in the audit log. ``dashboard``, when present, confines the bearer to that one
+dashboard and its widgets: an embed token (``permissions.py``, ``embedToken``).
 """
 
 from __future__ import annotations
@@ -40,13 +41,15 @@ ROLES = (VIEW, MANAGE, PII)
 @dataclass(frozen=True)
 class Claims:
     """What a verified token says about its bearer: whose data, which roles, which org units
-    (None: all of the tenant's), and who (``sub``, empty when the token names nobody)."""
+    (None: all of the tenant's), who (``sub``, empty when the token names nobody), and the one
+    dashboard it is confined to (None: no such confinement)."""
 
     tenant_id: str
     expires_at: int
     roles: frozenset[str] = frozenset(DEFAULT_ROLES)
     org_units: frozenset[str] | None = None
     subject: str = ""
+    dashboard: str | None = None
 
 
 def issue_token(
@@ -58,6 +61,7 @@ def issue_token(
     roles: Sequence[str] | None = None,
     org_units: Sequence[str] | None = None,
     subject: str | None = None,
+    dashboard: str | None = None,
 ) -> str:
     """A signed token for ``tenant_id`` that expires ``ttl_seconds`` from now; without
     ``roles`` it carries no roles claim (view and manage), without ``org_units`` no scope."""
@@ -68,6 +72,8 @@ def issue_token(
         claims["org_units"] = list(org_units)
     if subject:
         claims["sub"] = subject
+    if dashboard is not None:
+        claims["dashboard"] = dashboard
     return jwt.encode(claims, secret, algorithm=algorithm)
 
 
@@ -125,6 +131,7 @@ def verify_token(token: str, secret: str, algorithm: str = "HS256") -> Claims:
         roles=_roles(payload),
         org_units=_org_units(payload),
         subject=str(payload.get("sub") or ""),
+        dashboard=_dashboard(payload),
     )
 
 
@@ -163,6 +170,18 @@ def _org_units(payload: dict[str, Any]) -> frozenset[str] | None:
             suggestion="Leave the claim out for the whole tenant, or name at least one unit.",
         )
     return units
+
+
+def _dashboard(payload: dict[str, Any]) -> str | None:
+    if "dashboard" not in payload:
+        return None
+    value = payload["dashboard"]
+    if not isinstance(value, str) or not value:
+        raise UnauthenticatedError(
+            "The bearer token's 'dashboard' claim is not a non-empty string.",
+            suggestion="Mint an embed token with the embedToken mutation.",
+        )
+    return value
 
 
 def scoped_tenant(claims: Claims, requested: str | None) -> str:

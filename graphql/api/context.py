@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from pulse.alerts.rule_book import RuleBook
 from pulse.dashboards.book import DashboardBook
+from pulse.dashboards.embed_tokens import EmbedIssuer
 from pulse.families.helpdesk.reads import HelpdeskReads
 from pulse.graphql.audit import AuditSink
 from pulse.graphql.auth import Claims
@@ -60,6 +61,8 @@ class Services:
     late_window_ms: int = 3_600_000
     # The tenants' dashboards; None: the API serves no dashboards.
     dashboards: DashboardBook | None = None
+    # Signs embed tokens (one dashboard, read-only); None: the API mints none.
+    embed: EmbedIssuer | None = None
 
 
 @dataclass
@@ -74,6 +77,9 @@ class ApiContext:
     connection_params: dict[str, object] | None = None
     # The newest stored event time by tenant, read at most once per request.
     freshness: dict[str, asyncio.Future[int | None]] = field(default_factory=dict)
+    # The dashboard whose widget query this execution answers (an embed token's licence to run
+    # it); None for a request's own operation.
+    widget_of: str | None = None
 
     @property
     def claims(self) -> Claims:

@@ -45,7 +45,15 @@ class AnswerRows:
 async def answer_rows(
     schema: Schema, context: ApiContext, query: str, variables: Mapping[str, Any]
 ) -> AnswerRows:
-    """The rows of ``query``'s answer; its first error is raised as the API error it was."""
+    """The rows of ``query``'s answer; its first error is raised as the API error it was. An
+    embed token is refused whatever it asks: it shows its dashboard, and exports nothing."""
+    dashboard = context.claims.dashboard
+    if dashboard is not None:
+        raise ForbiddenError(
+            f"This token may show dashboard '{dashboard}' only; exports are outside it.",
+            suggestion="Use a token not minted for embedding.",
+            field="export",
+        )
     result = await schema.execute(query, variable_values=dict(variables), context_value=context)
     if result.errors:
         error = result.errors[0]

@@ -13,6 +13,10 @@ fails on a field without one):
 - :class:`CanManage` (``analytics.manage``): alert rule mutations; a confined token manages the
   rules whose ``filter.orgUnit`` is one of its units (``pulse.alerts.rules_graphql``).
 - :class:`CanManageTenant` (``analytics.manage``, not confined): the tenant's audit log.
+- :class:`CanViewDashboard` (``analytics.view``, narrowed): one dashboard by its ``id``, the one
+  field an embed token (a ``dashboard`` claim) may run at the root; inside it, that dashboard's
+  widget queries run under their own checks. Every other field refuses an embed token, so it
+  shows its dashboard and nothing else, whatever the embedding product does with it.
 
 ``analytics.pii`` guards no field: it widens what a drill-down row shows (the tenant's sensitive
 fields unmasked, filters on them allowed), judged where rows are built
@@ -87,13 +91,32 @@ class _Role(IsAuthenticated):
             self,
             info.field_name,
             requested if isinstance(requested, str) else None,
+            within=self.within(info, kwargs),
         )
         return True
 
+    def within(self, info: Info, kwargs: dict[str, Any]) -> str | None:
+        """The dashboard this field runs for: the one whose widget is being answered."""
+        widget_of = info.context.widget_of
+        return widget_of if isinstance(widget_of, str) else None
 
-def require(claims: Claims, rule: _Role, what: str, org_unit: str | None = None) -> None:
+
+def require(
+    claims: Claims,
+    rule: _Role,
+    what: str,
+    org_unit: str | None = None,
+    within: str | None = None,
+) -> None:
     """Refuse (FORBIDDEN) ``claims`` unless ``rule`` lets them run ``what`` narrowed to
-    ``org_unit``: GraphQL fields and the export endpoint judge alike."""
+    ``org_unit``, for the dashboard ``within`` (if any): GraphQL fields and the export endpoint
+    judge alike."""
+    if claims.dashboard is not None and within != claims.dashboard:
+        raise ForbiddenError(
+            f"This token may show dashboard '{claims.dashboard}' only; '{what}' is outside it.",
+            suggestion="Ask for that dashboard, or use a token not minted for embedding.",
+            field=what,
+        )
     if rule.role not in claims.roles:
         raise ForbiddenError(
             f"'{what}' needs the role {rule.role}; this token has"
@@ -134,3 +157,10 @@ class CanManageTenant(_Role):
     """Tenant-wide management reads (the audit log)."""
 
     role = MANAGE
+
+
+class CanViewDashboard(CanViewInScope):
+    """One dashboard by its ``id``, which an embed token for that dashboard may read."""
+
+    def within(self, info: Info, kwargs: dict[str, Any]) -> str | None:
+        return str(kwargs["id"])

@@ -113,6 +113,18 @@ def test_a_relative_range_is_computed_when_shown() -> None:
     assert variables_of(board, last_day, now, {"to": "y"})["to"] == "y"
 
 
+def test_a_picked_range_replaces_every_widgets_own() -> None:
+    """The viewer's range (last_7d) replaces the widget's last_24h; custom computes none, so
+    the variables' from/to stand."""
+    board = Dashboard("d1", "acme", "n", "tenant", "ana", 0, 0, filters={"from": "f", "to": "t"})
+    last_day = Widget("w", "t", "number", "{ __typename }", {}, "last_24h")
+    now = int(datetime(2025, 3, 10, 12, tzinfo=UTC).timestamp() * 1000)
+    week = variables_of(board, last_day, now, {}, "last_7d")
+    assert (week["from"], week["to"]) == ("2025-03-03T12:00:00Z", "2025-03-10T12:00:00Z")
+    custom = variables_of(board, last_day, now, {}, "custom")
+    assert (custom["from"], custom["to"]) == ("f", "t")
+
+
 def test_each_widget_is_audited_as_its_own_query(
     settings: Settings, kafka: str, clickhouse: ClickHouse
 ) -> None:

@@ -78,6 +78,7 @@ def role_token(
     org_units: list[str] | None = None,
     tenant: str = "acme",
     subject: str = "",
+    dashboard: str | None = None,
 ) -> str:
     """A token with exactly these claims (no ``roles`` claim when None)."""
     claims: dict[str, Any] = {"tenant_id": tenant, "exp": int(time.time()) + 3600}
@@ -87,4 +88,6 @@ def role_token(
         claims["org_units"] = org_units
     if subject:
         claims["sub"] = subject
+    if dashboard is not None:
+        claims["dashboard"] = dashboard
     return jwt.encode(claims, settings.api.jwt_secret, algorithm="HS256")

@@ -3,6 +3,7 @@ reads it back for the token's tenant and for analytics.manage tokens only."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -18,6 +19,7 @@ from pulse.sinks.clickhouse import ClickHouse, connect
 from pulse.sinks.errors import ClickHouseError
 from pulse.sinks.migrator import Migrator
 from tests.graphql.conftest import H0, MemoryStore, graphql, kafka_up, messages, store_raw
+from tests.graphql.live_client import PROTOCOL, init, receive, subscribe
 from tests.graphql.roles_paths import role_token
 
 pytestmark = [pytest.mark.clickhouse]
@@ -125,3 +127,34 @@ def test_unwritable_records_are_counted_and_logged_not_waited_for(settings: Sett
     assert AUDIT_RECORDS.labels("insert_failed")._value.get() == failed
     audit.flush()
     assert AUDIT_RECORDS.labels("insert_failed")._value.get() == failed + 1
+
+
+def test_a_subscription_is_recorded_once_it_ends(
+    api: tuple[TestClient, AuditLog], settings: Settings
+) -> None:
+    """A subscription lands in auditLog as a subscription operation with the subscriber's
+    identity, once the subscriber completes it."""
+    client, audit = api
+    ana = role_token(settings, ["analytics.view"], subject="ana")
+    with client.websocket_connect("/graphql", subprotocols=[PROTOCOL]) as socket:
+        init(socket, ana)
+        assert receive(socket)["type"] == "connection_ack"
+        subscribe(socket, "subscription Live { realtimeMessaging { total { sent } } }")
+        assert receive(socket)["type"] == "next"
+        socket.send_json({"id": "1", "type": "complete"})
+    boss = role_token(settings, None, subject="boss")
+    # The server ends the operation as the socket closes, a moment after the client has left.
+    deadline = time.monotonic() + 10
+    while True:
+        audit.flush()
+        entries = graphql(client, LOG, {"s": "ana"}, bearer=boss)["data"]["auditLog"]
+        if entries or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    (entry,) = entries
+    assert (entry["operationType"], entry["operationName"], entry["fields"]) == (
+        "subscription",
+        "Live",
+        ["realtimeMessaging"],
+    )
+    assert (entry["roles"], entry["outcome"]) == (["analytics.view"], "ok")

@@ -102,8 +102,10 @@ def test_buckets_as_parquet_and_csv_equal_the_graphql_answer(
 
 
 def test_a_metric_export_is_refused_like_the_query(api: TestClient, settings: Settings) -> None:
-    """No view role: 403; another tenant: 403; two root fields or no rows to export: 400."""
+    """No view role, an embed token or another tenant: 403; two root fields or no rows: 400."""
     assert export(api, role_token(settings, ["analytics.manage"]), "csv").status_code == 403
+    embed = role_token(settings, VIEW, dashboard="d1")
+    assert export(api, embed, "csv").status_code == 403
     bearer = role_token(settings, VIEW)
     other = QUERY.replace("channel: $channel)", 'channel: $channel, tenantId: "globex")')
     assert export(api, bearer, "csv", other).status_code == 403

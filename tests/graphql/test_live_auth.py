@@ -91,3 +91,21 @@ def test_roles_and_org_units_apply(client: TestClient, settings: Settings) -> No
     own = 'subscription { unansweredConversations(orgUnit: "north") { conversationId } }'
     message = first_answer(client, north, own)
     assert message["payload"] == {"data": {"unansweredConversations": []}}
+
+
+def test_an_embed_token_subscribes_to_its_dashboard_only(
+    client: TestClient, settings: Settings
+) -> None:
+    """A token minted for dashboard r1 is FORBIDDEN on every other subscription and dashboard,
+    and on r1 under another tenant; r1 itself passes the checks (this API has no dashboards)."""
+    token = role_token(settings, [VIEW], dashboard="r1")
+    for query in (
+        "subscription { realtimeMessaging { __typename } }",
+        "subscription { activeVisitors { __typename } }",
+        "subscription { unansweredConversations { __typename } }",
+        'subscription { dashboard(id: "r2") { __typename } }',
+        'subscription { dashboard(id: "r1", tenantId: "globex") { __typename } }',
+    ):
+        assert code(first_answer(client, token, query)) == "FORBIDDEN", query
+    own = first_answer(client, token, 'subscription { dashboard(id: "r1") { __typename } }')
+    assert code(own) == "UNAVAILABLE"

@@ -97,6 +97,23 @@ def test_every_field_refuses_exactly_the_tokens_it_should(
     assert wrong == []
 
 
+@pytest.mark.parametrize("units", [None, ["north"]])
+def test_an_embed_token_runs_its_dashboard_only(
+    api: tuple[TestClient, Audits], settings: Settings, units: list[str] | None
+) -> None:
+    """A token minted for dashboard r1 (the page's embed token) is FORBIDDEN on every root
+    field, but dashboard(id: "r1"); dashboard r2 is FORBIDDEN too."""
+    client, _ = api
+    bearer = role_token(settings, [VIEW, MANAGE], units, dashboard="r1")
+    served = []
+    for kind, field in PATHS:
+        if code(graphql(client, operation(kind, field), bearer=bearer)) != "FORBIDDEN":
+            served.append((kind, field))
+    assert served == [("query", "dashboard")]
+    other = graphql(client, 'query { dashboard(id: "r2") { __typename } }', bearer=bearer)
+    assert code(other) == "FORBIDDEN"
+
+
 def test_no_field_reads_another_tenant(api: tuple[TestClient, Audits], settings: Settings) -> None:
     """Every field taking tenantId refuses another tenant's, whatever the token's roles."""
     client, _ = api

@@ -54,3 +54,13 @@ def test_the_pii_role_is_granted_by_name_only(capsys: pytest.CaptureFixture[str]
     assert claims.roles == frozenset({"analytics.view", "analytics.pii"})
     assert main(["token", "acme"]) == 0
     assert "analytics.pii" not in verify_token(capsys.readouterr().out.strip(), secret).roles
+
+
+def test_a_dashboard_token_is_view_only(capsys: pytest.CaptureFixture[str]) -> None:
+    """--dashboard mints an embed token: the dashboard claim and the view role alone."""
+    assert main(["token", "acme", "--dashboard", "d1", "--ttl-hours", "0.25"]) == 0
+    claims = verify_token(capsys.readouterr().out.strip(), Settings.from_env().api.jwt_secret)
+    assert (claims.dashboard, claims.roles) == ("d1", frozenset({"analytics.view"}))
+    assert abs(claims.expires_at - (time.time() + 900)) < 60
+    with pytest.raises(SystemExit, match="view only"):
+        main(["token", "acme", "--dashboard", "d1", "--role", "analytics.manage"])
