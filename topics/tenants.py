@@ -6,7 +6,10 @@ targets in milliseconds by priority); a priority missing from ``sla``, or ``sla`
 written before it existed), takes its default. An optional ``"retention": {"raw": "90d"}`` sets
 the tenant's own retention windows by kind (``pulse.privacy.windows``); a kind left out takes
 the default window of ``PULSE_PRIVACY_RETENTION_*``. An optional ``"engaged_events"`` lists the
-``web.event`` names that make a web session engaged (not a bounce). A null value (tombstone)
+``web.event`` names that make a web session engaged (not a bounce). An optional ``"sensitive"``
+lists the drill-down fields masked to tokens without ``analytics.pii``
+(``pulse.families.drilldown.sensitive``), and ``"export_row_limit"`` the most rows one of the
+tenant's exports writes (``PULSE_API_EXPORT_ROW_LIMIT`` caps it). A null value (tombstone)
 returns the tenant to the defaults. :class:`TenantDirectory` follows the topic
 (``pulse.topics.compacted``) and keeps the latest per tenant.
 """
@@ -23,6 +26,7 @@ from zoneinfo import ZoneInfo
 import structlog
 from confluent_kafka import Message
 
+from pulse.families.drilldown.sensitive import sensitive_fields
 from pulse.families.helpdesk.model import DEFAULT_SLA_MS
 from pulse.privacy.errors import PrivacyError
 from pulse.privacy.windows import Window, parse_windows
@@ -55,8 +59,13 @@ class TenantSettings:
     engaged_events: tuple[str, ...] = ()
     # The tenant's own retention windows by kind ("90d"); kinds left out take the defaults.
     retention: Mapping[str, str] = field(default_factory=dict)
+    # Drill-down fields masked to tokens without analytics.pii ("attributes.email", "contact_id").
+    sensitive: tuple[str, ...] = ()
+    # The most rows one export writes (None: the API's PULSE_API_EXPORT_ROW_LIMIT alone).
+    export_row_limit: int | None = None
 
     def __post_init__(self) -> None:
+        self._check_exports()
         try:
             own = parse_windows(",".join(f"{k}={v}" for k, v in self.retention.items()))
         except PrivacyError as exc:
@@ -85,6 +94,24 @@ class TenantSettings:
             )
         object.__setattr__(self, "engaged_events", tuple(sorted(set(names))))
 
+    def _check_exports(self) -> None:
+        names = self.sensitive
+        if isinstance(names, str) or not all(isinstance(n, str) for n in names):
+            raise TenantSettingsError("sensitive must be a list of field names", field="sensitive")
+        try:
+            object.__setattr__(self, "sensitive", sensitive_fields(names))
+        except ValueError as exc:
+            raise TenantSettingsError(str(exc), field="sensitive") from exc
+        limit = self.export_row_limit
+        if limit is not None and (
+            isinstance(limit, bool) or not isinstance(limit, int) or limit < 1
+        ):
+            raise TenantSettingsError(
+                "export_row_limit must be a positive integer of rows",
+                field="export_row_limit",
+                value=limit,
+            )
+
     def __hash__(self) -> int:
         return hash(
             (
@@ -92,8 +119,14 @@ class TenantSettings:
                 tuple(sorted(self.sla_ms.items())),
                 self.engaged_events,
                 tuple(sorted(self.retention.items())),
+                self.sensitive,
+                self.export_row_limit,
             )
         )
+
+    def export_limit(self, ceiling: int) -> int:
+        """The most rows one export writes: the tenant's limit, never above the API's."""
+        return ceiling if self.export_row_limit is None else min(self.export_row_limit, ceiling)
 
     def retention_windows(self) -> dict[str, Window]:
         return {kind: Window.parse(text) for kind, text in self.retention.items()}
@@ -104,6 +137,10 @@ class TenantSettings:
             data["engaged_events"] = list(self.engaged_events)
         if self.retention:
             data["retention"] = dict(self.retention)
+        if self.sensitive:
+            data["sensitive"] = list(self.sensitive)
+        if self.export_row_limit is not None:
+            data["export_row_limit"] = self.export_row_limit
         return json.dumps(data).encode()
 
     @classmethod
@@ -132,7 +169,17 @@ class TenantSettings:
             raise TenantSettingsError(
                 "retention must be an object of kind: window", field="retention"
             )
-        return cls(timezone=zone, sla_ms=sla, engaged_events=tuple(engaged), retention=retention)
+        sensitive: Any = data.get("sensitive") or []
+        if not isinstance(sensitive, list):
+            raise TenantSettingsError("sensitive must be a list", field="sensitive")
+        return cls(
+            timezone=zone,
+            sla_ms=sla,
+            engaged_events=tuple(engaged),
+            retention=retention,
+            sensitive=tuple(sensitive),
+            export_row_limit=data.get("export_row_limit"),
+        )
 
 
 def publish_tenant(

@@ -1,5 +1,5 @@
-"""``pulse tenants set TENANT --timezone ZONE [--sla urgent=10m,…] [--engaged-events a,b]``
-and ``pulse tenants list``.
+"""``pulse tenants set TENANT --timezone ZONE [--sla urgent=10m,…] [--engaged-events a,b]
+[--sensitive attributes.email,contact_id] [--export-row-limit N]`` and ``pulse tenants list``.
 
 ``set`` writes a tenant's whole settings, never a patch of them: a priority ``--sla`` does not
 name takes its default (METRICS.md), so the same command always leaves the same settings, and
@@ -37,6 +37,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="own retention windows, e.g. raw=90d,aggregates=24M,csat=24M (units h, d, w, M, y);"
         " kinds left out take PULSE_PRIVACY_RETENTION_*",
     )
+    set_parser.add_argument(
+        "--sensitive",
+        help="drill-down and export fields masked to tokens without analytics.pii, e.g."
+        " attributes.email,attributes.phone,contact_id (attributes: every attribute)",
+    )
+    set_parser.add_argument(
+        "--export-row-limit",
+        type=int,
+        help="the most rows one export writes (never above PULSE_API_EXPORT_ROW_LIMIT)",
+    )
     sub.add_parser("list", help="print every tenant's current settings")
 
 
@@ -44,15 +54,17 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     topic = settings.topic("tenants")
     if args.action == "set":
         sla = getattr(args, "sla", None)
-        engaged = getattr(args, "engaged_events", None) or ""
+        engaged = getattr(args, "engaged_events", None)
         retention = {
             k: str(w) for k, w in parse_windows(getattr(args, "retention", None) or "").items()
         }
         tenant = TenantSettings(
             timezone=args.timezone,
             sla_ms=parse_sla(sla) if sla else {},
-            engaged_events=tuple(n.strip() for n in engaged.split(",") if n.strip()),
+            engaged_events=_names(engaged),
             retention=retention,
+            sensitive=_names(getattr(args, "sensitive", None)),
+            export_row_limit=getattr(args, "export_row_limit", None),
         )
         publish_tenant(settings.kafka, topic, args.tenant_id, tenant)
         print(f"{args.tenant_id}: {describe(tenant)} (written to {topic})")
@@ -64,10 +76,18 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _names(listed: str | None) -> tuple[str, ...]:
+    return tuple(n.strip() for n in (listed or "").split(",") if n.strip())
+
+
 def describe(tenant: TenantSettings) -> str:
     described = f"timezone={tenant.timezone} sla={format_sla(tenant.sla_ms)}"
     if tenant.engaged_events:
         described += f" engaged_events={','.join(tenant.engaged_events)}"
     if tenant.retention:
         described += f" retention={','.join(f'{k}={v}' for k, v in tenant.retention.items())}"
+    if tenant.sensitive:
+        described += f" sensitive={','.join(tenant.sensitive)}"
+    if tenant.export_row_limit is not None:
+        described += f" export_row_limit={tenant.export_row_limit}"
     return described

@@ -1,10 +1,20 @@
 """The conversations behind a helpdesk figure, each with its facts, created in a range.
 
-The per-conversation rules are helpdesk's own (``conversations_sql.CONVERSATIONS_SQL``: creation,
-channel, priority, agent, org unit, first reply, resolutions, deadline); this module only reads
-them for one page and judges the SLA state at ``as_of_ms`` as the figures do: met when the first
-reply came by the deadline, breached when the deadline passed with no reply by it and no
-resolution in ``[creation, deadline)``, otherwise pending (or resolved without a reply).
+Read from ``helpdesk_moments`` alone, which helpdesk's derivation files by its own rules
+(``conversations_sql``): a conversation's known creation row carries its creation, channel,
+priority, agent, org unit, first reply and first resolution, and its ``RESOLVED`` and ``CSAT``
+rows the resolutions and scores. A page is the range's known creation rows read in the table's
+key order ``(tenant_id, kind, t, event_id)`` from the cursor on (creation time, then the creation
+event's id), a range read of the key; then the resolutions and CSAT of the page's conversations
+only. Per-conversation point reads of ``helpdesk_conversations`` would decompress most of its
+granules of arrays for any page (ids do not follow creation time), which costs about as much as
+reading every conversation of the tenant.
+
+The SLA state is judged at ``as_of_ms`` as the figures do: met when the first reply came by the
+deadline, breached when the deadline passed with no reply by it and no resolution in
+``[creation, deadline)``, otherwise pending (or resolved without a reply). A resolution counts
+from the creation on (a ``RESOLVED`` row's value is -1 before it); every CSAT response counts,
+the latest (by time, then event id) giving the score.
 """
 
 from __future__ import annotations
@@ -14,11 +24,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from pulse.families.drilldown.rows import MAX_PAGE, Page, decode, paged
-from pulse.families.helpdesk.conversations_sql import (
-    CONVERSATIONS_SQL,
-    conversation_filters,
-    conversation_params,
-)
+from pulse.families.helpdesk.conversations_sql import deadline_sql, sla_params
+from pulse.families.helpdesk.moments_sql import CREATED, CSAT, RESOLVED
 from pulse.graphql.queries import Reader
 
 KIND = "conversations"
@@ -39,39 +46,68 @@ COLUMNS = (
     "csat_responses",
     "csat_score",
 )
-_KEY = ("created_at_ms", "conversation_id")
+# The known creation's time and event id: helpdesk_moments' key under the tenant and kind.
+_KEY = ("created_at_ms", "creation_event_id")
 
-_SQL = f"""
+_PAGE = f"""
 SELECT
     conversation_id,
-    created_ms AS created_at_ms,
-    conv_channel AS channel,
-    conv_priority AS priority,
-    agent,
-    org_unit,
-    if(replied, reply_ms, NULL) AS first_reply_at_ms,
-    if(replied, reply_ms - created_ms, NULL) AS frt_ms,
-    deadline_ms,
+    event_id AS creation_event_id,
+    toUnixTimestamp64Milli(t) AS created_at_ms,
+    toString(channel) AS channel,
+    toString(priority) AS priority,
+    toString(agent) AS agent,
+    toString(org_unit) AS org_unit,
+    reply_ms AS first_reply_at_ms,
+    reply_ms - created_at_ms AS frt_ms,
+    {deadline_sql("created_at_ms", "priority")} AS deadline_ms,
     multiIf(
-        replied AND reply_ms <= least(deadline_ms, {{as_of_ms:Int64}}), 'met',
+        reply_ms IS NOT NULL AND reply_ms <= least(deadline_ms, {{as_of_ms:Int64}}), 'met',
         deadline_ms > {{as_of_ms:Int64}}, 'pending',
         first_resolution_ms IS NOT NULL AND first_resolution_ms < deadline_ms, 'resolved',
         'breached') AS sla_state,
-    toUInt32(length(arrayFilter(r -> r.1 >= c.1, resolutions))) AS resolution_count,
     first_resolution_ms AS first_resolution_at_ms,
-    first_resolution_ms - created_ms AS resolution_ms,
-    toUInt32(length(csat)) AS csat_responses,
-    if(empty(csat), NULL, toInt64(arrayReverseSort(csat)[1].3)) AS csat_score
-FROM ({CONVERSATIONS_SQL})
-WHERE known
-  AND created_ms >= {{from_ms:Int64}} AND created_ms < {{to_ms:Int64}}
+    first_resolution_ms - created_at_ms AS resolution_ms
+FROM helpdesk_moments FINAL
+WHERE tenant_id = {{tenant_id:String}} AND kind = {CREATED} AND known_creation = 1
+  AND t >= fromUnixTimestamp64Milli({{from_ms:Int64}}, 'UTC')
+  AND t < fromUnixTimestamp64Milli({{to_ms:Int64}}, 'UTC')
   {{filters}}
-ORDER BY created_ms, conversation_id
+ORDER BY t, event_id
 LIMIT {{limit:UInt32}}
 """
-_AFTER = " AND (created_ms, conversation_id) > ({after_ms:Int64}, {after_id:String})"
-_CHANNEL = " AND conv_channel = {channel:String}"
-_PRIORITY = " AND conv_priority = {priority:String}"
+# The latest version of each resolution and CSAT row of the page's conversations: a row's key
+# is its own event's, which belongs to one conversation, so filtering before deduplicating is
+# exact, and cheaper than FINAL over every resolution and score of the tenant.
+_FOLLOW_UPS = f"""
+SELECT
+    conversation_id,
+    toUInt32(countIf(kind = {RESOLVED} AND value >= 0)) AS resolution_count,
+    toUInt32(countIf(kind = {CSAT})) AS csat_responses,
+    if(csat_responses = 0, NULL, argMaxIf(value, (t, event_id), kind = {CSAT})) AS csat_score
+FROM (
+    SELECT kind, t, event_id, conversation_id, argMax(value, version) AS value
+    FROM helpdesk_moments
+    WHERE tenant_id = {{tenant_id:String}} AND kind IN ({RESOLVED}, {CSAT})
+      AND conversation_id IN {{ids:Array(String)}}
+    GROUP BY kind, t, event_id, conversation_id
+)
+GROUP BY conversation_id
+"""
+# The first clause alone is what the primary key can skip granules by.
+_AFTER = (
+    " AND t >= fromUnixTimestamp64Milli({after_ms:Int64}, 'UTC')"
+    " AND (t, event_id) > (fromUnixTimestamp64Milli({after_ms:Int64}, 'UTC'), {after_id:String})"
+)
+# The optional filters on what a conversation is filed under: parameter name → fixed clause.
+_FILTERS = {
+    "channel": " AND channel = {channel:String}",
+    "priority": " AND priority = {priority:String}",
+    "agent": " AND agent = {agent:String}",
+    "org_unit": " AND org_unit = {org_unit:String}",
+    "org_units": " AND org_unit IN {org_units:Array(String)}",
+}
+_NO_FOLLOW_UPS = {"resolution_count": 0, "csat_responses": 0, "csat_score": None}
 
 
 @dataclass(frozen=True)
@@ -94,27 +130,39 @@ class ConversationRows:
 
     def page(self, after: str | None, limit: int) -> Page:
         """Up to ``limit`` conversations after the cursor ``after``, oldest created first."""
-        params: dict[str, Any] = conversation_params(
-            self.tenant_id, self.sla_ms, self.agent, self.org_unit, self.org_units
-        )
-        params.update(
-            from_ms=self.from_ms,
-            to_ms=self.to_ms,
-            as_of_ms=self.as_of_ms,
-            limit=min(limit, MAX_PAGE) + 1,
-        )
+        params: dict[str, Any] = {
+            "tenant_id": self.tenant_id,
+            "from_ms": self.from_ms,
+            "to_ms": self.to_ms,
+            "as_of_ms": self.as_of_ms,
+            "limit": min(limit, MAX_PAGE) + 1,
+            **sla_params(self.sla_ms),
+        }
         filters = ""
-        if self.channel is not None:
-            params["channel"] = self.channel
-            filters += _CHANNEL
-        if self.priority is not None:
-            params["priority"] = self.priority
-            filters += _PRIORITY
+        for name, clause in _FILTERS.items():
+            value = getattr(self, name)
+            if value is not None:
+                params[name] = list(value) if name == "org_units" else value
+                filters += clause
         if after is not None:
             params["after_ms"], params["after_id"] = decode(KIND, after, (int, str))
             filters += _AFTER
-        sql = _SQL.replace("{filters}", filters).replace(
-            "{conversation_filters}",
-            conversation_filters(self.agent, self.org_unit, self.org_units),
-        )
-        return paged(KIND, self.db.query(sql, params), min(limit, MAX_PAGE), _KEY)
+        rows = self.db.query(_PAGE.replace("{filters}", filters), params)
+        return paged(KIND, self._with_follow_ups(rows), min(limit, MAX_PAGE), _KEY)
+
+    def _with_follow_ups(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """``rows`` with their resolution count and CSAT responses and score."""
+        if not rows:
+            return rows
+        ids = [r["conversation_id"] for r in rows]
+        found = {
+            r["conversation_id"]: r
+            for r in self.db.query(_FOLLOW_UPS, {"tenant_id": self.tenant_id, "ids": ids})
+        }
+        return [
+            {
+                **row,
+                **{k: found.get(row["conversation_id"], _NO_FOLLOW_UPS)[k] for k in _NO_FOLLOW_UPS},
+            }
+            for row in rows
+        ]

@@ -31,6 +31,7 @@ COLUMNS = (
     "name",
     "visitor_id",
     "url",
+    "attributes",
 )
 _KEY = ("event_type", "occurred_at_ms", "event_id")
 
@@ -39,7 +40,7 @@ SELECT event_id, toString(event_type) AS event_type,
     toUnixTimestamp64Milli(occurred_at) AS occurred_at_ms, toString(channel) AS channel,
     toString(direction) AS direction, toString(sender_type) AS sender_type, conversation_id,
     contact_id, agent_id, toString(org_unit) AS org_unit, campaign_id,
-    toString(priority) AS priority, score, name, visitor_id, url
+    toString(priority) AS priority, score, name, visitor_id, url, attributes
 FROM events_raw FINAL
 WHERE tenant_id = {tenant_id:String}
   AND occurred_at >= fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC')
@@ -48,7 +49,11 @@ WHERE tenant_id = {tenant_id:String}
 ORDER BY event_type, occurred_at, event_id
 LIMIT {limit:UInt32}
 """
+# The first two clauses are what the primary key can skip granules by; the tuple is exact.
 _AFTER = (
+    " AND event_type >= {after_type:String}"
+    " AND (event_type > {after_type:String}"
+    " OR occurred_at >= fromUnixTimestamp64Milli({after_ms:Int64}, 'UTC'))"
     " AND (event_type, occurred_at, event_id) > ({after_type:String},"
     " fromUnixTimestamp64Milli({after_ms:Int64}, 'UTC'), {after_id:String})"
 )

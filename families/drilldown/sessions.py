@@ -55,7 +55,9 @@ ORDER BY t, event_id
 LIMIT {{limit:UInt32}}
 {FINAL_SETTINGS}
 """
+# The first clause alone is what the primary key can skip granules by.
 _AFTER = (
+    " AND t >= fromUnixTimestamp64Milli({after_ms:Int64}, 'UTC')"
     " AND (t, event_id) > (fromUnixTimestamp64Milli({after_ms:Int64}, 'UTC'), {after_id:String})"
 )
 

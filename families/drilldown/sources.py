@@ -1,24 +1,51 @@
 """A drill-down's row source from a caller's filters: the tenant and org units the token may
-read, the range checked. GraphQL resolvers (``graphql.py``) and exports (``pulse.graphql.export``)
-both build their sources here, so a row is the token's by the same rules on both paths.
+read, the range checked, the tenant's sensitive fields masked. GraphQL resolvers
+(``graphql.py``) and exports (``pulse.graphql.export_request``) both build their sources here,
+so a row is the token's, and shown to it, by the same rules on both paths.
+
+A token without ``analytics.pii`` sees :data:`~pulse.families.drilldown.sensitive.MARKER` for
+the tenant's sensitive fields, and may not filter on one (FORBIDDEN): a filter that matched
+would tell it the masked value.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from pulse.families.drilldown.conversations import ConversationRows
 from pulse.families.drilldown.events import EventRows
+from pulse.families.drilldown.masking import masked
 from pulse.families.drilldown.rows import RowSource
 from pulse.families.drilldown.sessions import SessionRows
 from pulse.families.questions import as_of_ms
 from pulse.families.web.types import WebFilters, filters_of
 from pulse.graphql.arguments import window_ms
-from pulse.graphql.auth import scoped_tenant
+from pulse.graphql.auth import PII, scoped_tenant
 from pulse.graphql.context import ApiContext
+from pulse.graphql.errors import ForbiddenError
 from pulse.graphql.permissions import CanView, CanViewInScope, _Role, org_unit_scope
+
+# The field a web filter's dimension reads: a page filter matches the sessions' visited URLs.
+_WEB_FIELDS = {"page": "url"}
+
+
+def _hidden(context: ApiContext, tenant: str, filtered: Mapping[str, object | None]) -> set[str]:
+    """The tenant's sensitive fields unless the token may see them; FORBIDDEN when one of
+    them is filtered on (``filtered``: field name → the filter's value, None when unset)."""
+    if PII in context.claims.roles:
+        return set()
+    sensitive = set(context.services.tenants.settings_for(tenant).sensitive)
+    for name, value in filtered.items():
+        if value is not None and name in sensitive:
+            raise ForbiddenError(
+                f"'{name}' is sensitive for this tenant: filtering on it needs the role {PII}.",
+                suggestion=f"Leave out the filter, or use a token granting {PII}.",
+                role=PII,
+                field=name,
+            )
+    return sensitive
 
 
 def event_rows(
@@ -32,11 +59,12 @@ def event_rows(
     agent_id: str | None = None,
     conversation_id: str | None = None,
     tenant_id: str | None = None,
-) -> EventRows:
+) -> RowSource:
     tenant = scoped_tenant(context.claims, tenant_id)
     from_ms, to_ms = window_ms(from_, to)
     scope = org_unit_scope(context.claims, org_unit)
-    return EventRows(
+    hidden = _hidden(context, tenant, {"agent_id": agent_id, "campaign_id": campaign_id})
+    rows = EventRows(
         context.services.clickhouse,
         tenant,
         from_ms,
@@ -49,6 +77,7 @@ def event_rows(
         agent_id=agent_id,
         conversation_id=conversation_id,
     )
+    return masked(rows, hidden)
 
 
 def conversation_rows(
@@ -61,12 +90,13 @@ def conversation_rows(
     agent: str | None = None,
     priority: str | None = None,
     tenant_id: str | None = None,
-) -> ConversationRows:
+) -> RowSource:
     tenant = scoped_tenant(context.claims, tenant_id)
     from_ms, to_ms = window_ms(from_, to)
     scope = org_unit_scope(context.claims, org_unit)
+    hidden = _hidden(context, tenant, {"agent": agent})
     services = context.services
-    return ConversationRows(
+    rows = ConversationRows(
         services.clickhouse,
         tenant,
         from_ms,
@@ -79,6 +109,7 @@ def conversation_rows(
         org_unit=scope.org_unit,
         org_units=scope.among,
     )
+    return masked(rows, hidden)
 
 
 def session_rows(
@@ -87,18 +118,21 @@ def session_rows(
     to: datetime,
     filters: WebFilters | None = None,
     tenant_id: str | None = None,
-) -> SessionRows:
+) -> RowSource:
     tenant = scoped_tenant(context.claims, tenant_id)
     from_ms, to_ms = window_ms(from_, to)
+    given = filters_of(filters)
+    hidden = _hidden(context, tenant, {_WEB_FIELDS.get(d, d): v for d, v in given.items()})
     services = context.services
-    return SessionRows(
+    rows = SessionRows(
         services.clickhouse,
         tenant,
         from_ms,
         to_ms,
         engaged=services.tenants.settings_for(tenant).engaged_events,
-        filters=filters_of(filters),
+        filters=given,
     )
+    return masked(rows, hidden)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,18 @@ def _seconds(value: Any) -> float | None:
     return None if value is None else int(value) / 1000
 
 
-@strawberry.type(description="One stored event (events_raw); empty strings for absent fields.")
+@strawberry.type(description="One of an event's free-form attributes.")
+class Attribute:
+    key: str
+    value: str
+
+
+@strawberry.type(
+    description=(
+        "One stored event (events_raw); empty strings for absent fields. Fields the tenant marks"
+        ' sensitive read "[masked]" without the role analytics.pii.'
+    )
+)
 class EventRow:
     event_id: str
     event_type: str
@@ -37,6 +48,7 @@ class EventRow:
     name: str
     visitor_id: str
     url: str
+    attributes: list[Attribute] = strawberry.field(description="By key.")
 
 
 @strawberry.enum(description="A conversation's first-response SLA, judged at asOf.")
@@ -120,9 +132,11 @@ class SessionRowPage:
 def event_row(row: dict[str, Any]) -> EventRow:
     values = {k: v for k, v in row.items() if k != "occurred_at_ms"}
     score = values.pop("score")
+    attributes = values.pop("attributes") or {}
     return EventRow(
         occurred_at=instant(int(row["occurred_at_ms"])),
         score=None if score is None else int(score),
+        attributes=[Attribute(key=k, value=v) for k, v in sorted(attributes.items())],
         **{k: str(v) for k, v in values.items()},
     )
 

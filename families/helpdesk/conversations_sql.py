@@ -71,14 +71,20 @@ def rules_sql(scope: str, source: str = "helpdesk_conversations") -> str:
     return _RULES_SQL.replace("{source}", source).replace("{scope}", scope)
 
 
+def deadline_sql(created_ms: str, priority: str) -> str:
+    """The first-response deadline of a conversation created at ``created_ms`` with
+    ``priority`` (SQL expressions), by the ``sla_<priority>`` parameters."""
+    return (
+        f"{created_ms} + multiIf({priority} = 'urgent', {{sla_urgent:Int64}},"
+        f" {priority} = 'high', {{sla_high:Int64}}, {priority} = 'low', {{sla_low:Int64}},"
+        " {sla_normal:Int64})"
+    )
+
+
 CONVERSATIONS_SQL = f"""
 SELECT
     *,
-    created_ms + multiIf(
-        conv_priority = 'urgent', {{sla_urgent:Int64}},
-        conv_priority = 'high', {{sla_high:Int64}},
-        conv_priority = 'low', {{sla_low:Int64}},
-        {{sla_normal:Int64}}) AS deadline_ms
+    {deadline_sql("created_ms", "conv_priority")} AS deadline_ms
 FROM ({rules_sql(TENANT)})
 WHERE 1 {{conversation_filters}}
 """

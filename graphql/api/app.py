@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket
+from strawberry import Schema
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 
@@ -38,8 +39,8 @@ from pulse.settings import Settings
 class _GraphQL(GraphQL[ApiContext, None]):
     """Strawberry's ASGI view, verifying the bearer token once per request."""
 
-    def __init__(self, services: Services, secret: str, algorithm: str) -> None:
-        super().__init__(build_schema())
+    def __init__(self, services: Services, schema: Schema, secret: str, algorithm: str) -> None:
+        super().__init__(schema)
         self._services = services
         self._secret = secret
         self._algorithm = algorithm
@@ -111,8 +112,10 @@ def create_app(
             settings.api.jwt_secret, settings.api.jwt_algorithm, settings.api.embed_max_ttl_seconds
         ),
     )
-    graphql = _GraphQL(services, settings.api.jwt_secret, settings.api.jwt_algorithm)
-    export = export_endpoint(services, settings.api.jwt_secret, settings.api.jwt_algorithm)
+    schema = build_schema()
+    secret, algorithm = settings.api.jwt_secret, settings.api.jwt_algorithm
+    graphql = _GraphQL(services, schema, secret, algorithm)
+    export = export_endpoint(services, schema, secret, algorithm)
     checks = {
         "kafka": kafka_check,
         "clickhouse": clickhouse_check(clickhouse),

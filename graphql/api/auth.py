@@ -5,8 +5,10 @@ token lives forever. The token is checked once per request when the context is b
 guarded by :class:`IsAuthenticated` (and the role checks of ``permissions.py`` built on it)
 refuse to run without a valid one.
 
-``roles`` (a list) grants ``analytics.view`` and/or ``analytics.manage``; a token without the
-claim has both, as every token minted before roles existed does. ``org_units`` (a non-empty
+``roles`` (a list) grants ``analytics.view``, ``analytics.manage`` and/or ``analytics.pii``; a
+token without the claim has view and manage, as every token minted before roles existed does,
+but never ``analytics.pii``: seeing the fields a tenant marks sensitive is always granted by
+name. ``org_units`` (a non-empty
 list), when present, confines the bearer to those org units (``permissions.py``); ``sub`` names
 the bearer in the audit log. ``dashboard``, when present, confines the bearer to that one
 dashboard and its widgets: an embed token (``permissions.py``, ``embedToken``).
@@ -29,7 +31,11 @@ _SCHEME = "bearer"
 
 VIEW = "analytics.view"
 MANAGE = "analytics.manage"
-ROLES = (VIEW, MANAGE)
+# Sees the drill-down and export fields a tenant marks sensitive; implied by no other role.
+PII = "analytics.pii"
+# What a token without a roles claim grants.
+DEFAULT_ROLES = (VIEW, MANAGE)
+ROLES = (VIEW, MANAGE, PII)
 
 
 @dataclass(frozen=True)
@@ -40,7 +46,7 @@ class Claims:
 
     tenant_id: str
     expires_at: int
-    roles: frozenset[str] = frozenset(ROLES)
+    roles: frozenset[str] = frozenset(DEFAULT_ROLES)
     org_units: frozenset[str] | None = None
     subject: str = ""
     dashboard: str | None = None
@@ -58,7 +64,7 @@ def issue_token(
     dashboard: str | None = None,
 ) -> str:
     """A signed token for ``tenant_id`` that expires ``ttl_seconds`` from now; without
-    ``roles`` it carries no roles claim (both roles), without ``org_units`` no scope."""
+    ``roles`` it carries no roles claim (view and manage), without ``org_units`` no scope."""
     claims: dict[str, Any] = {"tenant_id": tenant_id, "exp": int(time.time()) + ttl_seconds}
     if roles is not None:
         claims["roles"] = list(roles)
@@ -141,13 +147,13 @@ def _strings(payload: dict[str, Any], claim: str) -> frozenset[str]:
 
 def _roles(payload: dict[str, Any]) -> frozenset[str]:
     if "roles" not in payload:
-        return frozenset(ROLES)
+        return frozenset(DEFAULT_ROLES)
     roles = _strings(payload, "roles")
     unknown = sorted(roles - set(ROLES))
     if unknown:
         raise UnauthenticatedError(
             f"The bearer token names unknown roles: {', '.join(unknown)}.",
-            suggestion=f"Roles are {' and '.join(ROLES)}.",
+            suggestion=f"Roles are {', '.join(ROLES)}.",
         )
     return roles
 

@@ -53,7 +53,7 @@ class Services:
     alert_rules: RuleBook | None = None
     # Where each operation's audit record goes; None: operations are not audited.
     audit: AuditSink | None = None
-    # The most rows one export writes (PULSE_API_EXPORT_ROW_LIMIT).
+    # The most rows one export writes (PULSE_API_EXPORT_ROW_LIMIT); a tenant's own is lower.
     export_row_limit: int = 1_000_000
     # The sink's touches, for subscriptions; None: the API serves no live subscriptions.
     live: LiveFeed | None = None

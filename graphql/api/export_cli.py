@@ -1,4 +1,5 @@
-"""``pulse export KIND``: a drill-down as CSV or Parquet, fetched from the API's ``/export``.
+"""``pulse export KIND``: a drill-down, or (``pulse export query --query …``) the rows of a metric
+answer, as CSV or Parquet, fetched from the API's ``/export``.
 
 It asks the serving process over HTTP (``PULSE_API_HOST:PULSE_API_PORT``, or ``--url``), so it
 works beside ``pulse serve``, which holds the embedded ClickHouse, and is refused exactly as the
@@ -19,6 +20,7 @@ import httpx
 
 from pulse.families.drilldown.sources import KINDS
 from pulse.graphql.export_formats import FORMATS
+from pulse.graphql.export_request import QUERY
 from pulse.graphql.export_route import PATH
 from pulse.recalc_remote import serving_url
 from pulse.settings import Settings
@@ -29,9 +31,20 @@ READ_SECONDS = 300.0
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("kind", choices=sorted(KINDS), help="the rows to export")
-    parser.add_argument("--from", dest="from_", required=True, help="ISO-8601 instant, inclusive")
-    parser.add_argument("--to", required=True, help="ISO-8601 instant, exclusive")
+    parser.add_argument(
+        "kind",
+        choices=[*sorted(KINDS), QUERY],
+        help="the drill-down rows to export, or query: the buckets or rows of --query's answer",
+    )
+    parser.add_argument(
+        "--query",
+        help="with kind query: the GraphQL query (or @FILE), e.g. '{ messagingMetrics(from: $from,"
+        " to: $to, granularity: DAY) { buckets { start sent } } }' with its variables as --arg",
+    )
+    parser.add_argument(
+        "--from", dest="from_", help="ISO-8601 instant, inclusive (a query's $from variable)"
+    )
+    parser.add_argument("--to", help="ISO-8601 instant, exclusive (a query's $to variable)")
     parser.add_argument("--format", choices=sorted(FORMATS), default="csv")
     parser.add_argument("--output", "-o", required=True, help="the file to write")
     parser.add_argument("--token", required=True, help="a bearer token (`pulse token`)")
@@ -40,21 +53,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help="a filter of the GraphQL field, e.g. orgUnit=north or eventTypes='[\"a\"]'"
-        " (VALUE is JSON, else text; repeatable)",
+        help="a filter of the GraphQL field (a variable of --query), e.g. orgUnit=north or"
+        " eventTypes='[\"a\"]' (VALUE is JSON, else text; repeatable)",
     )
     parser.add_argument("--url", help="the API's /export (default: PULSE_API_HOST:PORT)")
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    arguments: dict[str, Any] = {"from": args.from_, "to": args.to}
+    arguments: dict[str, Any] = {
+        name: value for name, value in (("from", args.from_), ("to", args.to)) if value
+    }
     for given in args.arg:
         name, sep, value = given.partition("=")
         if not sep:
             raise SystemExit(f"--arg {given!r}: expected NAME=VALUE")
         arguments[name] = _value(value)
     url = args.url or serving_url(settings.api, PATH)
-    body = {"kind": args.kind, "format": args.format, "arguments": arguments}
+    body = _body(args, arguments)
     headers = {"Authorization": f"Bearer {args.token}"}
     timeout = httpx.Timeout(CONNECT_SECONDS, read=READ_SECONDS)
     try:
@@ -73,6 +88,19 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _body(args: argparse.Namespace, arguments: dict[str, Any]) -> dict[str, Any]:
+    if args.kind == QUERY:
+        if not args.query:
+            raise SystemExit("pulse export query: --query is required")
+        text = args.query
+        if text.startswith("@"):
+            text = Path(text[1:]).read_text()
+        return {"query": text, "variables": arguments, "format": args.format}
+    if not (args.from_ and args.to):
+        raise SystemExit(f"pulse export {args.kind}: --from and --to are required")
+    return {"kind": args.kind, "format": args.format, "arguments": arguments}
+
+
 def _copy(response: httpx.Response, out: BinaryIO, csv: bool, headers: httpx.Headers) -> None:
     started, received, lines = time.monotonic(), 0, 0
     for chunk in response.iter_bytes():
@@ -83,7 +111,7 @@ def _copy(response: httpx.Response, out: BinaryIO, csv: bool, headers: httpx.Hea
     print(file=sys.stderr)
     if csv and lines - 1 >= int(headers.get("x-pulse-row-limit", "0")) > 0:
         print(
-            "note: the export stopped at the row limit (PULSE_API_EXPORT_ROW_LIMIT)",
+            f"note: the export stopped at the row limit of {headers['x-pulse-row-limit']} rows",
             file=sys.stderr,
         )
 

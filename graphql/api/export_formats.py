@@ -1,14 +1,16 @@
-"""CSV and Parquet of drill-down rows, written page by page as bytes to stream.
+"""CSV and Parquet of exported rows, written page by page as bytes to stream.
 
 Each page becomes its chunk of output as soon as it is read (CSV lines; one Parquet row group),
-so an export holds one page in memory whatever its length. Columns are the row source's, with
-instants as epoch milliseconds (``*_ms``), as the Parquet types below say.
+so an export holds one page in memory whatever its length. A drill-down's columns are its row
+source's, with instants as epoch milliseconds (``*_ms``), as :func:`arrow_schema` says; an
+event's ``attributes`` are a Parquet map and a JSON object in CSV.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -35,19 +37,30 @@ _INTEGERS = {
     "page_views",
 }
 _BOOLEANS = {"bounce"}
+_MAPS = {"attributes"}
 
 
 def arrow_schema(columns: tuple[str, ...]) -> pa.Schema:
-    """Every column nullable: int64, bool or string by name."""
-    return pa.schema(
-        [
-            (
-                c,
-                pa.int64() if c in _INTEGERS else pa.bool_() if c in _BOOLEANS else pa.string(),
-            )
-            for c in columns
-        ]
-    )
+    """A drill-down's columns, every one nullable: int64, bool, map or string by name."""
+    return pa.schema([(c, _arrow_type(c)) for c in columns])
+
+
+def _arrow_type(column: str) -> pa.DataType:
+    if column in _INTEGERS:
+        return pa.int64()
+    if column in _BOOLEANS:
+        return pa.bool_()
+    if column in _MAPS:
+        return pa.map_(pa.string(), pa.string())
+    return pa.string()
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        return json.dumps(value, sort_keys=True)
+    return value
 
 
 def csv_chunks(columns: tuple[str, ...], pages: Iterable[list[dict[str, Any]]]) -> Iterator[bytes]:
@@ -57,7 +70,7 @@ def csv_chunks(columns: tuple[str, ...], pages: Iterable[list[dict[str, Any]]]) 
     writer.writerow(columns)
     yield _drain_text(buffer)
     for rows in pages:
-        writer.writerows(["" if r[c] is None else r[c] for c in columns] for r in rows)
+        writer.writerows([_csv_cell(r[c]) for c in columns] for r in rows)
         yield _drain_text(buffer)
 
 
@@ -89,22 +102,27 @@ class _Chunks:
         return taken
 
 
-def parquet_chunks(
-    columns: tuple[str, ...], pages: Iterable[list[dict[str, Any]]]
-) -> Iterator[bytes]:
+def parquet_chunks(schema: pa.Schema, pages: Iterable[list[dict[str, Any]]]) -> Iterator[bytes]:
     """One row group per page, its bytes yielded as soon as it is written; then the footer."""
-    schema = arrow_schema(columns)
     sink = _Chunks()
     writer = pq.ParquetWriter(pa.PythonFile(sink, mode="w"), schema)
+    maps = {f.name for f in schema if pa.types.is_map(f.type)}
     try:
         for rows in pages:
             if rows:
-                columns_of = {c: [r[c] for r in rows] for c in columns}
+                columns_of = {
+                    c: [_entries(r[c]) for r in rows] if c in maps else [r[c] for r in rows]
+                    for c in schema.names
+                }
                 writer.write_table(pa.Table.from_pydict(columns_of, schema=schema))
                 yield sink.take()
     finally:
         writer.close()
     yield sink.take()
+
+
+def _entries(value: dict[str, str] | None) -> list[tuple[str, str]] | None:
+    return None if value is None else sorted(value.items())
 
 
 def _drain_text(buffer: io.StringIO) -> bytes:

@@ -1,8 +1,10 @@
-"""What an export asks for: a drill-down kind, a format, and the GraphQL field's arguments.
+"""What an export asks for: a drill-down kind and the GraphQL field's arguments, or a metric
+query and its variables; and a format.
 
 ``arguments`` uses the field's own names and values as JSON (``from``, ``orgUnit``, ``priority:
 "URGENT"``, ``filters: {"entryPage": "/"}``), so the filters of a drill-down page and of its
 export are written alike and judged by the same builders (``families/drilldown/sources.py``).
+A metric ``query`` is GraphQL text run as ``/graphql`` would (``export_answer.py``).
 """
 
 from __future__ import annotations
@@ -23,31 +25,38 @@ from pulse.graphql.permissions import require
 _INSTANTS = {"from_", "to", "as_of"}
 
 
+# What the audit log and the file name call an export of a metric query.
+QUERY = "query"
+
+
 @dataclass(frozen=True)
 class ExportRequest:
+    """``kind`` is a drill-down kind with its field's ``arguments``, or :data:`QUERY` with
+    ``query`` and its variables as ``arguments``."""
+
     kind: str
     format: str
     arguments: Mapping[str, Any]
+    query: str | None = None
 
 
 def parse_request(payload: Mapping[str, Any]) -> ExportRequest:
     """The request in a JSON body or query string; INVALID_ARGUMENT naming what is wrong."""
-    kind, fmt, arguments = (
-        payload.get("kind"),
-        payload.get("format", "csv"),
-        payload.get("arguments", {}),
-    )
-    if kind not in KINDS:
-        raise InvalidArgumentError(
-            f"'kind' must be one of {', '.join(KINDS)}.",
-            suggestion="Name the rows to export, e.g. kind=conversations.",
-            argument="kind",
-        )
+    fmt = payload.get("format", "csv")
     if fmt not in FORMATS:
         raise InvalidArgumentError(
             f"'format' must be one of {', '.join(FORMATS)}.",
             suggestion="Ask for format=csv or format=parquet.",
             argument="format",
+        )
+    if "query" in payload:
+        return _query_request(payload, str(fmt))
+    kind, arguments = payload.get("kind"), payload.get("arguments", {})
+    if kind not in KINDS:
+        raise InvalidArgumentError(
+            f"'kind' must be one of {', '.join(KINDS)}.",
+            suggestion="Name the rows to export, e.g. kind=conversations, or send a query.",
+            argument="kind",
         )
     if not isinstance(arguments, dict):
         raise InvalidArgumentError(
@@ -56,6 +65,23 @@ def parse_request(payload: Mapping[str, Any]) -> ExportRequest:
             argument="arguments",
         )
     return ExportRequest(str(kind), str(fmt), arguments)
+
+
+def _query_request(payload: Mapping[str, Any], fmt: str) -> ExportRequest:
+    query, variables = payload.get("query"), payload.get("variables") or {}
+    if not isinstance(query, str) or not query.strip():
+        raise InvalidArgumentError(
+            "'query' must be the text of a GraphQL query.",
+            suggestion="e.g. { messagingMetrics(…) { buckets { start sent } } }",
+            argument="query",
+        )
+    if not isinstance(variables, dict):
+        raise InvalidArgumentError(
+            "'variables' must be a JSON object.",
+            suggestion='e.g. {"from": "2026-11-01T00:00:00Z"}',
+            argument="variables",
+        )
+    return ExportRequest(QUERY, fmt, variables, query)
 
 
 def export_source(context: ApiContext, request: ExportRequest) -> RowSource:

@@ -1,10 +1,12 @@
-"""``GET``/``POST /export``: a drill-down as CSV or Parquet, streamed page by page.
+"""``GET``/``POST /export``: a drill-down or a metric answer as CSV or Parquet, streamed page
+by page.
 
 Authenticated like ``/graphql`` (``Authorization: Bearer``), refused by the same role and scope
-rules as the drill-down field, and audited like an operation (type ``export``, the kind as its
-field, the arguments, the rows written, the duration, the outcome). An export ends at
-``PULSE_API_EXPORT_ROW_LIMIT`` rows; the ``X-Pulse-Row-Limit`` header says the limit, and the
-audit record's outcome is ``row_limit`` when rows were left out.
+rules as the drill-down field (or the query's fields), and audited like an operation (type
+``export``, the kind as its field, the arguments, the rows written, the duration, the outcome).
+An export ends at the tenant's row limit (``pulse tenants set --export-row-limit``), never above
+``PULSE_API_EXPORT_ROW_LIMIT``; the ``X-Pulse-Row-Limit`` header says the limit, and the audit
+record's outcome is ``row_limit`` when rows were left out.
 """
 
 from __future__ import annotations
@@ -14,16 +16,19 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import pyarrow as pa
 import structlog
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
+from strawberry import Schema
 
-from pulse.families.drilldown.rows import MAX_PAGE, RowSource
 from pulse.graphql.audit import AuditRecord
 from pulse.graphql.auth import Claims, verify_header
 from pulse.graphql.context import ApiContext, Services
 from pulse.graphql.errors import ApiError
-from pulse.graphql.export_formats import FORMATS, csv_chunks, parquet_chunks
+from pulse.graphql.export_answer import answer_rows
+from pulse.graphql.export_formats import FORMATS, arrow_schema, csv_chunks, parquet_chunks
+from pulse.graphql.export_pages import ExportCount, pages, row_groups
 from pulse.graphql.export_request import ExportRequest, export_source, parse_request
 
 log = structlog.get_logger(__name__)
@@ -32,18 +37,28 @@ PATH = "/export"
 _STATUS = {"unauthenticated": 401, "forbidden": 403}
 
 
-def export_endpoint(services: Services, secret: str, algorithm: str) -> Any:
-    """The Starlette endpoint of :data:`PATH`."""
+def export_endpoint(services: Services, schema: Schema, secret: str, algorithm: str) -> Any:
+    """The Starlette endpoint of :data:`PATH`; ``schema`` answers metric queries."""
 
     async def endpoint(request: Request) -> Response:
         started_ns, at_ms = time.monotonic_ns(), time.time_ns() // 1_000_000
         claims: Claims | None = None
         wanted: ExportRequest | None = None
+        written = ExportCount()
         try:
             claims = verify_header(request.headers.get("authorization"), secret, algorithm)
             wanted = parse_request(await _payload(request))
             context = ApiContext(services=services, auth=claims, request=request)
-            source = export_source(context, wanted)
+            tenant = services.tenants.settings_for(claims.tenant_id)
+            limit = tenant.export_limit(services.export_row_limit)
+            if wanted.query is None:
+                source = export_source(context, wanted)
+                name, arrow = wanted.kind, arrow_schema(source.columns)
+                groups = pages(source, limit, written)
+            else:
+                answer = await answer_rows(schema, context, wanted.query, wanted.arguments)
+                name, arrow = answer.field, answer.schema
+                groups = row_groups(answer.rows, limit, written)
         except ApiError as refused:
             log.info("export refused", **refused.as_dict())
             _audit(services, claims, wanted, at_ms, started_ns, 0, refused.code)
@@ -51,14 +66,17 @@ def export_endpoint(services: Services, secret: str, algorithm: str) -> Any:
                 {"message": refused.message, "extensions": refused.extensions},
                 status_code=_STATUS.get(refused.code, 400),
             )
-        limit = services.export_row_limit
-        written = _Count()
-        chunks = (csv_chunks if wanted.format == "csv" else parquet_chunks)(
-            source.columns, _pages(source, limit, written)
+        body = _audited(
+            _chunks(wanted.format, arrow, groups),
+            services,
+            claims,
+            wanted,
+            at_ms,
+            started_ns,
+            written,
         )
-        body = _audited(chunks, services, claims, wanted, at_ms, started_ns, written)
         headers = {
-            "Content-Disposition": f'attachment; filename="{wanted.kind}.{wanted.format}"',
+            "Content-Disposition": f'attachment; filename="{name}.{wanted.format}"',
             "X-Pulse-Row-Limit": str(limit),
         }
         return StreamingResponse(body, media_type=FORMATS[wanted.format], headers=headers)
@@ -84,22 +102,10 @@ def _json(text: str | bytes) -> Any:
         return None
 
 
-class _Count:
-    rows = 0
-    more = False
-
-
-def _pages(source: RowSource, limit: int, written: _Count) -> Iterator[list[dict[str, Any]]]:
-    """``source``'s pages up to ``limit`` rows in all, counted in ``written``."""
-    after = None
-    while written.rows < limit:
-        page = source.page(after, min(MAX_PAGE, limit - written.rows))
-        written.rows += len(page.rows)
-        yield page.rows
-        if not page.more:
-            return
-        after = page.cursor
-    written.more = True
+def _chunks(fmt: str, schema: pa.Schema, groups: Iterator[list[dict[str, Any]]]) -> Iterator[bytes]:
+    if fmt == "csv":
+        return csv_chunks(tuple(schema.names), groups)
+    return parquet_chunks(schema, groups)
 
 
 def _audited(
@@ -109,7 +115,7 @@ def _audited(
     wanted: ExportRequest,
     at_ms: int,
     started_ns: int,
-    written: _Count,
+    written: ExportCount,
 ) -> Iterator[bytes]:
     """``chunks``, audited once the last is sent (or the stream broke)."""
     outcome = "internal"
@@ -142,10 +148,18 @@ def _audit(
             operation_type="export",
             operation_name="" if wanted is None else wanted.format,
             fields=[field] if field else [],
-            arguments=json.dumps({field: wanted.arguments} if wanted else {}, default=str),
+            arguments=json.dumps(_arguments(wanted), default=str),
             variables="{}",
             rows=rows,
             duration_ms=(time.monotonic_ns() - started_ns) // 1_000_000,
             outcome=outcome,
         )
     )
+
+
+def _arguments(wanted: ExportRequest | None) -> dict[str, Any]:
+    if wanted is None:
+        return {}
+    if wanted.query is not None:
+        return {wanted.kind: {"query": wanted.query, "variables": wanted.arguments}}
+    return {wanted.kind: wanted.arguments}

@@ -17,6 +17,10 @@ fails on a field without one):
   field an embed token (a ``dashboard`` claim) may run at the root; inside it, that dashboard's
   widget queries run under their own checks. Every other field refuses an embed token, so it
   shows its dashboard and nothing else, whatever the embedding product does with it.
+
+``analytics.pii`` guards no field: it widens what a drill-down row shows (the tenant's sensitive
+fields unmasked, filters on them allowed), judged where rows are built
+(``pulse.families.drilldown.sources``).
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """``pulse token TENANT``: prints a signed bearer token for local use (the demo uses it).
 
-Without ``--role`` the token carries no roles claim, which grants both roles (as tokens minted
-before roles did); without ``--org-unit`` it reads the whole tenant. ``--dashboard ID`` mints an
-embed token instead: the view role only, refused everything but that dashboard (as the
-``embedToken`` mutation mints, which also checks the dashboard exists and is the minter's to see).
+Without ``--role`` the token carries no roles claim, which grants analytics.view and
+analytics.manage (as tokens minted before roles did), not analytics.pii; without ``--org-unit``
+it reads the whole tenant. ``--dashboard ID`` mints an embed token instead: the view role only,
+refused everything but that dashboard (as the ``embedToken`` mutation mints, which also checks
+the dashboard exists and is the minter's to see).
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--role",
         action="append",
         choices=ROLES,
-        help="a role it grants (repeatable; default: both)",
+        help="a role it grants (repeatable; default: analytics.view and analytics.manage;"
+        " analytics.pii shows the fields the tenant marks sensitive)",
     )
     parser.add_argument(
         "--org-unit",

@@ -17,7 +17,9 @@
 10. the alert latency: a crossing event produced to its signed webhook received, through worker,
     serve (evaluator) and deliverer, under a steady ingest load (tests/bench/alerts.py);
 11. the subscription latency: rows stored by the sink to the figure pushed to a WebSocket
-    subscriber (tests/bench/live.py).
+    subscriber (tests/bench/live.py);
+12. the drill-down's first page and the Parquet export rate over ≥ 5M generated raw events
+    (tests/bench/drilldown.py).
 
 The last line printed is one JSON object with the three rates, ``worker_rss_mb`` and the rest.
 """
@@ -47,7 +49,7 @@ from pulse.avro.producer import EventProducer
 from pulse.avro.schemas import SchemaCatalog
 from pulse.settings import ClickHouseSettings, Settings
 from pulse.simulate import Simulation, TenantPlan
-from tests.bench import alerts, collector, helpdesk, live, outreach, web
+from tests.bench import alerts, collector, drilldown, helpdesk, live, outreach, web
 from tests.cleanup import delete_topics
 from tests.e2e.harness import REPO, Pipeline, free_port, pulse
 
@@ -258,6 +260,9 @@ def measure(settings: Settings, workdir: Path) -> dict[str, float]:
     (workdir / "live").mkdir()
     pushed = live.run(workdir / "live")
     print(f"subscriptions: {pushed}", file=sys.stderr)
+    # The helpdesk month again: the drill-down reads the same dataset, generated once.
+    drilled = drilldown.measure(workdir / "helpdesk")
+    print(f"drill-down: {drilled}", file=sys.stderr)
     return {
         "events": len(events),
         "pipeline_events_per_s": round(piped),
@@ -272,6 +277,7 @@ def measure(settings: Settings, workdir: Path) -> dict[str, float]:
         **campaigns,
         **alerted,
         **pushed,
+        **drilled,
     }
 
 

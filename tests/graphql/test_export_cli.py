@@ -85,3 +85,19 @@ def test_a_refusal_exits_1_with_the_reason(
     assert command(served, *argv) == 1
     assert "refused (403)" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_a_metric_query_exports_its_buckets(served: Settings, tmp_path: Path) -> None:
+    """`pulse export query --query …` writes the answer's buckets, the range as $from/$to."""
+    token = role_token(served, ["analytics.view"])
+    out = tmp_path / "sent.parquet"
+    query = tmp_path / "sent.graphql"
+    query.write_text(
+        "query($from: DateTime!, $to: DateTime!, $channel: String) { messagingMetrics("
+        "from: $from, to: $to, granularity: HOUR, channel: $channel) { buckets { start sent } } }"
+    )
+    argv = ("query", "--query", f"@{query}", *RANGE, "--format", "parquet", "-o", str(out))
+    assert command(served, *argv, "--token", token, "--arg", "channel=sms") == 0
+    table = pq.read_table(io.BytesIO(out.read_bytes()))
+    assert table.column_names == ["start", "sent"]
+    assert (table.num_rows, sum(table.column("sent").to_pylist())) == (24, 5)

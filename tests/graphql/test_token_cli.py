@@ -45,6 +45,17 @@ def test_roles_org_units_and_subject_are_carried(capsys: pytest.CaptureFixture[s
     )
 
 
+def test_the_pii_role_is_granted_by_name_only(capsys: pytest.CaptureFixture[str]) -> None:
+    """--role analytics.pii is carried; a token without --role has view and manage, not pii."""
+    argv = ["token", "acme", "--role", "analytics.view", "--role", "analytics.pii"]
+    assert main(argv) == 0
+    secret = Settings.from_env().api.jwt_secret
+    claims = verify_token(capsys.readouterr().out.strip(), secret)
+    assert claims.roles == frozenset({"analytics.view", "analytics.pii"})
+    assert main(["token", "acme"]) == 0
+    assert "analytics.pii" not in verify_token(capsys.readouterr().out.strip(), secret).roles
+
+
 def test_a_dashboard_token_is_view_only(capsys: pytest.CaptureFixture[str]) -> None:
     """--dashboard mints an embed token: the dashboard claim and the view role alone."""
     assert main(["token", "acme", "--dashboard", "d1", "--ttl-hours", "0.25"]) == 0

@@ -172,3 +172,73 @@ def test_cli_sets_sla_targets_and_lists_them(
     bad = parser.parse_args(["set", "acme", "--timezone", "UTC", "--sla", "critical=1m"])
     with pytest.raises(TenantSettingsError, match="unknown priority 'critical'"):
         tenants_cli.run(bad, settings)
+
+
+def test_sensitive_fields_and_export_limit_round_trip_through_json() -> None:
+    """Sensitive fields (sorted, once each) and the export row limit survive the topic's JSON;
+    records written before them read as nothing sensitive and no limit of their own."""
+    tenant = TenantSettings(sensitive=("contact_id", "attributes.email", "contact_id"))
+    assert tenant.sensitive == ("attributes.email", "contact_id")
+    limited = TenantSettings(sensitive=("attributes",), export_row_limit=500)
+    for written in (tenant, limited):
+        assert TenantSettings.from_json(written.to_json()) == written
+    old = TenantSettings.from_json(b'{"timezone": "UTC"}')
+    assert (old.sensitive, old.export_row_limit) == ((), None)
+
+
+@pytest.mark.parametrize(
+    ("given", "field"),
+    [
+        ({"sensitive": ("event_id",)}, "sensitive"),
+        ({"sensitive": ("channel",)}, "sensitive"),
+        ({"sensitive": ("attributes.",)}, "sensitive"),
+        ({"sensitive": "contact_id"}, "sensitive"),
+        ({"export_row_limit": 0}, "export_row_limit"),
+        ({"export_row_limit": True}, "export_row_limit"),
+    ],
+)
+def test_fields_that_cannot_be_masked_and_bad_limits_are_refused(
+    given: dict[str, object], field: str
+) -> None:
+    """A sort-key column, a figure's dimension, an empty attribute key, a bare string or a
+    limit that is not a positive count is a TenantSettingsError on its field."""
+    with pytest.raises(TenantSettingsError) as caught:
+        TenantSettings(**given)  # type: ignore[arg-type]
+    assert caught.value.fields["field"] == field
+
+
+def test_the_smaller_export_limit_wins() -> None:
+    """A tenant's limit applies below the API's; above it, or unset, the API's does."""
+    assert TenantSettings(export_row_limit=10).export_limit(100) == 10
+    assert TenantSettings(export_row_limit=1_000).export_limit(100) == 100
+    assert TenantSettings().export_limit(100) == 100
+
+
+@pytest.mark.kafka
+def test_cli_sets_sensitive_fields_and_an_export_limit(
+    settings: Settings, topics: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`pulse tenants set --sensitive … --export-row-limit N` publishes both; `list` shows them."""
+    parser = argparse.ArgumentParser()
+    tenants_cli.add_arguments(parser)
+    args = parser.parse_args(
+        [
+            "set",
+            "acme",
+            "--timezone",
+            "UTC",
+            "--sensitive",
+            "attributes.email, attributes.phone,contact_id",
+            "--export-row-limit",
+            "5000",
+        ]
+    )
+    assert tenants_cli.run(args, settings) == 0
+    with TenantDirectory.from_settings(settings) as directory:
+        directory.wait_until_caught_up(timeout=15)
+        tenant = directory.settings_for("acme")
+    assert tenant.sensitive == ("attributes.email", "attributes.phone", "contact_id")
+    assert tenant.export_row_limit == 5000
+    assert tenants_cli.run(argparse.Namespace(action="list"), settings) == 0
+    listed = "sensitive=attributes.email,attributes.phone,contact_id export_row_limit=5000"
+    assert listed in capsys.readouterr().out

@@ -1,0 +1,161 @@
+"""``/export`` of a metric answer: a query's buckets as CSV and Parquet equal to the GraphQL
+answer, refused like the query, and cut at the tenant's row limit under the API's."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import pyarrow.parquet as pq
+import pytest
+from starlette.testclient import TestClient
+
+from pulse.graphql.app import create_app
+from pulse.settings import Settings
+from pulse.sinks.clickhouse import ClickHouse
+from pulse.topics.tenants import TenantSettings
+from tests.families.web_events import store_web, view
+from tests.graphql.conftest import DAY, NEXT_DAY, MemoryStore, graphql, kafka_up
+from tests.graphql.roles_paths import role_token
+
+pytestmark = [pytest.mark.clickhouse]
+
+VIEW = ["analytics.view"]
+QUERY = """
+query M($from: DateTime!, $to: DateTime!, $channel: String) {
+  messagingMetrics(from: $from, to: $to, granularity: HOUR, channel: $channel) {
+    totals { sent }
+    buckets { start sent deliveryRate provisional firstResponse { conversations frtAvgSeconds } }
+  }
+}
+"""
+VARIABLES = {"from": DAY.isoformat(), "to": NEXT_DAY.isoformat(), "channel": "email"}
+
+
+@dataclass
+class Limits:
+    """Every tenant at the defaults but its own export row limit."""
+
+    rows: dict[str, int] = field(default_factory=dict)
+
+    def settings_for(self, tenant_id: str) -> TenantSettings:
+        return TenantSettings(export_row_limit=self.rows.get(tenant_id))
+
+
+@pytest.fixture
+def limits() -> Limits:
+    return Limits()
+
+
+@pytest.fixture
+def api(settings: Settings, clickhouse: ClickHouse, limits: Limits) -> Iterator[TestClient]:
+    """The API over the known rows, with an API-wide export limit of 20 rows."""
+    capped = replace(settings, api=replace(settings.api, export_row_limit=20))
+    with TestClient(create_app(capped, clickhouse, MemoryStore(), kafka_up, limits)) as client:
+        yield client
+
+
+def flat(row: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """A bucket's fields, a nested object's under its path (``firstResponse.conversations``)."""
+    found: dict[str, Any] = {}
+    for name, value in row.items():
+        if isinstance(value, dict):
+            found.update(flat(value, f"{prefix}{name}."))
+        else:
+            found[f"{prefix}{name}"] = value
+    return found
+
+
+def buckets(client: TestClient, bearer: str) -> list[dict[str, Any]]:
+    body = graphql(client, QUERY, VARIABLES, bearer=bearer)
+    assert "errors" not in body, body
+    return [flat(b) for b in body["data"]["messagingMetrics"]["buckets"]]
+
+
+def export(client: TestClient, bearer: str, fmt: str, query: str = QUERY) -> Any:
+    body = {"query": query, "variables": VARIABLES, "format": fmt}
+    return client.post("/export", json=body, headers={"Authorization": f"Bearer {bearer}"})
+
+
+def test_buckets_as_parquet_and_csv_equal_the_graphql_answer(
+    settings: Settings, clickhouse: ClickHouse
+) -> None:
+    """24 hourly buckets, nested figures flattened, read back with pyarrow and csv as answered."""
+    api = TestClient(create_app(settings, clickhouse, MemoryStore(), kafka_up, Limits()))
+    bearer = role_token(settings, VIEW)
+    expected = buckets(api, bearer)
+    assert len(expected) == 24 and sum(b["sent"] for b in expected) == 16
+    parquet = export(api, bearer, "parquet")
+    assert parquet.status_code == 200, parquet.text
+    assert 'filename="messagingMetrics.parquet"' in parquet.headers["content-disposition"]
+    table = pq.read_table(io.BytesIO(parquet.content))
+    assert table.column_names == list(expected[0])
+    assert table.to_pylist() == expected
+    assert str(table.schema.field("sent").type) == "int64"
+    assert str(table.schema.field("firstResponse.frtAvgSeconds").type) == "double"
+    read = list(csv.DictReader(io.StringIO(export(api, bearer, "csv").text)))
+    as_text = [{k: "" if v is None else str(v) for k, v in b.items()} for b in expected]
+    assert read == as_text
+
+
+def test_a_metric_export_is_refused_like_the_query(api: TestClient, settings: Settings) -> None:
+    """No view role, an embed token or another tenant: 403; two root fields or no rows: 400."""
+    assert export(api, role_token(settings, ["analytics.manage"]), "csv").status_code == 403
+    embed = role_token(settings, VIEW, dashboard="d1")
+    assert export(api, embed, "csv").status_code == 403
+    bearer = role_token(settings, VIEW)
+    other = QUERY.replace("channel: $channel)", 'channel: $channel, tenantId: "globex")')
+    assert export(api, bearer, "csv", other).status_code == 403
+    two = "{ a: realtimeMessaging { tenantId } b: realtimeMessaging { tenantId } }"
+    assert export(api, bearer, "csv", two).status_code == 400
+    totals = QUERY.replace("buckets {", "b: totals {")
+    answer = export(api, bearer, "csv", totals.replace("totals { sent }\n", ""))
+    assert answer.status_code == 400
+    assert answer.json()["extensions"]["argument"] == "query"
+
+
+def test_the_tenant_row_limit_applies_below_the_api_limit(
+    api: TestClient, settings: Settings, limits: Limits
+) -> None:
+    """A tenant limit of 5 cuts 24 buckets to the first 5; one of 50 is capped by the API's 20."""
+    bearer = role_token(settings, VIEW)
+    expected = buckets(api, bearer)
+    limits.rows["acme"] = 5
+    cut = export(api, bearer, "parquet")
+    assert cut.headers["x-pulse-row-limit"] == "5"
+    assert pq.read_table(io.BytesIO(cut.content)).to_pylist() == expected[:5]
+    limits.rows["acme"] = 50
+    capped = export(api, bearer, "csv")
+    assert capped.headers["x-pulse-row-limit"] == "20"
+    assert len(list(csv.DictReader(io.StringIO(capped.text)))) == 20
+
+
+def test_a_breakdowns_rows_export_as_answered(
+    settings: Settings, clickhouse: ClickHouse, limits: Limits
+) -> None:
+    """webBreakdown's rows (top pages) read back from Parquet and CSV equal the answer's."""
+    store_web(
+        clickhouse,
+        [
+            view("v1", "2026-03-02T10:00:00Z", "/home"),
+            view("v1", "2026-03-02T10:10:00Z", "/pricing"),
+            view("v2", "2026-03-02T23:30:00Z", "/home"),
+        ],
+    )
+    query = (
+        'query { webBreakdown(dimension: PAGE, from: "2026-03-02T00:00:00Z",'
+        ' to: "2026-03-04T00:00:00Z") { dimension rows { value visitors pageViews bounceRate } } }'
+    )
+    api = TestClient(create_app(settings, clickhouse, MemoryStore(), kafka_up, limits))
+    bearer = role_token(settings, VIEW)
+    answer = graphql(api, query, bearer=bearer)["data"]["webBreakdown"]["rows"]
+    assert [r["value"] for r in answer] == ["/home", "/pricing"]
+    headers = {"Authorization": f"Bearer {bearer}"}
+    parquet = api.post("/export", json={"query": query, "format": "parquet"}, headers=headers)
+    assert pq.read_table(io.BytesIO(parquet.content)).to_pylist() == answer
+    text = api.post("/export", json={"query": query}, headers=headers).text
+    as_text = [{k: "" if v is None else str(v) for k, v in r.items()} for r in answer]
+    assert list(csv.DictReader(io.StringIO(text))) == as_text
