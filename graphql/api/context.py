@@ -16,7 +16,9 @@ from pulse.graphql.auth import Claims
 from pulse.graphql.errors import UnauthenticatedError
 from pulse.graphql.live import LiveFeed
 from pulse.graphql.queries import Reader
+from pulse.graphql.query_rate import TenantRates
 from pulse.graphql.realtime import RealtimeReader
+from pulse.settings import ApiSettings
 from pulse.topics.tenants import TenantSettings
 
 
@@ -36,6 +38,28 @@ class DefaultTenants:
 
     def settings_for(self, tenant_id: str) -> TenantSettings:
         return TenantSettings()
+
+
+@dataclass(frozen=True)
+class QueryLimits:
+    """What one operation may ask and take (``limits.py``): PULSE_API_MAX_DEPTH, _MAX_ALIASES,
+    _MAX_TOKENS, _MAX_COST and _OPERATION_TIMEOUT_SECONDS."""
+
+    max_depth: int
+    max_aliases: int
+    max_tokens: int
+    max_cost: int
+    operation_timeout_seconds: float
+
+    @classmethod
+    def of(cls, api: ApiSettings) -> QueryLimits:
+        return cls(
+            api.max_depth,
+            api.max_aliases,
+            api.max_tokens,
+            api.max_cost,
+            api.operation_timeout_seconds,
+        )
 
 
 @dataclass(frozen=True)
@@ -60,6 +84,9 @@ class Services:
     late_window_ms: int = 3_600_000
     # The tenants' dashboards; None: the API serves no dashboards.
     dashboards: DashboardBook | None = None
+    limits: QueryLimits = field(default_factory=lambda: QueryLimits.of(ApiSettings()))
+    # The tenants' request rates; None: requests are not rate limited.
+    rates: TenantRates | None = None
 
 
 @dataclass
@@ -74,6 +101,8 @@ class ApiContext:
     connection_params: dict[str, object] | None = None
     # The newest stored event time by tenant, read at most once per request.
     freshness: dict[str, asyncio.Future[int | None]] = field(default_factory=dict)
+    # Whether this request took its rate limit token (a dashboard's widgets share it).
+    rate_taken: bool = False
 
     @property
     def claims(self) -> Claims:

@@ -4,7 +4,8 @@ Authenticated like ``/graphql`` (``Authorization: Bearer``), refused by the same
 rules as the drill-down field, and audited like an operation (type ``export``, the kind as its
 field, the arguments, the rows written, the duration, the outcome). An export ends at
 ``PULSE_API_EXPORT_ROW_LIMIT`` rows; the ``X-Pulse-Row-Limit`` header says the limit, and the
-audit record's outcome is ``row_limit`` when rows were left out.
+audit record's outcome is ``row_limit`` when rows were left out. An export takes one token of
+its tenant's request rate: over it, 429 with ``Retry-After``; Redis unreachable, 503.
 """
 
 from __future__ import annotations
@@ -29,7 +30,12 @@ from pulse.graphql.export_request import ExportRequest, export_source, parse_req
 log = structlog.get_logger(__name__)
 
 PATH = "/export"
-_STATUS = {"unauthenticated": 401, "forbidden": 403}
+_STATUS = {
+    "unauthenticated": 401,
+    "forbidden": 403,
+    "rate_limited": 429,
+    "rate_limit_unavailable": 503,
+}
 
 
 def export_endpoint(services: Services, secret: str, algorithm: str) -> Any:
@@ -41,15 +47,19 @@ def export_endpoint(services: Services, secret: str, algorithm: str) -> Any:
         wanted: ExportRequest | None = None
         try:
             claims = verify_header(request.headers.get("authorization"), secret, algorithm)
+            if services.rates is not None:
+                await services.rates.admit(claims.tenant_id)
             wanted = parse_request(await _payload(request))
             context = ApiContext(services=services, auth=claims, request=request)
             source = export_source(context, wanted)
         except ApiError as refused:
             log.info("export refused", **refused.as_dict())
             _audit(services, claims, wanted, at_ms, started_ns, 0, refused.code)
+            retry = refused.fields.get("retry_after_seconds")
             return JSONResponse(
                 {"message": refused.message, "extensions": refused.extensions},
                 status_code=_STATUS.get(refused.code, 400),
+                headers={"Retry-After": str(retry)} if retry is not None else None,
             )
         limit = services.export_row_limit
         written = _Count()
