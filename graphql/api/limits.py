@@ -64,15 +64,17 @@ class LimitsExtension(SchemaExtension):
         yield
         limits = self._limits()
         for error in self.execution_context.pre_execution_errors or ():
-            if limits is not None and error.message.startswith(_TOKENS_MESSAGE):
+            if limits is not None and _TOKENS_MESSAGE in error.message:
                 refusal = QueryTooLargeError(
                     f"The query has more than {limits.max_tokens} tokens.",
                     suggestion="Send a smaller query, or split it.",
                     limit=limits.max_tokens,
                     setting="PULSE_API_MAX_TOKENS",
                 )
+                # The parser's own error, rewritten in place: Strawberry answers that object.
                 error.message = refusal.message
                 error.extensions = refusal.extensions
+                error.original_error = refusal
 
     async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context.context
