@@ -8,7 +8,10 @@ percentiles by nearest rank. docs/CONNECTORS.md shows how each tool connects and
 - ``messaging_daily``: the messaging counts and rates per tenant, day and channel;
 - ``campaign_daily``: the same per tenant, day and campaign (messages carrying a campaign_id);
 - ``helpdesk_daily``: conversations created, resolved and reopened, resolutions, first
-  responses (in the day of the reply, as the API lands them) and CSAT, per tenant and day.
+  responses (in the day of the reply, as the API lands them) and CSAT, per tenant and day;
+- ``web_daily``: page views (dnt ones included), visitors, sessions (in the day they start)
+  and their mean length, per tenant and day. No bounce rate: it depends on each tenant's
+  engaged events, which live in the tenants topic, not in ClickHouse.
 
 A day still receiving events (or late ones, within PULSE_API_LATE_WINDOW_SECONDS of its end)
 changes when they are stored; the API's ``provisional`` flag says which days those are.
@@ -135,13 +138,42 @@ _HELPDESK_DAILY = f"""
     GROUP BY tenant_id, day
 """
 
+_WEB_DAILY = f"""
+    CREATE VIEW IF NOT EXISTS {{db}}.web_daily AS
+    SELECT
+        tenant_id, day,
+        sum(pv) AS page_views,
+        sum(vis) AS visitors,
+        sum(ses) AS sessions,
+        {_mean("sum(len)", "sum(ses)", 1000)} AS avg_session_seconds
+    FROM (
+        SELECT toString(tenant_id) AS tenant_id, toDate(t) AS day,
+               toInt64(countIf(is_page_view = 1)) AS pv,
+               toInt64(uniqExact(visitor_key)) AS vis,
+               toInt64(countIf(is_entry = 1)) AS ses,
+               toInt64(sumIf(length_ms, is_entry = 1)) AS len
+        FROM {{db}}.web_sessions FINAL
+        GROUP BY tenant_id, day
+        UNION ALL
+        -- dnt page views count, and belong to no visitor or session.
+        SELECT toString(tenant_id) AS tenant_id, toDate(occurred_at) AS day,
+               toInt64(count()) AS pv, toInt64(0) AS vis, toInt64(0) AS ses, toInt64(0) AS len
+        FROM {{db}}.events_raw FINAL
+        WHERE event_type = 'web.page_view' AND ifNull(dnt, false)
+        GROUP BY tenant_id, day
+    )
+    GROUP BY tenant_id, day
+"""
+
 FORWARDS = [
     _messaging_view("messaging_daily", "channel", "1"),
     _messaging_view("campaign_daily", "campaign_id", "campaign_id != ''"),
     _HELPDESK_DAILY,
+    _WEB_DAILY,
 ]
 
 BACKWARDS = [
+    "DROP VIEW IF EXISTS {db}.web_daily",
     "DROP VIEW IF EXISTS {db}.helpdesk_daily",
     "DROP VIEW IF EXISTS {db}.campaign_daily",
     "DROP VIEW IF EXISTS {db}.messaging_daily",

@@ -3,7 +3,7 @@ hand from the rows, and the same figures as the GraphQL answer for that UTC day.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 from pulse.families.registry import DERIVATIONS
 from pulse.settings import Settings
 from pulse.sinks.clickhouse import ClickHouse
-from tests.graphql.conftest import DAY, H1, NEXT_DAY, RAW_COLUMNS, graphql, raw, token
+from tests.graphql.conftest import DAY, H0, H1, H3, NEXT_DAY, RAW_COLUMNS, graphql, raw, token
 
 pytestmark = [pytest.mark.clickhouse, pytest.mark.redis]
 
@@ -75,6 +75,15 @@ WHATSAPP = {
 SPRING = {**EMAIL, "sent": 11, "delivery_rate": 109.09, "failure_rate": 18.18}
 # c1-c6 created and answered in 1, 2.001, 4, 10.001, 0.5 and 3 s; c1 resolved at H1, 3001 s
 # after its creation; CSAT scores 5 and 3 (added below).
+WEB = {
+    "page_views": "pageViews",
+    "visitors": "visitors",
+    "sessions": "sessions",
+    "avg_session_seconds": "avgSessionSeconds",
+}
+# v1 views /a and /b ten minutes apart (a 600 s session) and /a again two hours later (a new
+# session of 0 s), v2 views /a once, and a dnt page view counts as a view only.
+WEB_DAY = {"page_views": 5, "visitors": 2, "sessions": 3, "avg_session_seconds": 200.0}
 HELPDESK_DAY = {
     "conversations_created": 6,
     "conversations_resolved": 1,
@@ -93,9 +102,9 @@ HELPDESK_DAY = {
 }
 
 
-def store_with_scores(db: ClickHouse, rows: list[dict[str, Any]]) -> None:
-    """Insert raw rows carrying a score and refresh what they touched, as the sink does."""
-    columns = [*RAW_COLUMNS, "score"]
+def store_with(db: ClickHouse, rows: list[dict[str, Any]], *extra: str) -> None:
+    """Insert raw rows with ``extra`` columns and refresh what they touched, as the sink does."""
+    columns = [*RAW_COLUMNS, *extra]
     db.insert("events_raw", rows, columns)
     touched = {c: [r[c] for r in rows] for c in columns}
     for derivation in DERIVATIONS:
@@ -147,14 +156,42 @@ def test_helpdesk_daily(client: TestClient, clickhouse: ClickHouse, settings: Se
     """helpdesk_daily has the day's conversations, first responses, resolutions and CSAT, as
     helpdeskMetrics."""
     common = {"conversation_id": "c1", "org_unit": "support", "score": None}
-    store_with_scores(
+    store_with(
         clickhouse,
         [
             {**raw("conversation.resolved", H1, "email"), **common},
             {**raw("csat.submitted", H1 + timedelta(minutes=1), "email"), **common, "score": 5},
             {**raw("csat.submitted", H1 + timedelta(minutes=2), "email"), **common, "score": 3},
         ],
+        "score",
     )
     found = view_rows(clickhouse, "helpdesk_daily", HELPDESK, "tenant_id")
     assert found == {"acme": HELPDESK_DAY}
     assert day_bucket(client, settings, "helpdeskMetrics", HELPDESK) == HELPDESK_DAY
+
+
+def page_view(at: datetime, visitor: str, url: str, dnt: bool = False) -> dict[str, Any]:
+    row = raw("web.page_view", at, "", source_topic="pulse.events.web")
+    return {**row, "visitor_id": visitor, "session_id": "", "url": url, "dnt": dnt}
+
+
+def test_web_daily(client: TestClient, clickhouse: ClickHouse, settings: Settings) -> None:
+    """web_daily has the day's page views (dnt included), visitors, sessions and their mean
+    length, as webMetrics."""
+    store_with(
+        clickhouse,
+        [
+            page_view(H0, "v1", "/a"),
+            page_view(H0 + timedelta(minutes=10), "v1", "/b"),
+            page_view(H1, "v2", "/a"),
+            page_view(H1 + timedelta(minutes=30), "", "/a", dnt=True),
+            page_view(H3, "v1", "/a"),
+        ],
+        "visitor_id",
+        "session_id",
+        "url",
+        "dnt",
+    )
+    found = view_rows(clickhouse, "web_daily", WEB, "tenant_id")
+    assert found == {"acme": WEB_DAY}
+    assert day_bucket(client, settings, "webMetrics", WEB) == WEB_DAY

@@ -1,6 +1,5 @@
 """Per-tenant request rates in the real Redis, through the real app: RATE_LIMITED with a retry
-time (429 on /export), tenants apart, and Redis down
-refused as RATE_LIMIT_UNAVAILABLE."""
+time (429 on /export), tenants apart, and Redis down refused as RATE_LIMIT_UNAVAILABLE."""
 
 from __future__ import annotations
 
