@@ -1,5 +1,6 @@
 """Per-tenant request rates in the real Redis, through the real app: RATE_LIMITED with a retry
-time (429 on /export), tenants apart, and Redis down refused as RATE_LIMIT_UNAVAILABLE."""
+time (429 on /export), tenants apart, a token per subscription, and Redis down refused as
+RATE_LIMIT_UNAVAILABLE."""
 
 from __future__ import annotations
 
@@ -15,6 +16,9 @@ from pulse.graphql.app import create_app
 from pulse.settings import Settings
 from pulse.sinks.clickhouse import ClickHouse
 from tests.graphql.conftest import MemoryStore, graphql, kafka_up, token
+from tests.graphql.live_client import PROTOCOL, init, receive, subscribe
+from tests.graphql.test_live_auth import code
+from tests.graphql.test_roles_matrix import EmptyReads
 
 pytestmark = [pytest.mark.clickhouse, pytest.mark.redis]
 
@@ -92,3 +96,21 @@ def test_a_redis_outage_refuses_requests_saying_so(
     assert error["extensions"]["code"] == "RATE_LIMIT_UNAVAILABLE"
     assert "Redis" in error["message"]
     assert export.status_code == 503
+
+
+def test_each_subscription_takes_a_token(settings: Settings, redis_url: str) -> None:
+    """On one WebSocket with 2 tokens: two subscriptions answer, the third is RATE_LIMITED."""
+    app = create_app(rated(settings), EmptyReads(), MemoryStore(), kafka_up)
+    query = "subscription { activeVisitors { count } }"
+    answers = []
+    with (
+        TestClient(app) as client,
+        client.websocket_connect("/graphql", subprotocols=[PROTOCOL]) as socket,
+    ):
+        init(socket, token(settings))
+        assert receive(socket)["type"] == "connection_ack"
+        for op in "123":
+            subscribe(socket, query, op)
+            answers.append(receive(socket))
+    assert [a["type"] for a in answers[:2]] == ["next", "next"]
+    assert code(answers[2]) == "RATE_LIMITED"
