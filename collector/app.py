@@ -32,9 +32,9 @@ from pulse.collector.errors import KeyStoreError, RequestRefusedError
 from pulse.collector.keys import ApiKey
 from pulse.collector.letters import CollectorLetters, PendingLetter
 from pulse.collector.publisher import Delivery, Publisher, too_large
-from pulse.collector.rate_limit import RateLimiter
 from pulse.collector.verdicts import Accepted, Judge, Rejected, Verdict
 from pulse.metrics import COLLECTOR_EVENTS, COLLECTOR_REQUESTS, exposition
+from pulse.rate_limit import RateLimiter
 from pulse.settings import CollectorSettings
 from pulse.streams.handoff import json_chunks
 

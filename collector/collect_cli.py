@@ -25,9 +25,9 @@ from pulse.collector.client_ip import Network, parse_proxies
 from pulse.collector.key_directory import KeyDirectory
 from pulse.collector.letters import CollectorLetters
 from pulse.collector.publisher import Publisher
-from pulse.collector.rate_limit import RateLimiter
 from pulse.collector.verdicts import Judge
 from pulse.errors import ConfigError
+from pulse.rate_limit import RateLimiter
 from pulse.settings import CollectorSettings, Settings
 from pulse.topics.routing import default_router
 

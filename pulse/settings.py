@@ -96,6 +96,20 @@ class ApiSettings:
     # The longest life of a token minted to embed one dashboard (`embedToken`); shorter is safer,
     # as it cannot be revoked before it expires.
     embed_max_ttl_seconds: int = 86_400
+    # Query limits (graphql/api/limits.py), each refused before any ClickHouse work: the deepest
+    # selection, aliases and lexical tokens of a document, and its estimated cost (figures x
+    # buckets x rows, graphql/api/cost.py).
+    max_depth: int = 10
+    max_aliases: int = 30
+    max_tokens: int = 5000
+    max_cost: int = 100_000
+    # Token bucket per tenant in Redis (graphql/api/query_rate.py): one token per request (a
+    # GraphQL request, a subscription, an export), refilled at this rate, holding at most burst.
+    rate_per_second: float = 20.0
+    rate_burst: int = 60
+    # ClickHouse's max_execution_time of every API read, and the most one operation may take.
+    clickhouse_timeout_seconds: float = 10.0
+    operation_timeout_seconds: float = 30.0
 
 
 @dataclass(frozen=True)

@@ -24,14 +24,16 @@ from pulse.dashboards.embed_tokens import EmbedIssuer
 from pulse.dashboards.page_route import page_routes
 from pulse.graphql.audit import AuditSink
 from pulse.graphql.auth import verify_header
-from pulse.graphql.context import ApiContext, DefaultTenants, Services, TenantLookup
+from pulse.graphql.context import ApiContext, DefaultTenants, QueryLimits, Services, TenantLookup
 from pulse.graphql.errors import UnauthenticatedError
 from pulse.graphql.export_route import export_endpoint
 from pulse.graphql.health import Check, clickhouse_check, health_endpoint, redis_check
 from pulse.graphql.live import LiveFeed
 from pulse.graphql.queries import Reader
+from pulse.graphql.query_rate import TenantRates
 from pulse.graphql.realtime import RealtimeReader, RealtimeStore
 from pulse.graphql.schema import build_schema
+from pulse.graphql.timeouts import TimedReader
 from pulse.metrics import exposition
 from pulse.settings import Settings
 
@@ -96,10 +98,12 @@ def create_app(
 ) -> Starlette:
     """The API over already-connected services; the caller owns and closes them. Without
     ``tenants`` every tenant has the default settings. ``admin_routes`` (``/admin/…``) check
-    their own admin tokens. Without ``audit`` no operation is audited."""
+    their own admin tokens. Without ``audit`` no operation is audited. The API's reads carry
+    ClickHouse's time limit; requests are limited per tenant in ``settings.redis.url``."""
+    timed = TimedReader(clickhouse, settings.api.clickhouse_timeout_seconds)
     services = Services(
-        clickhouse=clickhouse,
-        realtime=RealtimeReader(realtime, clickhouse),
+        clickhouse=timed,
+        realtime=RealtimeReader(realtime, timed),
         tenants=tenants or DefaultTenants(),
         max_buckets=settings.api.max_buckets,
         alert_rules=alert_rules,
@@ -111,6 +115,8 @@ def create_app(
         embed=EmbedIssuer(
             settings.api.jwt_secret, settings.api.jwt_algorithm, settings.api.embed_max_ttl_seconds
         ),
+        limits=QueryLimits.of(settings.api),
+        rates=TenantRates.from_settings(settings),
     )
     schema = build_schema()
     secret, algorithm = settings.api.jwt_secret, settings.api.jwt_algorithm

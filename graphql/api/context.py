@@ -17,7 +17,9 @@ from pulse.graphql.auth import Claims
 from pulse.graphql.errors import UnauthenticatedError
 from pulse.graphql.live import LiveFeed
 from pulse.graphql.queries import Reader
+from pulse.graphql.query_rate import TenantRates
 from pulse.graphql.realtime import RealtimeReader
+from pulse.settings import ApiSettings
 from pulse.topics.tenants import TenantSettings
 
 
@@ -37,6 +39,28 @@ class DefaultTenants:
 
     def settings_for(self, tenant_id: str) -> TenantSettings:
         return TenantSettings()
+
+
+@dataclass(frozen=True)
+class QueryLimits:
+    """What one operation may ask and take (``limits.py``): PULSE_API_MAX_DEPTH, _MAX_ALIASES,
+    _MAX_TOKENS, _MAX_COST and _OPERATION_TIMEOUT_SECONDS."""
+
+    max_depth: int
+    max_aliases: int
+    max_tokens: int
+    max_cost: int
+    operation_timeout_seconds: float
+
+    @classmethod
+    def of(cls, api: ApiSettings) -> QueryLimits:
+        return cls(
+            api.max_depth,
+            api.max_aliases,
+            api.max_tokens,
+            api.max_cost,
+            api.operation_timeout_seconds,
+        )
 
 
 @dataclass(frozen=True)
@@ -63,6 +87,9 @@ class Services:
     dashboards: DashboardBook | None = None
     # Signs embed tokens (one dashboard, read-only); None: the API mints none.
     embed: EmbedIssuer | None = None
+    limits: QueryLimits = field(default_factory=lambda: QueryLimits.of(ApiSettings()))
+    # The tenants' request rates; None: requests are not rate limited.
+    rates: TenantRates | None = None
 
 
 @dataclass
@@ -80,6 +107,8 @@ class ApiContext:
     # The dashboard whose widget query this execution answers (an embed token's licence to run
     # it); None for a request's own operation.
     widget_of: str | None = None
+    # Whether this request took its rate limit token (a dashboard's widgets share it).
+    rate_taken: bool = False
 
     @property
     def claims(self) -> Claims:

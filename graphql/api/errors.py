@@ -47,3 +47,48 @@ class InvalidArgumentError(ApiError):
     """An argument is well-typed but meaningless, e.g. a window that ends before it starts."""
 
     code = "invalid_argument"
+
+
+class LimitExceededError(ApiError):
+    """The document asks for more than a query limit allows; refused before any work. Each
+    subclass's code names its limit; the fields hold the limit, what was asked and the setting."""
+
+    code = "limit_exceeded"
+
+
+class QueryTooDeepError(LimitExceededError):
+    code = "query_too_deep"
+
+
+class TooManyAliasesError(LimitExceededError):
+    code = "too_many_aliases"
+
+
+class QueryTooLargeError(LimitExceededError):
+    """More lexical tokens than allowed: the document is refused while it is parsed."""
+
+    code = "query_too_large"
+
+
+class QueryTooCostlyError(LimitExceededError):
+    """The estimated cost (figures x buckets x rows) is over the limit."""
+
+    code = "query_too_costly"
+
+
+class RateLimitedError(ApiError):
+    """The tenant's requests came faster than its rate; ``retry_after_seconds``: when to retry."""
+
+    code = "rate_limited"
+
+
+class RateLimitUnavailableError(UnavailableError):
+    """Redis, which holds the tenants' rate limits, cannot be reached: requests are refused."""
+
+    code = "rate_limit_unavailable"
+
+
+class QueryTimeoutError(ApiError):
+    """ClickHouse's time limit or the operation's ran out before the answer was ready."""
+
+    code = "timeout"

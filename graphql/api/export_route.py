@@ -6,7 +6,8 @@ rules as the drill-down field (or the query's fields), and audited like an opera
 ``export``, the kind as its field, the arguments, the rows written, the duration, the outcome).
 An export ends at the tenant's row limit (``pulse tenants set --export-row-limit``), never above
 ``PULSE_API_EXPORT_ROW_LIMIT``; the ``X-Pulse-Row-Limit`` header says the limit, and the audit
-record's outcome is ``row_limit`` when rows were left out.
+record's outcome is ``row_limit`` when rows were left out. An export takes one token of its
+tenant's request rate: over it, 429 with ``Retry-After``; Redis unreachable, 503.
 """
 
 from __future__ import annotations
@@ -34,7 +35,12 @@ from pulse.graphql.export_request import ExportRequest, export_source, parse_req
 log = structlog.get_logger(__name__)
 
 PATH = "/export"
-_STATUS = {"unauthenticated": 401, "forbidden": 403}
+_STATUS = {
+    "unauthenticated": 401,
+    "forbidden": 403,
+    "rate_limited": 429,
+    "rate_limit_unavailable": 503,
+}
 
 
 def export_endpoint(services: Services, schema: Schema, secret: str, algorithm: str) -> Any:
@@ -47,6 +53,8 @@ def export_endpoint(services: Services, schema: Schema, secret: str, algorithm: 
         written = ExportCount()
         try:
             claims = verify_header(request.headers.get("authorization"), secret, algorithm)
+            if services.rates is not None:
+                await services.rates.admit(claims.tenant_id)
             wanted = parse_request(await _payload(request))
             context = ApiContext(services=services, auth=claims, request=request)
             tenant = services.tenants.settings_for(claims.tenant_id)
@@ -62,9 +70,11 @@ def export_endpoint(services: Services, schema: Schema, secret: str, algorithm: 
         except ApiError as refused:
             log.info("export refused", **refused.as_dict())
             _audit(services, claims, wanted, at_ms, started_ns, 0, refused.code)
+            retry = refused.fields.get("retry_after_seconds")
             return JSONResponse(
                 {"message": refused.message, "extensions": refused.extensions},
                 status_code=_STATUS.get(refused.code, 400),
+                headers={"Retry-After": str(retry)} if retry is not None else None,
             )
         body = _audited(
             _chunks(wanted.format, arrow, groups),

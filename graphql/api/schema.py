@@ -13,6 +13,7 @@ from strawberry.types import ExecutionContext
 from pulse.families.registry import MUTATIONS, QUERIES, SUBSCRIPTIONS
 from pulse.graphql.audit_extension import AuditExtension
 from pulse.graphql.errors import ApiError
+from pulse.graphql.limits import LimitsExtension
 
 log = structlog.get_logger(__name__)
 
@@ -60,7 +61,7 @@ def build_schema() -> strawberry.Schema:
         query=query,
         mutation=mutation,
         subscription=subscription,
-        extensions=[_mask_errors, AuditExtension],
+        extensions=[_mask_errors, AuditExtension, LimitsExtension],
     )
 
 

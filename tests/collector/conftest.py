@@ -21,7 +21,7 @@ from pulse.collector.client_ip import parse_proxies
 from pulse.collector.collect_cli import collector_for
 from pulse.collector.keys import ApiKey, hash_key, new_key
 from pulse.collector.publisher import Publisher
-from pulse.collector.rate_limit import RateLimiter
+from pulse.rate_limit import RateLimiter
 from pulse.settings import Settings
 from pulse.topics.admin import apply
 from pulse.topics.cli import make_plan

@@ -24,6 +24,8 @@ AFTER_9 |= {"privacy_requests"}  # the privacy audit log (m0013)
 AFTER_9 |= {"alert_events", "alert_states"}  # the alert evaluator (m0014)
 AFTER_9 |= {"audit_log"}  # the API's audit log (m0015)
 AFTER_9 |= {"web_slots", "web_dnt_slots", "web_dnt_slots_mv"}  # web slot rollups (m0016)
+# The views of daily figures Grafana and Metabase read (m0017).
+AFTER_9 |= {"messaging_daily", "campaign_daily", "helpdesk_daily", "web_daily"}
 AFTER_9 |= {"web_visitor_sessions", "web_visitor_sessions_mv", "web_visitor_sessions_rolled"}
 TABLES |= AFTER_9
 # The worker's old aggregates: m0002 made them, m0009 dropped them.

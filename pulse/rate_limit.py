@@ -1,9 +1,11 @@
 """Per-key token buckets in Redis, one atomic Lua script per request.
 
-A bucket holds at most ``burst`` tokens, refills at ``rate`` a second, and a request takes one
-token per event it carries, so a bulk request costs what its events cost the pipeline. The
-script reads Redis's own clock, so several collectors share a bucket without trusting each
-other's clocks; an idle bucket expires once it would be full again anyway.
+Shared by the collector (a bucket per API key, one token per event a request carries, so a bulk
+request costs what its events cost the pipeline) and the GraphQL API (a bucket per tenant, one
+token per request: ``pulse.graphql.query_rate``). A bucket holds at most ``burst`` tokens and
+refills at ``rate`` a second. The script reads Redis's own clock, so several processes share a
+bucket without trusting each other's clocks; an idle bucket expires once it would be full again
+anyway.
 """
 
 from __future__ import annotations
