@@ -13,6 +13,10 @@ retry storm would need them; ``/health`` reports Redis down meanwhile.
 
 from __future__ import annotations
 
+import asyncio
+import weakref
+from collections.abc import Callable
+
 import redis.asyncio as aioredis
 import redis.exceptions
 import structlog
@@ -30,28 +34,46 @@ REDIS_TIMEOUT_SECONDS = 1.0
 class TenantRates:
     """Admits a tenant's request or raises why not."""
 
-    def __init__(self, limiter: RateLimiter, rate_per_second: float, burst: int) -> None:
-        self._limiter = limiter
+    def __init__(
+        self, connect: Callable[[], RateLimiter], rate_per_second: float, burst: int
+    ) -> None:
+        self._connect = connect
+        # An asyncio Redis client belongs to the event loop that opened its connections: a server
+        # runs one loop, but an app may be driven from several (each request of a Starlette
+        # TestClient without its lifespan runs its own), so each loop gets its own client.
+        self._limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, RateLimiter] = (
+            weakref.WeakKeyDictionary()
+        )
         self._rate = rate_per_second
         self._burst = burst
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TenantRates:
         """Buckets under ``<topic prefix>:api`` in ``PULSE_REDIS_URL``, from the API settings."""
-        client = aioredis.Redis.from_url(
-            settings.redis.url,
-            socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
-            socket_timeout=REDIS_TIMEOUT_SECONDS,
-        )
         api = settings.api
         namespace = f"{settings.kafka.topic_prefix}:api"
-        limiter = RateLimiter(client, namespace, api.rate_per_second, api.rate_burst)
-        return cls(limiter, api.rate_per_second, api.rate_burst)
+
+        def connect() -> RateLimiter:
+            client = aioredis.Redis.from_url(
+                settings.redis.url,
+                socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+                socket_timeout=REDIS_TIMEOUT_SECONDS,
+            )
+            return RateLimiter(client, namespace, api.rate_per_second, api.rate_burst)
+
+        return cls(connect, api.rate_per_second, api.rate_burst)
+
+    def _limiter(self) -> RateLimiter:
+        loop = asyncio.get_running_loop()
+        limiter = self._limiters.get(loop)
+        if limiter is None:
+            limiter = self._limiters[loop] = self._connect()
+        return limiter
 
     async def admit(self, tenant_id: str) -> None:
         """Takes one token of ``tenant_id``'s bucket; RateLimitedError when it is empty."""
         try:
-            decision = await self._limiter.take(tenant_id, 1)
+            decision = await self._limiter().take(tenant_id, 1)
         except redis.exceptions.RedisError as exc:
             log.error("rate_limit_unavailable", tenant_id=tenant_id, error=str(exc))
             raise RateLimitUnavailableError(
