@@ -12,6 +12,7 @@ from pulse.families.derivation import Derivation
 from pulse.families.drilldown.graphql import DrilldownQueries
 from pulse.families.helpdesk.derived import HelpdeskMoments
 from pulse.families.helpdesk.graphql import HelpdeskQueries
+from pulse.families.messaging.breakdown_graphql import MessagingBreakdownQueries
 from pulse.families.messaging.derived import MESSAGING_SLOTS
 from pulse.families.messaging.graphql import MessagingQueries
 from pulse.families.messaging.live import MESSAGING_REALTIME
@@ -28,6 +29,7 @@ from pulse.graphql.audit_graphql import AuditQueries
 
 QUERIES: tuple[type, ...] = (
     MessagingQueries,
+    MessagingBreakdownQueries,
     HelpdeskQueries,
     CampaignQueries,
     OutreachFlowQueries,

@@ -21,6 +21,7 @@ VIEW, MANAGE = "analytics.view", "analytics.manage"
 # The fields that narrow to a confined token's org units; every other read refuses it.
 NARROWED = {
     "messagingMetrics",
+    "messagingBreakdown",
     "helpdeskMetrics",
     "unansweredConversations",
     "trafficMetrics",
