@@ -10,6 +10,7 @@ from pulse.alerts.rules_graphql import AlertRuleMutations, AlertRuleQueries
 from pulse.dashboards.graphql import DashboardMutations, DashboardQueries
 from pulse.families.derivation import Derivation
 from pulse.families.drilldown.graphql import DrilldownQueries
+from pulse.families.helpdesk.breakdown_graphql import HelpdeskBreakdownQueries
 from pulse.families.helpdesk.derived import HelpdeskMoments
 from pulse.families.helpdesk.graphql import HelpdeskQueries
 from pulse.families.messaging.breakdown_graphql import MessagingBreakdownQueries
@@ -31,6 +32,7 @@ QUERIES: tuple[type, ...] = (
     MessagingQueries,
     MessagingBreakdownQueries,
     HelpdeskQueries,
+    HelpdeskBreakdownQueries,
     CampaignQueries,
     OutreachFlowQueries,
     WebQueries,

@@ -38,6 +38,7 @@ _BY_TYPE = {
     "Int": "1",
     "WebDimension": "PAGE",
     "MessagingDimension": "CHANNEL",
+    "HelpdeskDimension": "AGENT",
 }
 
 

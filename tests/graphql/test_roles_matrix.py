@@ -23,6 +23,7 @@ NARROWED = {
     "messagingMetrics",
     "messagingBreakdown",
     "helpdeskMetrics",
+    "helpdeskBreakdown",
     "unansweredConversations",
     "trafficMetrics",
     "eventRows",
