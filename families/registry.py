@@ -18,6 +18,7 @@ from pulse.families.messaging.derived import MESSAGING_SLOTS
 from pulse.families.messaging.graphql import MessagingQueries
 from pulse.families.messaging.live import MESSAGING_REALTIME
 from pulse.families.newest import NEWEST_EVENTS
+from pulse.families.outreach.breakdown_graphql import OutreachBreakdownQueries
 from pulse.families.outreach.campaigns_queries import CampaignQueries
 from pulse.families.outreach.days import OUTREACH_DAYS
 from pulse.families.outreach.flows_graphql import OutreachFlowQueries
@@ -34,6 +35,7 @@ QUERIES: tuple[type, ...] = (
     HelpdeskQueries,
     HelpdeskBreakdownQueries,
     CampaignQueries,
+    OutreachBreakdownQueries,
     OutreachFlowQueries,
     WebQueries,
     DrilldownQueries,

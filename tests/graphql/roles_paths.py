@@ -39,6 +39,7 @@ _BY_TYPE = {
     "WebDimension": "PAGE",
     "MessagingDimension": "CHANNEL",
     "HelpdeskDimension": "AGENT",
+    "OutreachDimension": "CAMPAIGN",
 }
 
 
