@@ -24,6 +24,7 @@ from pulse.families.outreach.days import OUTREACH_DAYS
 from pulse.families.outreach.flows_graphql import OutreachFlowQueries
 from pulse.families.realtime import RealtimeHook
 from pulse.families.subscriptions import LiveSubscriptions
+from pulse.families.web.breakdown_by_graphql import WebBreakdownQueries
 from pulse.families.web.derived import WEB_SESSIONS
 from pulse.families.web.graphql import WebQueries
 from pulse.families.web.live import WEB_REALTIME
@@ -38,6 +39,7 @@ QUERIES: tuple[type, ...] = (
     OutreachBreakdownQueries,
     OutreachFlowQueries,
     WebQueries,
+    WebBreakdownQueries,
     DrilldownQueries,
     AlertRuleQueries,
     AlertHistoryQueries,
