@@ -26,18 +26,19 @@ Limit = Annotated[
 ]
 
 
-def by_argument(dimensions: str) -> Any:
+def by_argument() -> Any:
+    """The ``by`` argument of a family's breakdown (its type is the family's enum)."""
     return strawberry.argument(
-        description=f"One or two distinct {dimensions} to group by (two: every pair of values)."
+        description="One or two distinct dimensions to group by (two: every pair of values)."
     )
 
 
-def sort_argument(figures: str) -> Any:
+def sort_argument() -> Any:
+    """The ``sortBy`` argument of a family's breakdown (its type is the family's enum)."""
     return strawberry.argument(
         name="sortBy",
         description=(
-            f"The {figures} rows are sorted by (nulls last, ties by the dimension values"
-            " ascending)."
+            "The figure rows are sorted by (nulls last, ties by the dimension values ascending)."
         ),
     )
 

@@ -111,10 +111,8 @@ async def helpdesk_breakdown_field(
     info: Info[ApiContext, None],
     from_: Annotated[datetime, strawberry.argument(name="from", description="Inclusive.")],
     to: Annotated[datetime, strawberry.argument(description="Exclusive.")],
-    by: Annotated[list[HelpdeskDimension], by_argument("dimensions")],
-    sort_by: Annotated[
-        HelpdeskFigure, sort_argument("figure")
-    ] = HelpdeskFigure.CONVERSATIONS_CREATED,
+    by: Annotated[list[HelpdeskDimension], by_argument()],
+    sort_by: Annotated[HelpdeskFigure, sort_argument()] = HelpdeskFigure.CONVERSATIONS_CREATED,
     descending: Descending = True,
     limit: Limit = 10,
     as_of: AsOf = None,

@@ -16,8 +16,8 @@ from pulse.graphql.app import create_app
 from pulse.settings import Settings
 from pulse.sinks.clickhouse import connect
 from pulse.sinks.migrator import Migrator
-from tests.graphql.breakdown_dataset import COUNTS, figures
 from tests.graphql.conftest import MemoryStore, Tenants, graphql, kafka_up, raw, store_raw, token
+from tests.graphql.messaging_breakdown_dataset import COUNTS, figures
 from tests.graphql.roles_paths import role_token
 
 pytestmark = [pytest.mark.clickhouse]
