@@ -37,7 +37,8 @@ class Aggregate:
 class BreakdownSpec:
     """A family's breakdowns: the dimensions its rows are grouped by (name → SQL expression over
     the rows), its partial aggregates, and each sortable figure as SQL over the aggregates'
-    names (a rate is null when its denominator is 0, and sorts last)."""
+    names, as published (``families/published_sql.py``: rows showing the same rate tie; a
+    figure with nothing to compute it from is null and sorts last)."""
 
     dimensions: Mapping[str, str]
     aggregates: tuple[Aggregate, ...]

@@ -22,6 +22,7 @@ from pulse.families.helpdesk.figures_sql import _TARGET, FILTERS, P50, P90
 from pulse.families.helpdesk.model import HelpdeskFigures, HelpdeskQuery
 from pulse.families.helpdesk.moments_sql import CREATED, CSAT, REOPENED, RESOLVED
 from pulse.families.helpdesk.query import _figures, _filters, _params
+from pulse.families.published_sql import mean_sql, rate_sql
 from pulse.graphql.queries import Reader
 
 _SOURCE = f"""
@@ -47,10 +48,6 @@ WHERE tenant_id = {{tenant_id:String}}
 _RESOLUTION = f"kind = {RESOLVED} AND value >= 0 AND inside"
 _CSAT = f"kind = {CSAT} AND inside"
 _RANKS = f"{P50}, {P90}"
-
-
-def _share(numerator: str, denominator: str) -> str:
-    return f"if({denominator} = 0, NULL, {numerator} / ({denominator}))"
 
 
 def _rank(ranks: str, n: str, at: int) -> str:
@@ -85,20 +82,20 @@ SPEC = BreakdownSpec(
         "conversations_resolved": "resolved",
         "conversations_reopened": "reopened",
         "first_responses": "frt_n",
-        "frt_avg_seconds": _share("frt_total", "frt_n"),
+        "frt_avg_seconds": mean_sql("frt_total", "frt_n", per=1000),
         "frt_p50_seconds": _rank("frt_ranks", "frt_n", 1),
         "frt_p90_seconds": _rank("frt_ranks", "frt_n", 2),
         "resolutions": "res_n",
-        "resolution_avg_seconds": _share("res_total", "res_n"),
+        "resolution_avg_seconds": mean_sql("res_total", "res_n", per=1000),
         "resolution_p50_seconds": _rank("res_ranks", "res_n", 1),
         "resolution_p90_seconds": _rank("res_ranks", "res_n", 2),
         "sla_met": "met",
         "sla_breached": "breached",
-        "sla_breach_rate": _share("breached", "met + breached"),
+        "sla_breach_rate": rate_sql("breached", "met + breached"),
         "backlog": "backlog_change",
         "csat_responses": "csat_n",
-        "csat_avg": _share("csat_total", "csat_n"),
-        "csat_percent": _share("csat_good", "csat_n"),
+        "csat_avg": mean_sql("csat_total", "csat_n"),
+        "csat_percent": rate_sql("csat_good", "csat_n"),
     },
 )
 

@@ -19,6 +19,7 @@ from pulse.families.breakdowns.spec import (
 )
 from pulse.families.messaging.model import COUNTS, MessagingQuery
 from pulse.families.messaging.query import IN_RANGE, filter_clauses
+from pulse.families.published_sql import rate_sql
 from pulse.graphql.queries import Reader
 
 _RATES = {
@@ -42,7 +43,7 @@ SPEC = BreakdownSpec(
     aggregates=tuple(Aggregate(c, "sum", c) for c in COUNTS),
     figures={
         **{c: c for c in COUNTS},
-        **{name: f"if({d} = 0, NULL, {n} / {d})" for name, (n, d) in _RATES.items()},
+        **{name: rate_sql(n, d) for name, (n, d) in _RATES.items()},
     },
 )
 

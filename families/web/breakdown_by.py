@@ -17,6 +17,7 @@ from pulse.families.breakdowns.spec import (
     BreakdownSpec,
     Group,
 )
+from pulse.families.published_sql import mean_sql, rate_sql
 from pulse.families.web.figures_sql import BOUNCE, COUNTS, DNT_VIEWS, FINAL_SETTINGS, RANGE
 from pulse.families.web.filters_sql import (
     DNT_COLUMN,
@@ -69,8 +70,8 @@ SPEC = BreakdownSpec(
         "page_views": "page_views",
         "visitors": "visitors",
         "sessions": "sessions",
-        "bounce_rate": "if(sessions = 0, NULL, bounces / sessions)",
-        "avg_session_seconds": "if(sessions = 0, NULL, length_ms / sessions)",
+        "bounce_rate": rate_sql("bounces", "sessions"),
+        "avg_session_seconds": mean_sql("length_ms", "sessions", per=1000),
     },
 )
 

@@ -25,6 +25,7 @@ from tests.graphql.messaging_breakdown_dataset import (
     grouped,
     local_day,
     ranked,
+    rate,
 )
 from tests.graphql.roles_paths import role_token
 
@@ -107,11 +108,12 @@ def test_two_dimension_rows_and_other_add_up_to_the_unfiltered_total(
 def test_rates_sort_with_nulls_last_and_other_rates_are_of_its_counts(
     api: TestClient, settings: Settings
 ) -> None:
-    """Campaign by channel, by read rate, smallest first: nulls last, other's rate exact."""
+    """Campaign by channel, by read rate as shown, smallest first: ties by key, nulls last,
+    other's rate that of its counts."""
     groups = grouped(EVENTS, field("campaign_id"), field("channel"))
 
     def read_rate(c: Counter[str]) -> float | None:
-        return c["read"] / c["delivered"] if c["delivered"] else None
+        return rate(c["read"], c["delivered"])
 
     order = ranked(groups, read_rate, desc=False)
     names = ["CAMPAIGN", "CHANNEL"]
