@@ -7,6 +7,7 @@ import pytest
 
 from pulse.families.breakdowns.run import breakdown
 from pulse.families.breakdowns.spec import Aggregate, BreakdownRequest, BreakdownSpec
+from pulse.families.published_sql import rate_sql
 from pulse.sinks.clickhouse import ClickHouse
 
 pytestmark = pytest.mark.clickhouse
@@ -81,3 +82,19 @@ def test_nothing_to_group_gives_an_empty_total(db: ClickHouse) -> None:
     answer = breakdown(db, SPEC, SOURCE, {"n": 0}, BreakdownRequest(("letter",), "rows"))
     assert answer.rows == () and answer.other is None
     assert answer.total.groups == 0 and answer.total.values["rows"] == 0
+
+
+def test_rates_rank_as_shown_so_equal_rounded_rates_tie(db: ClickHouse) -> None:
+    """2/3 (66.6667 %) and 6667/10000 (66.67 %) both show 66.67: a, the smaller key, first."""
+    source = """
+    SELECT if(number < 3, 'a', 'b') AS letter, number AS value, 0 AS visitor,
+        if(number < 3, number < 2, number - 3 < 6667) AS hit, 0 AS parity
+    FROM numbers(10003)
+    """
+    spec = BreakdownSpec(
+        dimensions=SPEC.dimensions,
+        aggregates=SPEC.aggregates,
+        figures={"rate": rate_sql("hits", "rows")},
+    )
+    answer = breakdown(db, spec, source, {}, BreakdownRequest(("letter",), "rate"))
+    assert [g.keys[0][1] for g in answer.rows] == ["a", "b"]
