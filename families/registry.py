@@ -15,17 +15,21 @@ from pulse.dashboards.graphql import (
 )
 from pulse.families.derivation import Derivation
 from pulse.families.drilldown.graphql import DrilldownQueries
+from pulse.families.helpdesk.breakdown_graphql import HelpdeskBreakdownQueries
 from pulse.families.helpdesk.derived import HelpdeskMoments
 from pulse.families.helpdesk.graphql import HelpdeskQueries
+from pulse.families.messaging.breakdown_graphql import MessagingBreakdownQueries
 from pulse.families.messaging.derived import MESSAGING_SLOTS
 from pulse.families.messaging.graphql import MessagingQueries
 from pulse.families.messaging.live import MESSAGING_REALTIME
 from pulse.families.newest import NEWEST_EVENTS
+from pulse.families.outreach.breakdown_graphql import OutreachBreakdownQueries
 from pulse.families.outreach.campaigns_queries import CampaignQueries
 from pulse.families.outreach.days import OUTREACH_DAYS
 from pulse.families.outreach.flows_graphql import OutreachFlowQueries
 from pulse.families.realtime import RealtimeHook
 from pulse.families.subscriptions import LiveSubscriptions
+from pulse.families.web.breakdown_by_graphql import WebBreakdownQueries
 from pulse.families.web.derived import WEB_SESSIONS
 from pulse.families.web.graphql import WebQueries
 from pulse.families.web.live import WEB_REALTIME
@@ -33,10 +37,14 @@ from pulse.graphql.audit_graphql import AuditQueries
 
 QUERIES: tuple[type, ...] = (
     MessagingQueries,
+    MessagingBreakdownQueries,
     HelpdeskQueries,
+    HelpdeskBreakdownQueries,
     CampaignQueries,
+    OutreachBreakdownQueries,
     OutreachFlowQueries,
     WebQueries,
+    WebBreakdownQueries,
     DrilldownQueries,
     AlertRuleQueries,
     AlertHistoryQueries,

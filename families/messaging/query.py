@@ -13,6 +13,7 @@ from typing import Any
 
 from pulse.families.messaging.model import (
     COUNTS,
+    Filters,
     MessagingAnswer,
     MessagingCounts,
     MessagingQuery,
@@ -27,7 +28,7 @@ _START = {
     "month": "toUnixTimestamp(toDateTime(toStartOfMonth(slot, {tz:String}), {tz:String}))",
 }
 _SUMS = ", ".join(f"toInt64(sum({c})) AS {c}" for c in COUNTS)
-_IN_RANGE = """
+IN_RANGE = """
     tenant_id = {tenant_id:String}
     AND slot >= toDateTime(intDiv({from_ms:Int64}, 1000), 'UTC')
     AND slot < toDateTime(intDiv({to_ms:Int64}, 1000), 'UTC')"""
@@ -37,7 +38,7 @@ SELECT grouping(b) AS whole_range, b AS start_ms, {_SUMS}
 FROM (
     SELECT toInt64({{bucket_start}}) * 1000 AS b, {", ".join(COUNTS)}
     FROM messaging_slots FINAL
-    WHERE {_IN_RANGE} {{filters}}
+    WHERE {IN_RANGE} {{filters}}
 )
 GROUP BY GROUPING SETS ((b), ())
 """
@@ -48,25 +49,15 @@ _SLOTS_SQL = f"""
 SELECT toInt64(toUnixTimestamp(slot)) * 1000 AS slot_ms, toString(channel) AS channel,
        toInt64(max(version)) AS version, {_SUMS}
 FROM messaging_slots FINAL
-WHERE {_IN_RANGE} AND toInt64(toUnixTimestamp(slot)) * 1000 IN {{slots:Array(Int64)}}
+WHERE {IN_RANGE} AND toInt64(toUnixTimestamp(slot)) * 1000 IN {{slots:Array(Int64)}}
 GROUP BY slot, channel
 """
 
 
 def messaging_answer(db: Reader, q: MessagingQuery) -> MessagingAnswer:
     """Counts of every bucket of ``q`` (empty ones zero) and of the whole range."""
-    filters = q.filters.given()
-    clauses = "".join(f" AND {d} = {{{d}:String}}" for d in filters)
-    params: dict[str, Any] = {
-        "tenant_id": q.tenant_id,
-        "tz": q.time_zone,
-        "from_ms": q.from_ms,
-        "to_ms": q.to_ms,
-        **filters,
-    }
-    if q.filters.org_units is not None:
-        clauses += _ORG_UNITS
-        params["org_units"] = list(q.filters.org_units)
+    clauses, params = filter_clauses(q.filters)
+    params.update(tenant_id=q.tenant_id, tz=q.time_zone, from_ms=q.from_ms, to_ms=q.to_ms)
     sql = _FIGURES_SQL.replace("{bucket_start}", _START[q.granularity]).replace(
         "{filters}", clauses
     )
@@ -82,6 +73,18 @@ def messaging_answer(db: Reader, q: MessagingQuery) -> MessagingAnswer:
             at = max(bisect_right(starts, int(row["start_ms"])) - 1, 0)
             per_bucket[at] = per_bucket[at] + MessagingCounts.of(row)
     return MessagingAnswer(buckets=tuple(per_bucket), totals=totals)
+
+
+def filter_clauses(filters: Filters) -> tuple[str, dict[str, Any]]:
+    """The ``AND …`` clauses on ``messaging_slots`` keeping what ``filters`` keeps, and their
+    parameters."""
+    given = filters.given()
+    clauses = "".join(f" AND {d} = {{{d}:String}}" for d in given)
+    params: dict[str, Any] = dict(given)
+    if filters.org_units is not None:
+        clauses += _ORG_UNITS
+        params["org_units"] = list(filters.org_units)
+    return clauses, params
 
 
 def slot_channels(db: Reader, tenant_id: str, slots: Sequence[int]) -> list[dict[str, Any]]:

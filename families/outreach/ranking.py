@@ -1,23 +1,13 @@
 """Top and worst lists (METRICS.md §4) in SQL: rows without a figure are left out, ties go to
 the smaller id, and only the rows asked for leave ClickHouse.
 
-Rows are ranked by the figure as published: a rate in percent rounded half away from zero to 2
-decimals (``round`` of a ``Decimal`` rounds half away from zero; the division truncates at 10
-decimals, which never moves a value across a rounding half), so two rows showing the same rate
-are ordered by id whichever had the larger unrounded ratio.
+Rows are ranked by the figure as published (``families/published_sql.py``), so two rows showing
+the same rate are ordered by id whichever had the larger unrounded ratio.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-
-def rate_sql(numerator: str, denominator: str) -> str:
-    """The published rate of two count expressions, NULL when the denominator is 0."""
-    return (
-        f"if({denominator} = 0, NULL,"
-        f" round(toDecimal128({numerator}, 10) * 100 / {denominator}, 2))"
-    )
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,9 @@ from pulse.families.messaging.types import MessagingBucket, MessagingTotals, buc
 from pulse.families.messaging.types import MessagingCounts as CountsInterface
 from pulse.families.outreach.asked import Asked, ChannelFilter, Limit, checked_limit
 from pulse.families.outreach.id_totals import ranked_by_id
-from pulse.families.outreach.ranking import Ranking, rate_sql
+from pulse.families.outreach.ranking import Ranking
 from pulse.families.outreach.selected import selected_counts
+from pulse.families.published_sql import rate_sql
 from pulse.families.questions import TenantId, TimeZone, frame_question
 from pulse.graphql.context import ApiContext
 from pulse.graphql.types import Granularity

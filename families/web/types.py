@@ -134,7 +134,7 @@ class ActiveVisitors(Fresh):
     )
 
 
-class _FigureValues(TypedDict):
+class FigureValues(TypedDict):
     page_views: int
     visitors: int
     sessions: int
@@ -142,7 +142,7 @@ class _FigureValues(TypedDict):
     avg_session_seconds: float | None
 
 
-def _figures(counts: model.WebCounts) -> _FigureValues:
+def figure_values(counts: model.WebCounts) -> FigureValues:
     return {
         "page_views": counts.page_views,
         "visitors": counts.visitors,
@@ -158,13 +158,13 @@ def bucket(grid_bucket: Bucket, counts: model.WebCounts) -> WebBucket:
         start=instant(grid_bucket.start_ms),
         end=instant(grid_bucket.end_ms),
         local_start=instant(grid_bucket.start_ms).astimezone(offset),
-        **_figures(counts),
+        **figure_values(counts),
     )
 
 
 def totals(counts: model.WebCounts) -> WebTotals:
-    return WebTotals(**_figures(counts))
+    return WebTotals(**figure_values(counts))
 
 
 def breakdown_row(row: model.BreakdownRow) -> WebBreakdownRow:
-    return WebBreakdownRow(value=row.value, **_figures(row.counts))
+    return WebBreakdownRow(value=row.value, **figure_values(row.counts))

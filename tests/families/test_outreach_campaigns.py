@@ -10,7 +10,8 @@ import pytest
 from pulse.families.outreach.campaign_events import campaign_counts, campaign_names
 from pulse.families.outreach.campaigns_graphql import RATE_COUNTS, RATES, CampaignRate
 from pulse.families.outreach.id_totals import ranked_by_id
-from pulse.families.outreach.ranking import Ranking, rate_sql
+from pulse.families.outreach.ranking import Ranking
+from pulse.families.published_sql import rate_sql
 from pulse.sinks.clickhouse import ClickHouse
 from tests.families import outreach_oracle as oracle
 from tests.families.outreach_events import DATASET, ms, store

@@ -6,7 +6,14 @@ import time
 from typing import Any
 
 import jwt
-from graphql import GraphQLInputObjectType, GraphQLNonNull, GraphQLSchema, Undefined
+from graphql import (
+    GraphQLInputObjectType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLSchema,
+    Undefined,
+    get_named_type,
+)
 
 from pulse.graphql.schema import build_schema
 from pulse.settings import Settings
@@ -30,6 +37,9 @@ _BY_TYPE = {
     "String": '"x"',
     "Int": "1",
     "WebDimension": "PAGE",
+    "MessagingDimension": "CHANNEL",
+    "HelpdeskDimension": "AGENT",
+    "OutreachDimension": "CAMPAIGN",
 }
 
 
@@ -49,6 +59,9 @@ def operation(kind: str, field: str, extra: str = "") -> str:
             given = {**_BY_NAME, **_BY_FIELD.get(field, {})}
             if name in given:
                 arguments.append(f"{name}: {given[name]}")
+            elif isinstance(inner, GraphQLList):
+                # A list of one value (a breakdown's dimensions).
+                arguments.append(f"{name}: [{_BY_TYPE[get_named_type(inner).name]}]")
             else:
                 assert not isinstance(inner, GraphQLInputObjectType), (field, name)
                 arguments.append(f"{name}: {_BY_TYPE[inner.name]}")

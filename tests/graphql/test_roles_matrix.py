@@ -21,7 +21,9 @@ VIEW, MANAGE = "analytics.view", "analytics.manage"
 # The fields that narrow to a confined token's org units; every other read refuses it.
 NARROWED = {
     "messagingMetrics",
+    "messagingBreakdown",
     "helpdeskMetrics",
+    "helpdeskBreakdown",
     "unansweredConversations",
     "trafficMetrics",
     "eventRows",

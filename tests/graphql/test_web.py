@@ -128,3 +128,37 @@ def test_active_visitors_in_the_past_from_clickhouse(
     assert at_1015["data"]["activeVisitors"]["count"] == 0
     at_1105 = graphql(client, query % "2026-03-02T11:05:00Z", None, token(settings))
     assert at_1105["data"]["activeVisitors"]["count"] == 0
+
+
+BREAKDOWN_BY = """
+query {
+  webBreakdownBy(by: [PAGE, REFERRER], from: "2026-03-02T00:00:00Z",
+                 to: "2026-03-04T00:00:00Z", sortBy: PAGE_VIEWS, limit: 1) {
+    rows { keys { dimension value } pageViews visitors }
+    other { groups pageViews visitors }
+    total { groups pageViews visitors sessions }
+  }
+}
+"""
+
+
+def test_pages_by_referrer_fold_the_rest_with_distinct_visitors(
+    client: TestClient, clickhouse: ClickHouse, settings: Settings
+) -> None:
+    """/home without referrer (v2 and the dnt view) leads; /home and /pricing from google (a
+    session value: v1's session came from google) fold into other, whose visitor is v1 once."""
+    store_web(clickhouse, ROWS)
+    body = graphql(client, BREAKDOWN_BY, None, token(settings))
+    found = body["data"]["webBreakdownBy"]
+    assert found["rows"] == [
+        {
+            "keys": [
+                {"dimension": "PAGE", "value": "/home"},
+                {"dimension": "REFERRER", "value": None},
+            ],
+            "pageViews": 2,
+            "visitors": 1,
+        }
+    ]
+    assert found["other"] == {"groups": 2, "pageViews": 2, "visitors": 1}
+    assert found["total"] == {"groups": 3, "pageViews": 4, "visitors": 2, "sessions": 2}

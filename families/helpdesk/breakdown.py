@@ -1,0 +1,120 @@
+"""Helpdesk breakdowns: the figures of ``helpdesk_moments`` grouped by one or two of channel,
+org unit, agent and priority (what each conversation's moments are filed under).
+
+One scan of the moments before the range's end reads every figure, by the same rules as the
+totals of ``figures_sql`` (the events in range, the backlog from every earlier moment, first
+responses and SLA from the known creation rows) and with the same partial columns, which
+``query`` turns into figures. Counts and the backlog add up over the groups; means, rates and
+exact percentiles of the rest are computed over its moments (``families/breakdowns``).
+"""
+
+from __future__ import annotations
+
+from pulse.families.breakdowns.run import breakdown
+from pulse.families.breakdowns.spec import (
+    Aggregate,
+    BreakdownAnswer,
+    BreakdownRequest,
+    BreakdownSpec,
+    Group,
+)
+from pulse.families.helpdesk.figures_sql import _TARGET, FILTERS, P50, P90
+from pulse.families.helpdesk.model import HelpdeskFigures, HelpdeskQuery
+from pulse.families.helpdesk.moments_sql import CREATED, CSAT, REOPENED, RESOLVED
+from pulse.families.helpdesk.query import _figures, _filters, _params
+from pulse.families.published_sql import mean_sql, rate_sql
+from pulse.graphql.queries import Reader
+
+_SOURCE = f"""
+SELECT channel, org_unit, agent, priority, kind, value,
+    t >= fromUnixTimestamp64Milli({{from_ms:Int64}}, 'UTC') AS inside,
+    kind = {CREATED} AND known_creation = 1 AS creation,
+    toUnixTimestamp64Milli(t) AS created_ms,
+    {_TARGET} AS target,
+    created_ms + target AS deadline_ms,
+    creation AND ifNull(reply_ms >= {{from_ms:Int64}} AND reply_ms < {{to_ms:Int64}}, 0)
+        AS answered,
+    ifNull(reply_ms, 0) - created_ms AS frt,
+    creation AND deadline_ms >= {{from_ms:Int64}} AND deadline_ms < {{to_ms:Int64}}
+        AND deadline_ms <= {{as_of_ms:Int64}}
+        AND ifNull(reply_ms > deadline_ms, 1)
+        AND ifNull(first_resolution_ms >= deadline_ms, 1) AS breach
+FROM helpdesk_moments FINAL
+WHERE tenant_id = {{tenant_id:String}}
+  AND t < fromUnixTimestamp64Milli({{to_ms:Int64}}, 'UTC')
+  AND (kind != {CSAT} OR inside) {{filters}}
+"""
+
+_RESOLUTION = f"kind = {RESOLVED} AND value >= 0 AND inside"
+_CSAT = f"kind = {CSAT} AND inside"
+_RANKS = f"{P50}, {P90}"
+
+
+def _rank(ranks: str, n: str, at: int) -> str:
+    return f"if({n} = 0, NULL, {ranks}[{at}])"
+
+
+SPEC = BreakdownSpec(
+    dimensions={d: d for d in ("channel", "org_unit", "agent", "priority")},
+    aggregates=(
+        Aggregate("created", "countIf", f"kind = {CREATED} AND inside"),
+        Aggregate("resolved", "countIf", f"kind = {RESOLVED} AND inside"),
+        Aggregate("reopened", "countIf", f"kind = {REOPENED} AND inside"),
+        Aggregate("res_n", "countIf", _RESOLUTION),
+        Aggregate("res_total", "sumIf", f"value, {_RESOLUTION}"),
+        Aggregate("res_ranks", "quantilesExactLowIf", f"value, {_RESOLUTION}", _RANKS),
+        Aggregate(
+            "backlog_change",
+            "sum",
+            f"multiIf(kind IN ({CREATED}, {REOPENED}), 1, kind = {RESOLVED}, -1, 0)",
+        ),
+        Aggregate("csat_n", "countIf", _CSAT),
+        Aggregate("csat_total", "sumIf", f"value, {_CSAT}"),
+        Aggregate("csat_good", "countIf", f"{_CSAT} AND value >= 4"),
+        Aggregate("frt_n", "countIf", "answered"),
+        Aggregate("frt_total", "sumIf", "frt, answered"),
+        Aggregate("frt_ranks", "quantilesExactLowIf", "frt, answered", _RANKS),
+        Aggregate("met", "countIf", "answered AND frt <= target"),
+        Aggregate("breached", "countIf", "breach"),
+    ),
+    figures={
+        "conversations_created": "created",
+        "conversations_resolved": "resolved",
+        "conversations_reopened": "reopened",
+        "first_responses": "frt_n",
+        "frt_avg_seconds": mean_sql("frt_total", "frt_n", per=1000),
+        "frt_p50_seconds": _rank("frt_ranks", "frt_n", 1),
+        "frt_p90_seconds": _rank("frt_ranks", "frt_n", 2),
+        "resolutions": "res_n",
+        "resolution_avg_seconds": mean_sql("res_total", "res_n", per=1000),
+        "resolution_p50_seconds": _rank("res_ranks", "res_n", 1),
+        "resolution_p90_seconds": _rank("res_ranks", "res_n", 2),
+        "sla_met": "met",
+        "sla_breached": "breached",
+        "sla_breach_rate": rate_sql("breached", "met + breached"),
+        "backlog": "backlog_change",
+        "csat_responses": "csat_n",
+        "csat_avg": mean_sql("csat_total", "csat_n"),
+        "csat_percent": rate_sql("csat_good", "csat_n"),
+    },
+)
+
+
+def helpdesk_breakdown(db: Reader, q: HelpdeskQuery, request: BreakdownRequest) -> BreakdownAnswer:
+    """``q``'s figures over ``[q.from_ms, q.to_ms)`` broken down as ``request`` asks."""
+    filters = "".join(FILTERS[name] for name in _filters(q))
+    return breakdown(db, SPEC, _SOURCE.replace("{filters}", filters), _params(q), request)
+
+
+def figures(group: Group) -> HelpdeskFigures:
+    """A group's figures from its partial columns (none read: nothing); the backlog is that at
+    the range's end."""
+    counts: dict[str, int] = {}
+    for aggregate in SPEC.aggregates:
+        value = group.values.get(aggregate.name)
+        if aggregate.name.endswith("_ranks"):
+            ranks = aggregate.name.removesuffix("_ranks")
+            counts[f"{ranks}_p50"], counts[f"{ranks}_p90"] = (int(v) for v in value or (0, 0))
+        else:
+            counts[aggregate.name] = int(value or 0)
+    return _figures(counts, counts["backlog_change"])
