@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -88,3 +89,17 @@ def test_graphql_folder_has_no_init() -> None:
     """graphql/ holds the SDL and the api/ package, never an __init__.py of its own."""
     assert not (REPO / "graphql" / "__init__.py").exists()
     assert (REPO / "graphql" / "schema.graphql").exists()
+
+
+def test_every_package_folder_is_installed() -> None:
+    """Every folder with an __init__.py under a mapped package is in pyproject's packages list,
+    so a non-editable install (the Docker image) carries it."""
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]
+    listed = set(project["packages"])
+    homes = {Path(folder): name for name, folder in project["package-dir"].items()}
+    found = set()
+    for home, name in homes.items():
+        for init in (REPO / home).rglob("__init__.py"):
+            relative = init.parent.relative_to(REPO / home)
+            found.add(".".join((name, *relative.parts)))
+    assert found - listed == set()
