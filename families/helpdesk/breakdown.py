@@ -18,10 +18,10 @@ from pulse.families.breakdowns.spec import (
     BreakdownSpec,
     Group,
 )
-from pulse.families.helpdesk.figures_sql import _TARGET, FILTERS, P50, P90
+from pulse.families.helpdesk.figures_sql import FILTERS, P50, P90, TARGET_SQL
 from pulse.families.helpdesk.model import HelpdeskFigures, HelpdeskQuery
 from pulse.families.helpdesk.moments_sql import CREATED, CSAT, REOPENED, RESOLVED
-from pulse.families.helpdesk.query import _figures, _filters, _params
+from pulse.families.helpdesk.query import figures_of, filter_values, statement_params
 from pulse.families.published_sql import mean_sql, rate_sql
 from pulse.graphql.queries import Reader
 
@@ -30,7 +30,7 @@ SELECT channel, org_unit, agent, priority, kind, value,
     t >= fromUnixTimestamp64Milli({{from_ms:Int64}}, 'UTC') AS inside,
     kind = {CREATED} AND known_creation = 1 AS creation,
     toUnixTimestamp64Milli(t) AS created_ms,
-    {_TARGET} AS target,
+    {TARGET_SQL} AS target,
     created_ms + target AS deadline_ms,
     creation AND ifNull(reply_ms >= {{from_ms:Int64}} AND reply_ms < {{to_ms:Int64}}, 0)
         AS answered,
@@ -102,8 +102,8 @@ SPEC = BreakdownSpec(
 
 def helpdesk_breakdown(db: Reader, q: HelpdeskQuery, request: BreakdownRequest) -> BreakdownAnswer:
     """``q``'s figures over ``[q.from_ms, q.to_ms)`` broken down as ``request`` asks."""
-    filters = "".join(FILTERS[name] for name in _filters(q))
-    return breakdown(db, SPEC, _SOURCE.replace("{filters}", filters), _params(q), request)
+    filters = "".join(FILTERS[name] for name in filter_values(q))
+    return breakdown(db, SPEC, _SOURCE.replace("{filters}", filters), statement_params(q), request)
 
 
 def figures(group: Group) -> HelpdeskFigures:
@@ -117,4 +117,4 @@ def figures(group: Group) -> HelpdeskFigures:
             counts[f"{ranks}_p50"], counts[f"{ranks}_p90"] = (int(v) for v in value or (0, 0))
         else:
             counts[aggregate.name] = int(value or 0)
-    return _figures(counts, counts["backlog_change"])
+    return figures_of(counts, counts["backlog_change"])

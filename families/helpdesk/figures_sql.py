@@ -40,7 +40,7 @@ P50 = "0.5"
 P90 = "0.89999999999"
 
 # The question's first-response target of a row's priority.
-_TARGET = """multiIf(
+TARGET_SQL = """multiIf(
     priority = 'urgent', {sla_urgent:Int64},
     priority = 'high', {sla_high:Int64},
     priority = 'low', {sla_low:Int64},
@@ -168,7 +168,7 @@ FROM (
     FROM (
         SELECT
             toUnixTimestamp64Milli(t) AS created_ms,
-            {_TARGET} AS target,
+            {TARGET_SQL} AS target,
             created_ms + target AS deadline_ms,
             ifNull(reply_ms >= {{from_ms:Int64}} AND reply_ms < {{to_ms:Int64}}, 0) AS answered,
             ifNull(reply_ms, 0) - created_ms AS frt,

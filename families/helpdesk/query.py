@@ -52,8 +52,8 @@ def helpdesk_answer(db: Reader, q: HelpdeskQuery) -> HelpdeskAnswer:
     backlog = opening
     for found in per_bucket:
         backlog += found["backlog_change"]
-        figures.append(_figures(found, backlog))
-    return HelpdeskAnswer(buckets=tuple(figures), totals=_figures(totals, backlog))
+        figures.append(figures_of(found, backlog))
+    return HelpdeskAnswer(buckets=tuple(figures), totals=figures_of(totals, backlog))
 
 
 def range_figures(db: Reader, q: HelpdeskQuery) -> HelpdeskFigures:
@@ -68,7 +68,7 @@ def range_figures(db: Reader, q: HelpdeskQuery) -> HelpdeskFigures:
         if str(row["grouped"]) == "total":
             for column in COLUMNS:
                 totals[column] += int(row[column])
-    return _figures(totals, totals["backlog_change"])
+    return figures_of(totals, totals["backlog_change"])
 
 
 # Stored moments need no FINAL to say whether one exists.
@@ -85,13 +85,14 @@ SELECT count() AS found FROM (
 def has_conversations(db: Reader, q: HelpdeskQuery) -> bool:
     """Whether any creation, resolution or reopening under ``q``'s filters precedes its end:
     what the backlog at that instant rests on."""
-    filters = _filters(q)
+    filters = filter_values(q)
     sql = _ANY_CONVERSATION_SQL.replace("{filters}", "".join(FILTERS[name] for name in filters))
     rows = db.query(sql, {"tenant_id": q.tenant_id, "to_ms": q.to_ms, **filters})
     return bool(rows) and int(rows[0]["found"]) > 0
 
 
-def _filters(q: HelpdeskQuery) -> dict[str, str | list[str]]:
+def filter_values(q: HelpdeskQuery) -> dict[str, str | list[str]]:
+    """The filters ``q`` sets, by parameter name (``FILTERS`` has each one's SQL)."""
     given = {"channel": q.channel, "priority": q.priority, "agent": q.agent, "org_unit": q.org_unit}
     found: dict[str, str | list[str]] = {n: v for n, v in given.items() if v is not None}
     if q.org_units is not None:
@@ -101,14 +102,16 @@ def _filters(q: HelpdeskQuery) -> dict[str, str | list[str]]:
 
 def statement(q: HelpdeskQuery) -> tuple[str, dict[str, Any]]:
     """The SQL text and parameters of ``q``'s one statement (also what the profile times)."""
-    return _sql(q), _params(q)
+    return _sql(q), statement_params(q)
 
 
 def _sql(q: HelpdeskQuery) -> str:
-    return figures_sql(q.granularity, "".join(FILTERS[name] for name in _filters(q)))
+    return figures_sql(q.granularity, "".join(FILTERS[name] for name in filter_values(q)))
 
 
-def _params(q: HelpdeskQuery) -> dict[str, Any]:
+def statement_params(q: HelpdeskQuery) -> dict[str, Any]:
+    """The parameters of any statement over the moments: tenant, zone, range, asOf, targets
+    and filters."""
     return {
         "tenant_id": q.tenant_id,
         "tz": q.time_zone,
@@ -116,11 +119,12 @@ def _params(q: HelpdeskQuery) -> dict[str, Any]:
         "to_ms": q.to_ms,
         "as_of_ms": q.as_of_ms,
         **sla_params(q.sla_ms),
-        **_filters(q),
+        **filter_values(q),
     }
 
 
-def _figures(row: Mapping[str, int], backlog: int) -> HelpdeskFigures:
+def figures_of(row: Mapping[str, int], backlog: int) -> HelpdeskFigures:
+    """The figures of one row of counts and sums (the statement's or a breakdown group's)."""
     frt_n, res_n, csat_n = row["frt_n"], row["res_n"], row["csat_n"]
     met, breached = row["met"], row["breached"]
     return HelpdeskFigures(
