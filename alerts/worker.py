@@ -129,11 +129,10 @@ class DeliveryWorker:
         self._producer = acknowledged_producer(settings.kafka)
         self._handoff = RowsHandoff(settings.kafka, settings.topic("rows"))
         self._effects = KafkaEffects(settings, self._producer, self._handoff)
-        self._client = http_client(settings.alerts)
-        policy = UrlPolicy.from_settings(settings.alerts)
+        self._client = http_client(settings.alerts, UrlPolicy.from_settings(settings.alerts))
         self._deliverer = Deliverer(
             settings.alerts,
-            Senders(settings.alerts, policy, self._client),
+            Senders(settings.alerts, self._client),
             self._lookup,
             self._effects,
             random.Random(),
