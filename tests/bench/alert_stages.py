@@ -1,14 +1,16 @@
 """Where an alert's latency goes, seen from outside the processes (tests/bench/alerts.py).
 
 Each crossing event is stamped, on the bench's monotonic clock, when it becomes visible at
-each hand-over between processes:
+each hand-over between processes, and each stamp reported as the time since its production:
 
 - ``handoff``: its raw row is readable (``read_committed``) on ``pulse.rows``: the worker's
   batch and its transaction's commit;
-- ``stored``: the sink announces its tenant on ``<prefix>:live:touched`` (the same Redis round
-  trip that wakes the evaluator): the sink's gathering, inserts and derivations;
-- ``published``: the evaluator's notification is readable on ``alerts.notifications``;
-- ``received``: the receiver has the webhook (the deliverer's consume and POST).
+- ``derived``: the sink announces its tenant on ``<prefix>:live:touched``, after the batch's
+  derivations (the evaluator has been woken for raw-event rules before them, after the inserts);
+- ``published``: the evaluator's notification is readable on ``alerts.notifications``.
+
+The webhook's receipt is ``alert_latency_*`` itself. The observers are processes' peers on a
+loaded machine: a stamp can come a little late, never early.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from confluent_kafka import Consumer
 from pulse.alerts.wakeup import live_channel
 from pulse.settings import Settings
 
-STAGES = ("handoff", "stored", "published")
+STAGES = ("handoff", "derived", "published")
 
 
 class StageStamps:
@@ -40,7 +42,7 @@ class StageStamps:
         self._stop = threading.Event()
         self._threads = [
             threading.Thread(target=self._rows, daemon=True),
-            threading.Thread(target=self._stored, daemon=True),
+            threading.Thread(target=self._derived, daemon=True),
             threading.Thread(target=self._published, daemon=True),
         ]
 
@@ -52,23 +54,15 @@ class StageStamps:
         """The crossing event of trial ``i`` is about to be produced."""
         self._trial = i
 
-    def breakdown(self, produced: list[float], received: list[float]) -> dict[str, float]:
-        """The median and p95 of each stage's own time (ms), from the previous stamp seen."""
-        spans: dict[str, list[float]] = defaultdict(list)
-        for i, start in enumerate(produced):
-            previous = start
-            for stage in (*STAGES, "received"):
-                at = received[i] if stage == "received" else self.at[stage].get(i)
-                if at is not None:
-                    spans[stage].append(at - previous)
-                    previous = at
+    def breakdown(self, produced: list[float]) -> dict[str, float]:
+        """The median and p95 (ms) from each crossing's production to each stamp."""
         figures = {}
-        for stage, values in spans.items():
-            ranked = sorted(values)
-            figures[f"alert_stage_{stage}_p50_ms"] = round(ranked[len(ranked) // 2] * 1000, 1)
-            figures[f"alert_stage_{stage}_p95_ms"] = round(
-                ranked[max(0, math.ceil(0.95 * len(ranked)) - 1)] * 1000, 1
-            )
+        for stage in STAGES:
+            ranked = sorted(at - produced[i] for i, at in self.at[stage].items())
+            if ranked:
+                figures[f"alert_{stage}_p50_ms"] = round(ranked[len(ranked) // 2] * 1000, 1)
+                p95 = ranked[max(0, math.ceil(0.95 * len(ranked)) - 1)]
+                figures[f"alert_{stage}_p95_ms"] = round(p95 * 1000, 1)
         return figures
 
     def stop(self) -> None:
@@ -105,7 +99,7 @@ class StageStamps:
         finally:
             consumer.close()
 
-    def _stored(self) -> None:
+    def _derived(self) -> None:
         client = redis.Redis.from_url(self._settings.redis.url)
         pubsub = client.pubsub()
         pubsub.subscribe(live_channel(self._settings.kafka.topic_prefix))
@@ -116,8 +110,8 @@ class StageStamps:
                     continue
                 # The tenant's only events are the trials', one at a time.
                 i = self._trial
-                if i not in self.at["stored"] and self._tenant in json.loads(message["data"]):
-                    self.at["stored"][i] = time.monotonic()
+                if i not in self.at["derived"] and self._tenant in json.loads(message["data"]):
+                    self.at["derived"][i] = time.monotonic()
         finally:
             pubsub.close()
             client.close()
