@@ -7,7 +7,9 @@ each hand-over between processes, and each stamp reported as the time since its 
   batch and its transaction's commit;
 - ``derived``: the sink announces its tenant on ``<prefix>:live:touched``, after the batch's
   derivations (the evaluator has been woken for raw-event rules before them, after the inserts);
-- ``published``: the evaluator's notification is readable on ``alerts.notifications``.
+- ``published``: the evaluator's notification is readable on ``alerts.notifications``;
+- ``sink_evaluator``: from ``handoff`` to ``published``, trial by trial (what the sink and the
+  evaluator add, without the worker's share).
 
 The webhook's receipt is ``alert_latency_*`` itself. The observers are processes' peers on a
 loaded machine: a stamp can come a little late, never early.
@@ -56,13 +58,20 @@ class StageStamps:
 
     def breakdown(self, produced: list[float]) -> dict[str, float]:
         """The median and p95 (ms) from each crossing's production to each stamp."""
+        spans = {stage: [at - produced[i] for i, at in self.at[stage].items()] for stage in STAGES}
+        # The sink and the evaluator alone, trial by trial: hand-off to notification.
+        spans["sink_evaluator"] = [
+            at - self.at["handoff"][i]
+            for i, at in self.at["published"].items()
+            if i in self.at["handoff"]
+        ]
         figures = {}
-        for stage in STAGES:
-            ranked = sorted(at - produced[i] for i, at in self.at[stage].items())
+        for name, values in spans.items():
+            ranked = sorted(values)
             if ranked:
-                figures[f"alert_{stage}_p50_ms"] = round(ranked[len(ranked) // 2] * 1000, 1)
+                figures[f"alert_{name}_p50_ms"] = round(ranked[len(ranked) // 2] * 1000, 1)
                 p95 = ranked[max(0, math.ceil(0.95 * len(ranked)) - 1)]
-                figures[f"alert_{stage}_p95_ms"] = round(p95 * 1000, 1)
+                figures[f"alert_{name}_p95_ms"] = round(p95 * 1000, 1)
         return figures
 
     def stop(self) -> None:
