@@ -61,6 +61,7 @@ class Senders:
             notification.notification_id, body, destination.secrets, datetime.now(UTC)
         )
         try:
+            # A record read from the topic may hold any scheme: refused, not retried.
             url_host_port(destination.url)
             # The pinned transport resolves the host, checks and connects (pinning.py).
             response = await self._client.post(destination.url, content=body, headers=headers)
