@@ -2,8 +2,9 @@
 
 Shared by the thread inside ``pulse serve`` and by ``pulse alerts evaluate``. Each turn renews
 (or takes) the Redis lease: only its holder evaluates, and a new term reloads the states and
-flushes the outbox first. Between sweeps it blocks on the sink's touched-tenants list, so a
-stored event reaches its tenant's rules within milliseconds; the sweep (``sweep_seconds``)
+flushes the outbox first. Between sweeps it blocks on the sink's touched-tenants lists, so a
+stored event reaches its tenant's rules within milliseconds (a rule reading raw events as soon
+as they are inserted, another once their derivations are stored); the sweep (``sweep_seconds``)
 catches what no event announces: windows sliding, pending periods ending, no data.
 
 A failed pass (ClickHouse, Kafka, Redis unreachable) is logged and retried on the next turn:
@@ -22,6 +23,7 @@ import redis
 import structlog
 
 from pulse.alerts.evaluator import Evaluator, Trigger
+from pulse.alerts.readings import reads_raw_only
 from pulse.alerts.rules import AlertRule
 from pulse.alerts.wakeup import Lease, TouchedTenants
 from pulse.errors import PulseError
@@ -96,9 +98,10 @@ class EvaluatorLoop:
             self._pass(rules, "sweep")
             self._next_sweep = self._monotonic() + self._sweep_seconds
             return
-        tenants = self._touched.wait(min(remaining, MAX_WAIT_SECONDS))
-        if tenants:
-            self._pass([r for r in self._rules.all() if r.tenant_id in tenants], "events")
+        touched = self._touched.wait(min(remaining, MAX_WAIT_SECONDS))
+        if touched:
+            rules = [r for r in self._rules.all() if touched.wakes(r.tenant_id, reads_raw_only(r))]
+            self._pass(rules, "events")
 
     def _pass(self, rules: list[AlertRule], trigger: Trigger) -> None:
         with ALERT_EVALUATION_SECONDS.labels(trigger).time():

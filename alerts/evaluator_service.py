@@ -16,7 +16,7 @@ from pulse.alerts.evaluator_loop import RETRY_SECONDS, EvaluatorLoop
 from pulse.alerts.notifications import Notification, publish_notification
 from pulse.alerts.rule_directory import RuleDirectory
 from pulse.alerts.rules import now_ms
-from pulse.alerts.wakeup import Lease, TouchedTenants, lease_key, touched_key
+from pulse.alerts.wakeup import Lease, TouchedTenants, lease_key
 from pulse.faults import FaultPoints
 from pulse.settings import Settings
 from pulse.sinks.clickhouse import ClickHouse
@@ -60,7 +60,7 @@ class EvaluatorService:
         self.loop = EvaluatorLoop(
             evaluator,
             self._rules,
-            TouchedTenants(self._redis, touched_key(prefix)),
+            TouchedTenants(self._redis, prefix),
             Lease(self._redis, lease_key(prefix), int(config.lease_seconds * 1000)),
             config.sweep_seconds,
         )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import smtplib
+import ssl
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,7 +20,8 @@ from pulse.alerts import messages
 from pulse.alerts.destinations import Destination
 from pulse.alerts.errors import UnsafeUrlError
 from pulse.alerts.notifications import Notification
-from pulse.alerts.url_safety import UrlPolicy
+from pulse.alerts.pinning import PinnedTransport
+from pulse.alerts.url_safety import UrlPolicy, url_host_port
 from pulse.settings import AlertSettings
 
 
@@ -37,9 +39,9 @@ class Attempt:
 
 
 class Senders:
-    def __init__(self, settings: AlertSettings, policy: UrlPolicy, client: httpx.AsyncClient):
+    def __init__(self, settings: AlertSettings, client: httpx.AsyncClient):
+        """``client`` comes from :func:`http_client`: its connections are the URL policy's."""
         self._settings = settings
-        self._policy = policy
         self._client = client
 
     async def send(self, notification: Notification, destination: Destination) -> Attempt:
@@ -55,15 +57,16 @@ class Senders:
         self, notification: Notification, destination: Destination, body: str
     ) -> Attempt:
         started = time.monotonic()
-        try:
-            await self._policy.check_url_async(destination.url)
-        except UnsafeUrlError as exc:
-            return Attempt(error=exc.message, refused=True)
         headers = messages.signed_headers(
             notification.notification_id, body, destination.secrets, datetime.now(UTC)
         )
         try:
+            # A record read from the topic may hold any scheme: refused, not retried.
+            url_host_port(destination.url)
+            # The pinned transport resolves the host, checks and connects (pinning.py).
             response = await self._client.post(destination.url, content=body, headers=headers)
+        except UnsafeUrlError as exc:
+            return Attempt(error=exc.message, refused=True, duration_ms=_ms(started))
         except httpx.HTTPError as exc:
             return Attempt(error=f"{type(exc).__name__}: {exc}"[:500], duration_ms=_ms(started))
         return Attempt(
@@ -95,12 +98,21 @@ class Senders:
         return Attempt(status=250, duration_ms=_ms(started))
 
 
-def http_client(settings: AlertSettings) -> httpx.AsyncClient:
+def http_client(
+    settings: AlertSettings, policy: UrlPolicy, ssl_context: ssl.SSLContext | None = None
+) -> httpx.AsyncClient:
+    """A client whose every connection goes to an address ``policy`` checked."""
     timeout = httpx.Timeout(
         settings.request_timeout_seconds, connect=settings.connect_timeout_seconds
     )
-    # Redirects are not followed: a 3xx could lead to an address the policy would refuse.
-    return httpx.AsyncClient(timeout=timeout, follow_redirects=False, trust_env=False)
+    # Redirects are not followed: the transport would check their address too, but a webhook
+    # that moves is the destination's owner's to update.
+    return httpx.AsyncClient(
+        timeout=timeout,
+        follow_redirects=False,
+        trust_env=False,
+        transport=PinnedTransport(policy, ssl_context),
+    )
 
 
 def _ms(started: float) -> int:

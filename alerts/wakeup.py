@@ -1,10 +1,14 @@
 """Redis between the sink and the evaluator: which tenants a batch touched, and who evaluates.
 
-- list ``{prefix}:alerts:touched``: the sink appends the tenants of every stored batch's raw
-  events (after their derivations, so a reading sees them); the evaluator blocks on it and
-  evaluates those tenants' rules at once, so an event reaches its rule in well under a second.
-  Trimmed to the newest :data:`MAX_PENDING` entries: an evaluator that is down must not let it
-  grow without bound, and its sweep at start covers every tenant anyway.
+- list ``{prefix}:alerts:stored``: the sink appends the tenants of every batch's raw events as
+  soon as they are inserted, before the batch's derivations (which can take a second under
+  load): rules whose readings come from ``events_raw`` alone (messaging, outreach) are
+  evaluated on it;
+- list ``{prefix}:alerts:touched``: the same tenants again after the derivations, so every
+  reading sees the batch: the other rules (helpdesk, web) are evaluated on it. The evaluator
+  blocks on both lists at once, so an event reaches its rule in well under a second. Each is
+  trimmed to the newest :data:`MAX_PENDING` entries: an evaluator that is down must not let
+  them grow without bound, and its sweep at start covers every tenant anyway.
 - channel ``{prefix}:live:touched``: the same tenants, PUBLISHed as one JSON list per batch in
   the same round trip, for the API's live subscriptions (``pulse.graphql.live``); a message
   nobody listens to is dropped, which is what a push to no subscriber should cost.
@@ -18,6 +22,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Literal, cast
 
 import redis
@@ -47,6 +52,10 @@ def touched_key(prefix: str) -> str:
     return f"{prefix}:alerts:touched"
 
 
+def stored_key(prefix: str) -> str:
+    return f"{prefix}:alerts:stored"
+
+
 def live_channel(prefix: str) -> str:
     return f"{prefix}:live:touched"
 
@@ -55,39 +64,70 @@ def lease_key(prefix: str) -> str:
     return f"{prefix}:alerts:evaluator-lease"
 
 
+@dataclass(frozen=True)
+class Touched:
+    """Tenants with new events: ``stored`` (raw rows readable), ``derived`` (derivations too)."""
+
+    stored: frozenset[str] = frozenset()
+    derived: frozenset[str] = frozenset()
+
+    def __bool__(self) -> bool:
+        return bool(self.stored or self.derived)
+
+    def wakes(self, tenant_id: str, reads_raw_only: bool) -> bool:
+        """Whether a rule of ``tenant_id`` has new data to read: a rule reading ``events_raw``
+        alone from the first mark, any other once the derivations are stored."""
+        return tenant_id in (self.stored if reads_raw_only else self.derived)
+
+
 class TouchedTenants:
-    def __init__(self, client: redis.Redis, key: str, channel: str | None = None) -> None:
+    def __init__(self, client: redis.Redis, prefix: str, *, live: bool = False) -> None:
+        """``live``: the derived mark is also PUBLISHed for the API's live subscriptions."""
         self._redis = client
-        self._key = key
-        self._channel = channel
+        self._stored = stored_key(prefix)
+        self._derived = touched_key(prefix)
+        self._channel = live_channel(prefix) if live else None
 
     @classmethod
     def open(cls, redis_url: str, prefix: str) -> TouchedTenants:
-        return cls(redis.Redis.from_url(redis_url), touched_key(prefix), live_channel(prefix))
+        """The sink's side: both marks, and the live channel."""
+        return cls(redis.Redis.from_url(redis_url), prefix, live=True)
+
+    def mark_stored(self, tenants: Iterable[str]) -> None:
+        """Tells the evaluator that ``tenants`` have new raw events inserted."""
+        self._push(self._stored, tenants, publish=False)
 
     def mark(self, tenants: Iterable[str]) -> None:
-        """Tells the evaluator (and, with a channel, the live subscriptions) that ``tenants``
-        have new events stored."""
+        """Tells the evaluator (and, with ``live``, the live subscriptions) that ``tenants``
+        have new events stored with their derivations."""
+        self._push(self._derived, tenants, publish=self._channel is not None)
+
+    def _push(self, key: str, tenants: Iterable[str], publish: bool) -> None:
         names = sorted(set(tenants))
         if not names:
             return
         pipe = self._redis.pipeline(transaction=False)
-        pipe.rpush(self._key, *names)
-        pipe.ltrim(self._key, -MAX_PENDING, -1)
-        pipe.expire(self._key, EXPIRE_SECONDS)
-        if self._channel is not None:
+        pipe.rpush(key, *names)
+        pipe.ltrim(key, -MAX_PENDING, -1)
+        pipe.expire(key, EXPIRE_SECONDS)
+        if publish and self._channel is not None:
             pipe.publish(self._channel, json.dumps(names))
         pipe.execute()
 
-    def wait(self, timeout_seconds: float) -> set[str]:
+    def wait(self, timeout_seconds: float) -> Touched:
         """The tenants marked since the last call, waiting up to ``timeout_seconds`` for one."""
-        first = cast(
-            tuple[bytes, bytes] | None, self._redis.blpop([self._key], timeout=timeout_seconds)
-        )
+        keys = [self._stored, self._derived]
+        first = cast(tuple[bytes, bytes] | None, self._redis.blpop(keys, timeout=timeout_seconds))
         if first is None:
-            return set()
-        rest = cast(list[bytes] | None, self._redis.lpop(self._key, DRAIN)) or []
-        return {value.decode() for value in [first[1], *rest]}
+            return Touched()
+        pipe = self._redis.pipeline(transaction=False)
+        for key in keys:
+            pipe.lpop(key, DRAIN)
+        rests = cast(list[list[bytes] | None], pipe.execute())
+        stored = {v.decode() for v in rests[0] or []}
+        derived = {v.decode() for v in rests[1] or []}
+        (stored if first[0].decode() == self._stored else derived).add(first[1].decode())
+        return Touched(frozenset(stored), frozenset(derived))
 
     def close(self) -> None:
         self._redis.close()

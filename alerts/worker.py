@@ -129,11 +129,10 @@ class DeliveryWorker:
         self._producer = acknowledged_producer(settings.kafka)
         self._handoff = RowsHandoff(settings.kafka, settings.topic("rows"))
         self._effects = KafkaEffects(settings, self._producer, self._handoff)
-        self._client = http_client(settings.alerts)
-        policy = UrlPolicy.from_settings(settings.alerts)
+        self._client = http_client(settings.alerts, UrlPolicy.from_settings(settings.alerts))
         self._deliverer = Deliverer(
             settings.alerts,
-            Senders(settings.alerts, policy, self._client),
+            Senders(settings.alerts, self._client),
             self._lookup,
             self._effects,
             random.Random(),
@@ -170,9 +169,7 @@ class DeliveryWorker:
         try:
             while not stop.is_set():
                 if self._tracker.in_flight() < self._settings.alerts.concurrency * 4:
-                    messages = await loop.run_in_executor(
-                        self._kafka_thread, self._consumer.consume, 100, POLL_SECONDS
-                    )
+                    messages = await loop.run_in_executor(self._kafka_thread, self._consume)
                     for message in messages:
                         self._start(message)
                 else:
@@ -187,6 +184,11 @@ class DeliveryWorker:
             await self._client.aclose()
             self._handoff.close()
             self._kafka_thread.shutdown()
+
+    def _consume(self) -> list[Message]:
+        # consume() waits for all of num_messages or the timeout: a lone notification idled
+        # POLL_SECONDS there. Take what the client has fetched; block only for the first one.
+        return self._consumer.consume(100, 0) or self._consumer.consume(1, POLL_SECONDS)
 
     def _start(self, message: Message) -> None:
         error = message.error()

@@ -117,6 +117,10 @@ class SinkSettings:
     group_id: str = "pulse-sink"
     batch_rows: int = 20000
     batch_seconds: float = 0.5
+    # A batch is also stored once no message came for this long: the worker's transaction is
+    # drained, and waiting out `batch_seconds` would only delay figures and alerts. A sink
+    # behind its stream never sees such a gap, so it keeps gathering large batches.
+    quiet_seconds: float = 0.05
     # `pulse sink` alone serves /metrics here (`pulse serve` serves them on the API's port).
     metrics_host: str = "127.0.0.1"
     metrics_port: int = 9464

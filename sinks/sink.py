@@ -2,10 +2,12 @@
 
 Order of one batch, which is what makes a crash anywhere harmless:
 
-1. insert each table's rows (idempotent: ReplacingMergeTree, read with FINAL), then recompute
-   the derived rows the batch's raw events touched (:mod:`pulse.families.derivation`);
+1. insert each table's rows (idempotent: ReplacingMergeTree, read with FINAL), tell the alert
+   evaluator which tenants have new raw events, then recompute the derived rows the batch's raw
+   events touched (:mod:`pulse.families.derivation`);
 2. cache the recent figures those recomputations stored in Redis (the families' realtime hooks;
-   a cache: its failure is logged, not fatal);
+   a cache: its failure is logged, not fatal), and tell the evaluator and the live
+   subscriptions that those tenants' derivations are stored;
 3. write the batch's last offset per partition to ``sink_offsets`` in ClickHouse;
 4. commit the next offsets to Kafka.
 
@@ -23,7 +25,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import redis
@@ -98,6 +100,7 @@ class SinkRunner:
         self.group_id = settings.sink.group_id
         self.batch_rows = settings.sink.batch_rows
         self.batch_seconds = settings.sink.batch_seconds
+        self.quiet_seconds = settings.sink.quiet_seconds
         self.stats = SinkStats()
         self._kafka = settings.kafka.bootstrap_servers
         self._clickhouse = clickhouse
@@ -220,7 +223,7 @@ class SinkRunner:
         wait = 0.5
         if self._batch.last:
             age = time.monotonic() - self._batch.started
-            wait = max(0.0, self.batch_seconds - age)
+            wait = max(0.0, min(self.batch_seconds - age, self.quiet_seconds))
         # consume() waits for all of num_messages or the timeout, and a hand-off message holds up
         # to 500 rows, so one blocking call for 500 idled half a second per batch (measured).
         # Take what the client has already fetched; block only for the first message.
@@ -230,7 +233,8 @@ class SinkRunner:
         for message in messages:
             self._add(message)
         due = self._batch.last and (
-            self._batch.rows >= self.batch_rows
+            not messages  # quiet for quiet_seconds
+            or self._batch.rows >= self.batch_rows
             or time.monotonic() - self._batch.started >= self.batch_seconds
         )
         if due:
@@ -296,10 +300,13 @@ class SinkRunner:
         for block in batch.tables.values():
             self._writer.write_block(block)
         inserted = time.monotonic()
-        self._derive(batch.tables.get("events_raw"))
+        raw = batch.tables.get("events_raw")
+        # Rules reading raw events alone need not wait for the derivations (alerts/wakeup.py).
+        self._touch(raw, TouchedTenants.mark_stored)
+        self._derive(raw)
         derived = time.monotonic()
-        self._cache(batch.tables.get("events_raw"))
-        self._touch(batch.tables.get("events_raw"))
+        self._cache(raw)
+        self._touch(raw, TouchedTenants.mark)
         if self._letters is not None and self._letters_pending:
             self._letters.flush()
             self._letters_pending = False
@@ -340,11 +347,13 @@ class SinkRunner:
                 with SINK_DERIVE_SECONDS.labels(derivation.name).time():
                     derivation.refresh(self._clickhouse, keys)
 
-    def _touch(self, raw: Block | None) -> None:
+    def _touch(
+        self, raw: Block | None, mark: Callable[[TouchedTenants, Iterable[str]], None]
+    ) -> None:
         if self._touched is None or raw is None or not raw.rows:
             return
         try:
-            self._touched.mark(raw.columns["tenant_id"])
+            mark(self._touched, raw.columns["tenant_id"])
         except redis.RedisError as exc:
             # The evaluator's sweep still sees the events, seconds later.
             self._log.error("alert wake-up not sent", error=str(exc))

@@ -14,7 +14,7 @@ from pulse.alerts.readings.messaging import MessagingReader
 from pulse.alerts.readings.outreach import OutreachReader
 from pulse.alerts.readings.reading import Reading, WindowReader
 from pulse.alerts.readings.web import WEB_READER
-from pulse.alerts.rules import RuleFilter
+from pulse.alerts.rules import AlertRule, RuleFilter
 from pulse.sinks.clickhouse import ClickHouse
 from pulse.topics.tenants import TenantSettings
 
@@ -40,3 +40,9 @@ def read(
     """The reading of a catalogue metric, by its family's reader, under the tenant's settings."""
     reader = READERS[CATALOG[metric].family]
     return reader.read(db, tenant_id, metric, rule_filter, start_ms, end_ms, tenant=tenant)
+
+
+def reads_raw_only(rule: AlertRule) -> bool:
+    """Whether the rule's reader reads ``events_raw`` alone (no derived table), so a batch's
+    raw rows are all it needs to see (alerts/wakeup.py)."""
+    return READERS[CATALOG[rule.metric].family].raw_only

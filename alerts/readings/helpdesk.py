@@ -28,6 +28,8 @@ _COUNTS = ("conversations_created", "conversations_resolved", "conversations_reo
 
 
 class HelpdeskReader:
+    raw_only = False  # helpdesk_moments, derived by the sink
+
     def read(
         self,
         db: ClickHouse,

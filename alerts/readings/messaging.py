@@ -27,6 +27,8 @@ FILTER_COLUMNS = ("org_unit", "channel")
 
 
 class MessagingReader:
+    raw_only = True  # type_counts over events_raw
+
     def read(
         self,
         db: ClickHouse,

@@ -33,6 +33,8 @@ WORKFLOW = {
 
 
 class OutreachReader:
+    raw_only = True  # type_counts over events_raw
+
     def read(
         self,
         db: ClickHouse,

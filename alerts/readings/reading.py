@@ -19,6 +19,10 @@ class Reading:
 
 
 class WindowReader(Protocol):
+    # True when every figure comes from ``events_raw`` alone: readable as soon as a batch's raw
+    # rows are inserted, before the sink's derivations.
+    raw_only: bool
+
     def read(
         self,
         db: ClickHouse,

@@ -28,6 +28,8 @@ from pulse.topics.tenants import TenantSettings
 
 
 class WebReader:
+    raw_only = False  # web_sessions, a derivation
+
     def read(
         self,
         db: ClickHouse,

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from collections import defaultdict
@@ -67,7 +68,8 @@ class Receiver:
 
 
 @contextmanager
-def running_receiver() -> Iterator[Receiver]:
+def running_receiver(tls: ssl.SSLContext | None = None) -> Iterator[Receiver]:
+    """The receiver on a free port of 127.0.0.1; over HTTPS with ``tls`` (a server context)."""
     receiver = Receiver()
 
     class Handler(BaseHTTPRequestHandler):
@@ -85,7 +87,10 @@ def running_receiver() -> Iterator[Receiver]:
             return
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    receiver.url = f"http://127.0.0.1:{server.server_address[1]}"
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+    scheme = "http" if tls is None else "https"
+    receiver.url = f"{scheme}://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

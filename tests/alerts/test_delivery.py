@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 import email
 import json
+import ssl
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -16,10 +18,11 @@ from pulse.alerts.delivery import Deliverer, FinalOutcome
 from pulse.alerts.destinations import Destination, new_destination
 from pulse.alerts.notifications import Notification
 from pulse.alerts.senders import Senders, http_client
-from pulse.alerts.url_safety import UrlPolicy
+from pulse.alerts.url_safety import Resolver, UrlPolicy, system_resolver
 from pulse.settings import AlertSettings
+from tests.alerts.certificates import ThrowawayAuthority
 from tests.alerts.conftest import notification
-from tests.alerts.receiver import Receiver
+from tests.alerts.receiver import Receiver, running_receiver
 from tests.e2e.harness import free_port
 
 FAST = AlertSettings(
@@ -44,13 +47,18 @@ class Recorded:
 
 
 def deliver(
-    destination: Destination, n: Notification, config: AlertSettings = FAST
+    destination: Destination,
+    n: Notification,
+    config: AlertSettings = FAST,
+    resolver: Resolver = system_resolver,
+    tls: ssl.SSLContext | None = None,
 ) -> tuple[FinalOutcome, Recorded]:
     recorded = Recorded()
 
     async def go() -> FinalOutcome:
-        async with http_client(config) as client:
-            senders = Senders(config, UrlPolicy.from_settings(config), client)
+        policy = UrlPolicy.from_settings(config, resolver)
+        async with http_client(config, policy, tls) as client:
+            senders = Senders(config, client)
             lookup = {destination.destination_id: destination}.get
             return await Deliverer(config, senders, lookup, recorded).deliver(
                 n, destination.destination_id
@@ -193,3 +201,109 @@ def test_a_chat_destination_gets_a_displayable_text(receiver: Receiver) -> None:
     text = json.loads(request.body)["text"]
     assert "sla_breached = 7" in text and "channel=email" in text
     assert request.verified_with == (0,)
+
+
+class Names:
+    """A resolver under the test's control: each name answers its scripted addresses in turn
+    (the last one again once the script runs out), and every lookup is counted."""
+
+    def __init__(self, **answers: list[list[str]]) -> None:
+        self.answers = {name.replace("_", "."): list(a) for name, a in answers.items()}
+        self.lookups: list[str] = []
+
+    async def __call__(self, host: str, port: int) -> list[str]:
+        self.lookups.append(host)
+        queue = self.answers[host]
+        return queue.pop(0) if len(queue) > 1 else queue[0]
+
+
+def named(destination: Destination, name: str) -> Destination:
+    """The destination with its URL's host (127.0.0.1) replaced by ``name``."""
+    return replace(destination, url=destination.url.replace("127.0.0.1", name))
+
+
+def test_a_name_resolving_to_a_private_address_is_refused_without_a_request(
+    receiver: Receiver,
+) -> None:
+    """hooks.acme.test → 10.0.0.7 with only public addresses allowed: refused, logged, final."""
+    names = Names(hooks_acme_test=[["10.0.0.7"]])
+    destination = named(webhook(receiver, "/private"), "hooks.acme.test")
+    strict = replace(FAST, allow_loopback=False)
+    outcome, recorded = deliver(
+        destination, notification(destination.destination_id), strict, names
+    )
+    assert outcome == "dead_lettered" and receiver.at("/private") == []
+    (row,) = recorded.rows
+    assert row["outcome"] == "refused" and row["attempt"] == 1
+    assert "hooks.acme.test resolves to 10.0.0.7" in row["error"]
+    assert recorded.letters and "10.0.0.7" in recorded.letters[0][2]
+
+
+def test_localhost_is_refused_when_loopback_is_not_allowed(receiver: Receiver) -> None:
+    """The system resolver's answer for localhost is a loopback address: refused, not sent."""
+    destination = named(webhook(receiver, "/localhost"), "localhost")
+    strict = replace(FAST, allow_loopback=False)
+    outcome, recorded = deliver(destination, notification(destination.destination_id), strict)
+    assert outcome == "dead_lettered" and receiver.at("/localhost") == []
+    assert recorded.rows[0]["outcome"] == "refused"
+
+
+def test_one_refused_address_among_several_refuses_the_name(receiver: Receiver) -> None:
+    """A name answering a loopback and a private address is refused, whichever comes first."""
+    names = Names(hooks_acme_test=[["127.0.0.1", "192.168.1.9"]])
+    destination = named(webhook(receiver, "/mixed"), "hooks.acme.test")
+    outcome, recorded = deliver(destination, notification(destination.destination_id), FAST, names)
+    assert outcome == "dead_lettered" and receiver.at("/mixed") == []
+    assert "192.168.1.9" in recorded.rows[0]["error"]
+
+
+def test_a_pinned_delivery_connects_to_the_checked_address_under_its_name(
+    receiver: Receiver,
+) -> None:
+    """A name known only to the resolver reaches the receiver at the address checked, with the
+    name in the Host header, after exactly one lookup: the connection asked no one else."""
+    names = Names(hooks_acme_test=[["127.0.0.1"]])
+    destination = named(webhook(receiver, "/pinned"), "hooks.acme.test")
+    outcome, recorded = deliver(destination, notification(destination.destination_id), FAST, names)
+    assert outcome == "delivered" and recorded.rows[0]["status_code"] == 200
+    (request,) = receiver.at("/pinned")
+    assert request.headers["host"] == destination.url.split("/")[2]
+    assert request.verified_with == (0,)
+    assert names.lookups == ["hooks.acme.test"]
+
+
+def test_a_name_rebound_between_attempts_is_refused_at_the_next_connection(
+    receiver: Receiver,
+) -> None:
+    """Public-looking first (allowed loopback), private on the retry's new connection: the
+    first attempt reaches the receiver, the second is refused before any request."""
+    names = Names(hooks_acme_test=[["127.0.0.1"], ["10.9.9.9"]])
+    destination = named(
+        webhook(receiver, "/rebound", (500, {"connection": "close"})), "hooks.acme.test"
+    )
+    outcome, recorded = deliver(destination, notification(destination.destination_id), FAST, names)
+    assert outcome == "dead_lettered" and len(receiver.at("/rebound")) == 1
+    assert [r["outcome"] for r in recorded.rows] == ["retry", "refused"]
+    assert "10.9.9.9" in recorded.rows[1]["error"]
+
+
+def test_https_to_a_pinned_address_verifies_the_names_certificate(tmp_path: Path) -> None:
+    """Over HTTPS the pinned connection sends the name as SNI and accepts a certificate for the
+    name; a certificate for another name fails the attempt (retried, then dead-lettered)."""
+    authority = ThrowawayAuthority(tmp_path)
+    names = Names(hooks_acme_test=[["127.0.0.1"]])
+    with running_receiver(authority.server_context("hooks.acme.test")) as tls_receiver:
+        destination = named(webhook(tls_receiver, "/tls"), "hooks.acme.test")
+        tls = authority.client_context()
+        outcome, _ = deliver(
+            destination, notification(destination.destination_id), FAST, names, tls
+        )
+        assert outcome == "delivered" and len(tls_receiver.at("/tls")) == 1
+    assert authority.server_names == ["hooks.acme.test"]
+    with running_receiver(authority.server_context("other.acme.test")) as wrong_name:
+        destination = named(webhook(wrong_name, "/wrong"), "hooks.acme.test")
+        outcome, recorded = deliver(
+            destination, notification(destination.destination_id), FAST, names, tls
+        )
+    assert outcome == "dead_lettered" and wrong_name.at("/wrong") == []
+    assert "CERTIFICATE_VERIFY_FAILED" in recorded.rows[0]["error"]

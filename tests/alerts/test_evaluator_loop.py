@@ -14,7 +14,7 @@ from pulse.alerts.evaluator import Evaluator
 from pulse.alerts.evaluator_loop import EvaluatorLoop
 from pulse.alerts.notifications import Notification
 from pulse.alerts.rules import AlertRule, Condition
-from pulse.alerts.wakeup import Lease, TouchedTenants, lease_key, touched_key
+from pulse.alerts.wakeup import Lease, TouchedTenants, lease_key, stored_key
 from pulse.faults import FaultPoints
 from pulse.settings import FaultSettings
 from pulse.sinks.clickhouse import ClickHouse
@@ -54,7 +54,7 @@ def loop(
     evaluator = Evaluator(
         db, EpisodeStore(db, Versions()), sent.append, FaultPoints(FaultSettings()), lambda: NOW
     )
-    touched = TouchedTenants(client, touched_key(prefix))
+    touched = TouchedTenants(client, prefix)
     return EvaluatorLoop(evaluator, rules, touched, Lease(client, lease_key(prefix), 5000), 3600)
 
 
@@ -76,11 +76,11 @@ def test_the_holder_sweeps_then_wakes_on_touched_tenants_and_a_standby_waits(
         holder.turn(stop)
         assert [n.tenant_id for n in holder_sent] == ["acme"]
         insert_raw(db, [event("automation.failed", "", NOW - 1000, tenant="globex")])
-        TouchedTenants(client, touched_key(prefix)).mark(["globex"])
+        TouchedTenants(client, prefix).mark_stored(["globex"])
         standby.turn(stop)
         holder.turn(stop)
         assert [n.tenant_id for n in holder_sent] == ["acme", "globex"]
         assert standby_sent == []
     finally:
-        client.delete(lease_key(prefix), touched_key(prefix))
+        client.delete(lease_key(prefix), stored_key(prefix))
         client.close()

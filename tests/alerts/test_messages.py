@@ -100,7 +100,7 @@ def test_settings_allow_loopback_or_listed_cidrs_only() -> None:
     with pytest.raises(UnsafeUrlError):
         loopback.check_url("http://10.1.2.3/")
     listed = UrlPolicy.from_settings(AlertSettings(allow_cidrs="10.1.0.0/16"))
-    listed.check_address(ipaddress.ip_address("10.1.2.3"), "http://chat.internal/")
+    listed.check_address(ipaddress.ip_address("10.1.2.3"), "chat.internal")
     with pytest.raises(UnsafeUrlError):
         listed.check_url("http://127.0.0.1/")
 

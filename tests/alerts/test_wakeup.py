@@ -8,7 +8,7 @@ import uuid
 import pytest
 import redis
 
-from pulse.alerts.wakeup import Lease, TouchedTenants, lease_key, touched_key
+from pulse.alerts.wakeup import Lease, Touched, TouchedTenants, lease_key, stored_key, touched_key
 
 pytestmark = pytest.mark.redis
 
@@ -21,11 +21,31 @@ def test_touched_tenants_wake_the_waiter_and_drain(redis_url: str) -> None:
         touched.mark(["acme", "globex", "acme"])
         touched.mark(["initech"])
         started = time.monotonic()
-        assert touched.wait(5.0) == {"acme", "globex", "initech"}
+        assert touched.wait(5.0) == Touched(derived=frozenset({"acme", "globex", "initech"}))
         assert time.monotonic() - started < 1.0
-        assert touched.wait(0.2) == set()
+        assert not touched.wait(0.2)
     finally:
         redis.Redis.from_url(redis_url).delete(touched_key(prefix))
+        touched.close()
+
+
+def test_raw_rows_wake_raw_readers_first_and_the_rest_after_the_derivations(
+    redis_url: str,
+) -> None:
+    """A stored mark alone wakes the tenant's raw-only rules; the derived mark wakes the others;
+    one wait drains both lists, whichever was marked first."""
+    prefix = f"test{uuid.uuid4().hex[:8]}"
+    touched = TouchedTenants.open(redis_url, prefix)
+    try:
+        touched.mark_stored(["acme"])
+        early = touched.wait(5.0)
+        assert early.wakes("acme", reads_raw_only=True)
+        assert not early.wakes("acme", reads_raw_only=False)
+        touched.mark_stored(["globex"])
+        touched.mark(["acme", "globex"])
+        assert touched.wait(5.0) == Touched(frozenset({"globex"}), frozenset({"acme", "globex"}))
+    finally:
+        redis.Redis.from_url(redis_url).delete(touched_key(prefix), stored_key(prefix))
         touched.close()
 
 

@@ -6,6 +6,9 @@ to a local receiver getting the signed webhook, through every real process (`pul
   each a single ``message.failed`` of its own channel for a rule "failed above 0" on that channel,
   while another tenant's messages stream in at ``LOAD_PER_S`` events/s. Target: ≤ 2,000 ms.
 
+Also where the time goes: ``alert_<stage>_p50_ms``/``_p95_ms``, from production to the worker's
+hand-off, the sink's derivations and the evaluator's notification (tests/bench/alert_stages.py).
+
 Run alone: ``python -m tests.bench.alerts`` prints the JSON line.
 """
 
@@ -33,6 +36,7 @@ from pulse.avro.schemas import SchemaCatalog
 from pulse.settings import ClickHouseSettings, Settings
 from pulse.topics.compacted import acknowledged_producer
 from tests.alerts.receiver import Receiver, running_receiver
+from tests.bench.alert_stages import StageStamps
 from tests.cleanup import delete_topics
 from tests.e2e.harness import Pipeline, Process, free_port, pulse
 
@@ -83,18 +87,22 @@ def _rule(i: int, destination_id: str) -> AlertRule:
     )
 
 
-def _trials(settings: Settings, receiver: Receiver, path: str) -> list[float]:
+def _trials(
+    settings: Settings, receiver: Receiver, path: str, stamps: StageStamps
+) -> tuple[list[float], list[float]]:
+    """When each crossing was produced, and when its webhook was received (monotonic)."""
     producer = EventProducer(settings.kafka, EventEncoder(SchemaCatalog()))
-    latencies = []
+    produced, received = [], []
     for i in range(TRIALS):
         event = validate(_message(TENANT, "failed", f"bench{i}"))
-        produced = time.monotonic()
+        stamps.trial(i)
+        produced.append(time.monotonic())
         producer.publish(event)
         producer.flush()
         requests = receiver.wait_for(path, i + 1, timeout=60)
-        latencies.append(requests[i].at - produced)
+        received.append(requests[i].at)
         time.sleep(0.5)
-    return latencies
+    return produced, received
 
 
 def _rank(values: list[float], p: int) -> float:
@@ -130,25 +138,30 @@ def measure(settings: Settings, workdir: Path) -> dict[str, float]:
         deliverer = Process("deliver", ["alerts", "deliver"], settings, workdir / "deliver.log")
         stop = threading.Event()
         load = threading.Thread(target=_load, args=(settings, stop), daemon=True)
+        stamps = StageStamps(settings, TENANT, [f'"bench{i}"'.encode() for i in range(TRIALS)])
         try:
             pipeline.serve.start()
             pipeline.worker.start()
             deliverer.start()
             pipeline.wait_api()
             load.start()
+            stamps.start()
             time.sleep(15)  # the worker joins its group, the load reaches a steady state
-            latencies = _trials(settings, receiver, "/bench")
+            produced, received = _trials(settings, receiver, "/bench", stamps)
         finally:
             stop.set()
+            stamps.stop()
             load.join(30)
             deliverer.stop()
             pipeline.stop()
         if any(not r.verified_with for r in receiver.at("/bench")):
             raise RuntimeError("a webhook failed its signature check")
+    latencies = [r - p for p, r in zip(produced, received, strict=True)]
     return {
         "alert_latency_p50_ms": round(_rank(latencies, 50) * 1000, 1),
         "alert_latency_p95_ms": round(_rank(latencies, 95) * 1000, 1),
         "alert_latency_max_ms": round(max(latencies) * 1000, 1),
+        **stamps.breakdown(produced),
     }
 
 

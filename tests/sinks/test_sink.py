@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import replace
 
@@ -12,7 +13,7 @@ import pytest
 import redis
 from prometheus_client import REGISTRY
 
-from pulse.alerts.wakeup import TouchedTenants
+from pulse.alerts.wakeup import Touched, TouchedTenants
 from pulse.families.messaging.model import MessagingCounts
 from pulse.settings import Settings
 from pulse.sinks.clickhouse import ClickHouse
@@ -191,6 +192,29 @@ def test_an_old_workers_retired_table_is_a_counted_dead_letter(
     assert dlq.key() == b"messaging_counters"
 
 
+def test_a_quiet_stream_is_stored_without_waiting_out_the_batch_time(
+    settings: Settings, kafka: str, migrated: ClickHouse
+) -> None:
+    """With batch_seconds at 30 s, rows followed by silence are stored after quiet_seconds."""
+    create_rows_topic(settings)
+    patient = replace(settings, sink=replace(settings.sink, batch_seconds=30.0, quiet_seconds=0.05))
+    runner = SinkRunner(patient, migrated)
+    stop = threading.Event()
+    thread = threading.Thread(target=runner.run, args=(stop,))
+    thread.start()
+    try:
+        produce(settings, [("events_raw", [event(event_id=f"q{i}")]) for i in range(3)])
+        produced = time.monotonic()
+        while runner.stats.rows < 3 and time.monotonic() - produced < 20:
+            stop.wait(0.05)
+        stored_after = time.monotonic() - produced
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+    assert runner.stats.rows == 3 and stored_after < 20
+    assert counts(migrated)["events_raw"] == 3
+
+
 def test_run_stops_when_asked_and_stores_what_is_pending(
     settings: Settings, kafka: str, migrated: ClickHouse
 ) -> None:
@@ -243,7 +267,8 @@ def test_recent_slots_reach_the_realtime_cache_after_their_refresh(
 def test_a_stored_batch_wakes_the_alert_evaluator(
     settings: Settings, kafka: str, redis_url: str, migrated: ClickHouse
 ) -> None:
-    """The tenants of a stored batch's raw events reach the evaluator's wake-up list."""
+    """The tenants of a stored batch's raw events reach both of the evaluator's wake-up lists:
+    raw rows inserted, derivations stored."""
     create_rows_topic(settings)
     prefix = settings.kafka.topic_prefix
     rows = [event("acme", "a1"), event("globex", "g1"), event("acme", "a2")]
@@ -253,7 +278,8 @@ def test_a_stored_batch_wakes_the_alert_evaluator(
     SinkRunner(settings, migrated, cache, clock=lambda: now).run_until_idle(IDLE)
     touched = TouchedTenants.open(redis_url, prefix)
     try:
-        assert touched.wait(1.0) == {"acme", "globex"}
+        tenants = frozenset({"acme", "globex"})
+        assert touched.wait(1.0) == Touched(stored=tenants, derived=tenants)
     finally:
         touched.close()
 
