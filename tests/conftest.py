@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -25,11 +26,16 @@ from tests.e2e.harness import free_port
 
 
 def _worker_redis_url(url: str) -> str:
-    """``url`` with database 1 + the xdist worker's number (gw0 → 1); unchanged outside xdist."""
+    """``url`` with database 1 + the xdist worker's number (gw0 → 1); unchanged outside xdist.
+
+    Redis has 16 databases by default, so at most 15 workers are kept apart."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
     if not worker.startswith("gw"):
         return url
-    return f"{url.rsplit('/', 1)[0]}/{1 + int(worker[2:]) % 15}"
+    number = int(worker[2:])
+    if number >= 15:
+        raise pytest.UsageError("at most 15 xdist workers: each needs its own Redis database")
+    return urlsplit(url)._replace(path=f"/{1 + number}").geturl()
 
 
 def _reachable(host: str, port: int) -> bool:
