@@ -38,3 +38,15 @@ class DashboardPublishError(DashboardError):
     """Kafka did not acknowledge a dashboard record."""
 
     code = "dashboard_publish_failed"
+
+
+class EmbedRefusedError(DashboardError):
+    """An embed token cannot be minted as asked; ``field`` names the argument to fix."""
+
+    code = "embed_refused"
+
+    def __init__(self, field: str, reason: str, suggestion: str) -> None:
+        super().__init__(f"{field}: {reason}", field=field, suggestion=suggestion)
+        self.field = field
+        self.reason = reason
+        self.suggestion = suggestion

@@ -21,6 +21,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from pulse.dashboards.book import DashboardBook, unknown
+from pulse.dashboards.embed_tokens import VIEWER_PICKS
 from pulse.dashboards.errors import InvalidDashboardError
 from pulse.dashboards.graphql_types import (
     DashboardInput,
@@ -190,8 +191,23 @@ async def dashboard(
     def get(book: DashboardBook, tenant: str) -> Dashboard:
         return seen(claims, book, tenant, str(id))
 
-    overrides: dict[str, Any] = filters if isinstance(filters, dict) else {}
+    overrides = viewer_filters(claims, filters if isinstance(filters, dict) else {})
     return _view(info, await with_book(info, tenant_id, get), overrides, range)
+
+
+def viewer_filters(claims: Claims, given: dict[str, Any]) -> dict[str, Any]:
+    """The overrides a viewer's ``filters`` become: as given, except under an embed token,
+    which may pick only from/to and whose minter's fixed filters then win over everything."""
+    if claims.dashboard is None:
+        return given
+    refused = sorted(given.keys() - VIEWER_PICKS)
+    if refused:
+        raise ForbiddenError(
+            f"An embed token may pick only from/to, not {', '.join(refused)}.",
+            suggestion="Mint the token with these filters (embedToken(filters:)).",
+            field="filters",
+        )
+    return {**given, **claims.filters}
 
 
 async def live_dashboard(

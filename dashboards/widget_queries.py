@@ -4,7 +4,8 @@ A widget runs as if its query had been sent alone with the viewer's token: the s
 request context, so roles, org-unit scope, tenant scoping and the audit log apply to each one.
 Its variables are, later ones winning: the dashboard's default filters, the widget's own, the
 ``from``/``to`` of its relative range (computed at request time; a range the viewer picked
-replaces every widget's own), and the viewer's overrides.
+replaces every widget's own), and the viewer's overrides (under an embed token only from/to,
+then the filters fixed in the token, ``pulse.dashboards.graphql.viewer_filters``).
 Undeclared variables are ignored by GraphQL, so one default filter can serve widgets of several
 families.
 """

@@ -1,8 +1,11 @@
 // The dashboard page: reads the dashboard and its widgets' answers through /graphql with the
 // viewer's token, draws them, re-asks when the range or a filter changes, and follows the
 // dashboard's subscription so each stored batch redraws it. The token comes from the fragment
-// (#token=…, never sent to a server) or the query (?token=…); the URL's other parameters
-// (range, from, to, any filter) set the first view, so an embedding product can choose it.
+// (#token=…, never sent to a server); one given as ?token= is moved there at once, so it stays
+// out of the history, of every later request and of what the viewer copies. The URL's other
+// parameters (range, from, to, any filter) set the first view, so an embedding product can
+// choose it. An embed token (a `dashboard` claim) may pick only the range: its other filters
+// were fixed when it was minted, so the page offers no filter inputs then.
 import { DRAW } from "./charts.js";
 import { subscribe } from "./live.js";
 
@@ -19,11 +22,43 @@ const NOT_FILTERS = new Set(["token", "range", "from", "to"]);
 const body = document.body;
 const form = document.getElementById("controls");
 const status = document.getElementById("status");
-const dashboardId = decodeURIComponent(location.pathname.split("/").filter(Boolean).pop() || "");
-const token = new URLSearchParams(location.hash.slice(1)).get("token")
-  || new URLSearchParams(location.search).get("token");
+const dashboardId = pathId();
+const token = takeToken();
+const embedded = isEmbedToken(token);
 let stopLive = () => {};
 let renders = 0;
+
+// The last path segment; a malformed %-escape leaves it as written (the API then knows no such id).
+function pathId() {
+  const last = location.pathname.split("/").filter(Boolean).pop() || "";
+  try {
+    return decodeURIComponent(last);
+  } catch {
+    return last;
+  }
+}
+
+function takeToken() {
+  const query = new URLSearchParams(location.search);
+  const fragment = new URLSearchParams(location.hash.slice(1));
+  if (query.has("token")) {
+    if (!fragment.get("token")) fragment.set("token", query.get("token"));
+    query.delete("token");
+    const rest = query.toString();
+    history.replaceState(null, "", `${location.pathname}${rest ? `?${rest}` : ""}#${fragment}`);
+  }
+  return fragment.get("token");
+}
+
+// Only decides what the page offers; the API enforces what the token may do.
+function isEmbedToken(jwt) {
+  try {
+    const payload = jwt.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+    return Boolean(JSON.parse(atob(payload)).dashboard);
+  } catch {
+    return false;
+  }
+}
 
 function fail(message) {
   body.dataset.state = "error";
@@ -47,7 +82,7 @@ function overrides() {
     if (form.from.value) chosen.from = form.from.value.trim();
     if (form.to.value) chosen.to = form.to.value.trim();
   }
-  if (!document.getElementById("filters").dataset.ready) {
+  if (!embedded && !document.getElementById("filters").dataset.ready) {
     // Before the first answer names the filters, the URL's are the viewer's choice.
     for (const [name, value] of new URLSearchParams(location.search)) {
       if (!NOT_FILTERS.has(name) && value) chosen[name] = value;
@@ -61,7 +96,7 @@ function overrides() {
 
 function rememberInUrl() {
   const params = new URLSearchParams(location.search);
-  for (const key of [...params.keys()]) if (key !== "token") params.delete(key);
+  for (const key of [...params.keys()]) params.delete(key);
   params.set("range", form.range.value);
   if (form.range.value === "custom") {
     params.set("from", form.from.value.trim());
@@ -81,6 +116,7 @@ function offerFilters(defaults) {
   const box = document.getElementById("filters");
   if (box.dataset.ready) return;
   box.dataset.ready = "1";
+  if (embedded) return;
   const params = new URLSearchParams(location.search);
   const names = [...new Set([...Object.keys(defaults), ...COMMON_FILTERS, ...params.keys()])];
   for (const name of names.filter((n) => !NOT_FILTERS.has(n))) {
@@ -123,7 +159,8 @@ function drawWidget(widget) {
     errors.textContent = widget.errors.map((e) => e.message).join(" ");
     parts.push(errors);
   } else if (widget.data !== null) {
-    parts.push(...DRAW[widget.kind](widget.data));
+    // A kind this page does not know yet still shows its figures, as a table.
+    parts.push(...(DRAW[widget.kind] || DRAW.TABLE)(widget.data));
   }
   node.replaceChildren(...parts);
   node.dataset.state = widget.errors.length ? "error" : "ready";
@@ -172,6 +209,8 @@ async function load() {
       if (answered(payload)) setStatus(`Live · updated ${new Date().toLocaleTimeString()}`);
     },
     onError: (errors) => setStatus(`Not live: ${errors.map((e) => e.message).join(" ")}`),
+    // The API closed the socket on the token (expired, or refused): nothing shown is current.
+    onRefused: (reason) => fail(reason),
     onState: (state) => setStatus(state === "live" ? "Live" : "Reconnecting…"),
   });
 }

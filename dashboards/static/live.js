@@ -1,10 +1,11 @@
 // A minimal graphql-transport-ws client: one subscription per socket, the token in
-// connection_init (browsers cannot set headers on a WebSocket), reconnecting after a drop.
+// connection_init (browsers cannot set headers on a WebSocket), reconnecting after a drop but
+// not after 4403: the API refused the token, at the start or when it expired.
 
 const PROTOCOL = "graphql-transport-ws";
 const REFUSED = 4403;
 
-export function subscribe({ token, query, variables, onData, onError, onState }) {
+export function subscribe({ token, query, variables, onData, onError, onState, onRefused }) {
   let socket = null;
   let stopped = false;
   let retry = 1000;
@@ -32,7 +33,7 @@ export function subscribe({ token, query, variables, onData, onError, onState })
     socket.onclose = (event) => {
       if (stopped) return;
       if (event.code === REFUSED) {
-        onError([{ message: event.reason || "The token was refused." }]);
+        onRefused(event.reason || "The token was refused.");
         return;
       }
       onState("reconnecting");

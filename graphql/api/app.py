@@ -5,7 +5,9 @@ brings the token to ``/graphql``)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -13,7 +15,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
-from starlette.websockets import WebSocket
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket, WebSocketState
 from strawberry import Schema
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -23,7 +26,7 @@ from pulse.dashboards.book import DashboardBook
 from pulse.dashboards.embed_tokens import EmbedIssuer
 from pulse.dashboards.page_route import page_routes
 from pulse.graphql.audit import AuditSink
-from pulse.graphql.auth import verify_header
+from pulse.graphql.auth import Claims, verify_header
 from pulse.graphql.context import ApiContext, DefaultTenants, QueryLimits, Services, TenantLookup
 from pulse.graphql.errors import UnauthenticatedError
 from pulse.graphql.export_route import export_endpoint
@@ -62,7 +65,8 @@ class _GraphQL(GraphQL[ApiContext, None]):
     async def on_ws_connect(self, context: ApiContext) -> None:
         """A WebSocket's token comes in its connection_init payload (browsers cannot set
         headers on one), ``{"authorization": "Bearer <jwt>"}``; without a valid one the
-        connection is closed (4403) before any subscription starts."""
+        connection is closed (4403) before any subscription starts, and with one it is closed
+        (4403) when the token expires."""
         params = context.connection_params or {}
         header = params.get("authorization", params.get("Authorization"))
         try:
@@ -71,6 +75,18 @@ class _GraphQL(GraphQL[ApiContext, None]):
             )
         except UnauthenticatedError as refused:
             raise ConnectionRejectionError({"message": refused.message}) from refused
+        if isinstance(context.request, WebSocket):
+            # The token is checked once, here: its socket must not outlive it.
+            expiry = asyncio.create_task(_close_at_expiry(context.request, context.auth))
+            context.request.state.expiry = expiry
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            expiry = scope.get("state", {}).get("expiry")
+            if isinstance(expiry, asyncio.Task):
+                expiry.cancel()
 
     def decode_json(self, data: str | bytes) -> object:
         """The request body's JSON object, else a 400 like any unreadable body. Strawberry lets
@@ -83,6 +99,13 @@ class _GraphQL(GraphQL[ApiContext, None]):
         if not isinstance(decoded, dict | list):
             raise json.JSONDecodeError("the body is not a JSON object", "", 0)
         return decoded
+
+
+async def _close_at_expiry(socket: WebSocket, claims: Claims) -> None:
+    """Closes ``socket`` with 4403, as a refused token at the start, when ``claims`` expire."""
+    await asyncio.sleep(max(0.0, claims.expires_at - time.time()))
+    if socket.application_state == WebSocketState.CONNECTED:
+        await socket.close(code=4403, reason="The bearer token has expired.")
 
 
 def create_app(

@@ -11,14 +11,15 @@ but never ``analytics.pii``: seeing the fields a tenant marks sensitive is alway
 name. ``org_units`` (a non-empty
 list), when present, confines the bearer to those org units (``permissions.py``); ``sub`` names
 the bearer in the audit log. ``dashboard``, when present, confines the bearer to that one
-dashboard and its widgets: an embed token (``permissions.py``, ``embedToken``).
+dashboard and its widgets: an embed token (``permissions.py``, ``embedToken``); its ``filters``
+(an object) are the widget variables fixed when it was minted, which its viewer cannot change.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
@@ -41,8 +42,9 @@ ROLES = (VIEW, MANAGE, PII)
 @dataclass(frozen=True)
 class Claims:
     """What a verified token says about its bearer: whose data, which roles, which org units
-    (None: all of the tenant's), who (``sub``, empty when the token names nobody), and the one
-    dashboard it is confined to (None: no such confinement)."""
+    (None: all of the tenant's), who (``sub``, empty when the token names nobody), the one
+    dashboard it is confined to (None: no such confinement) and the widget variables fixed
+    with that confinement."""
 
     tenant_id: str
     expires_at: int
@@ -50,6 +52,7 @@ class Claims:
     org_units: frozenset[str] | None = None
     subject: str = ""
     dashboard: str | None = None
+    filters: Mapping[str, Any] = field(default_factory=dict)
 
 
 def issue_token(
@@ -62,10 +65,14 @@ def issue_token(
     org_units: Sequence[str] | None = None,
     subject: str | None = None,
     dashboard: str | None = None,
+    filters: Mapping[str, Any] | None = None,
+    now: int | None = None,
 ) -> str:
-    """A signed token for ``tenant_id`` that expires ``ttl_seconds`` from now; without
-    ``roles`` it carries no roles claim (view and manage), without ``org_units`` no scope."""
-    claims: dict[str, Any] = {"tenant_id": tenant_id, "exp": int(time.time()) + ttl_seconds}
+    """A signed token for ``tenant_id`` that expires ``ttl_seconds`` after ``now`` (the
+    clock's second by default); without ``roles`` it carries no roles claim (view and manage),
+    without ``org_units`` no scope."""
+    minted_at = int(time.time()) if now is None else now
+    claims: dict[str, Any] = {"tenant_id": tenant_id, "exp": minted_at + ttl_seconds}
     if roles is not None:
         claims["roles"] = list(roles)
     if org_units is not None:
@@ -74,6 +81,8 @@ def issue_token(
         claims["sub"] = subject
     if dashboard is not None:
         claims["dashboard"] = dashboard
+    if filters:
+        claims["filters"] = dict(filters)
     return jwt.encode(claims, secret, algorithm=algorithm)
 
 
@@ -132,6 +141,7 @@ def verify_token(token: str, secret: str, algorithm: str = "HS256") -> Claims:
         org_units=_org_units(payload),
         subject=str(payload.get("sub") or ""),
         dashboard=_dashboard(payload),
+        filters=_filters(payload),
     )
 
 
@@ -179,6 +189,16 @@ def _dashboard(payload: dict[str, Any]) -> str | None:
     if not isinstance(value, str) or not value:
         raise UnauthenticatedError(
             "The bearer token's 'dashboard' claim is not a non-empty string.",
+            suggestion="Mint an embed token with the embedToken mutation.",
+        )
+    return value
+
+
+def _filters(payload: dict[str, Any]) -> dict[str, Any]:
+    value = payload.get("filters", {})
+    if not isinstance(value, dict):
+        raise UnauthenticatedError(
+            "The bearer token's 'filters' claim is not an object.",
             suggestion="Mint an embed token with the embedToken mutation.",
         )
     return value

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import jwt
@@ -13,12 +14,15 @@ from starlette.testclient import TestClient
 
 from pulse.settings import ROOT, Settings
 from tests.dashboards.conftest import CREATE, MANAGE, VIEW, Caller, caller, code
-from tests.dashboards.test_widgets import ONE_DAY, SHOW, TOTALS, WEB, overview, widget
+from tests.dashboards.test_widgets import DAY, ONE_DAY, SHOW, TOTALS, WEB, overview, widget
 
 pytestmark = [pytest.mark.kafka, pytest.mark.clickhouse]
 
 EMBED = """mutation($id: ID!, $ttl: Int!) {
   embedToken(dashboardId: $id, ttlSeconds: $ttl) { token dashboardId expiresAt } }"""
+EMBED_FIXED = """mutation($id: ID!, $ttl: Int!, $filters: JSON, $units: [String!]) {
+  embedToken(dashboardId: $id, ttlSeconds: $ttl, filters: $filters, orgUnits: $units) {
+    token expiresAt } }"""
 
 
 def mint(by: Caller, dashboard_id: str, ttl: int = 900) -> str:
@@ -50,8 +54,7 @@ def sales_board(client: TestClient, settings: Settings) -> str:
 def test_an_embed_token_shows_its_dashboard_and_nothing_else(
     api: TestClient, settings: Settings
 ) -> None:
-    """The token reads its dashboard's widgets as its minter would, and is FORBIDDEN on another
-    dashboard, the listing, a direct query, any mutation and the export."""
+    """The token reads its dashboard as its minter would and is FORBIDDEN everywhere else."""
     ana = caller(api, settings)
     board, other = overview(api, settings), overview(api, settings)
     token = mint(ana, board)
@@ -76,8 +79,7 @@ def test_an_embed_token_shows_its_dashboard_and_nothing_else(
 
 
 def test_an_embed_token_keeps_its_minters_scope(api: TestClient, settings: Settings) -> None:
-    """A sales manager's token carries its org unit: the widgets stay narrowed to sales and the
-    tenant-wide one refused, and a dashboard it cannot see cannot be minted for."""
+    """A sales manager's token stays narrowed to sales; an unseen dashboard is not minted."""
     board = sales_board(api, settings)
     bob = caller(api, settings, "bob", [VIEW, MANAGE], ["sales"])
     token = mint(bob, board)
@@ -93,8 +95,7 @@ def test_an_embed_token_keeps_its_minters_scope(api: TestClient, settings: Setti
 
 
 def test_only_a_manager_mints_and_for_a_bounded_life(api: TestClient, settings: Settings) -> None:
-    """A view-only token cannot mint; a life of 0 or past the API's limit is INVALID_ARGUMENT;
-    the token expires when it says."""
+    """Only a manager mints, for a life within the API's limit, expiring when it says."""
     board = overview(api, settings)
     ana = caller(api, settings)
     assert code(caller(api, settings, roles=[VIEW])(EMBED, id=board, ttl=60)) == "FORBIDDEN"
@@ -102,8 +103,59 @@ def test_only_a_manager_mints_and_for_a_bounded_life(api: TestClient, settings: 
     too_long = settings.api.embed_max_ttl_seconds + 1
     assert code(ana(EMBED, id=board, ttl=too_long)) == "INVALID_ARGUMENT"
     before = int(time.time())
-    exp = claims_of(mint(ana, board, ttl=120), settings)["exp"]
+    minted = ana(EMBED, id=board, ttl=120)["data"]["embedToken"]
+    exp = claims_of(minted["token"], settings)["exp"]
     assert before + 120 <= exp <= int(time.time()) + 120
+    assert minted["expiresAt"] == datetime.fromtimestamp(exp, UTC).isoformat()
+
+
+def test_an_embed_token_never_outlives_its_minter(api: TestClient, settings: Settings) -> None:
+    """A token minted by one expiring in a minute expires with it, whatever ttlSeconds says."""
+    board = overview(api, settings)
+    minter_exp = int(time.time()) + 60
+    short = {"tenant_id": "acme", "sub": "ana", "roles": [VIEW, MANAGE], "exp": minter_exp}
+    shortlived = Caller(api, jwt.encode(short, settings.api.jwt_secret))
+    exp = claims_of(mint(shortlived, board, ttl=900), settings)["exp"]
+    assert exp == minter_exp
+
+
+def test_an_embed_tokens_viewer_picks_only_the_range(api: TestClient, settings: Settings) -> None:
+    """Filters but from/to are FORBIDDEN to the viewer; the minter's fixed filters win last."""
+    board = overview(api, settings)
+    ana = caller(api, settings)
+    body = ana(EMBED_FIXED, id=board, ttl=60, filters={"channel": "whatsapp"}, units=None)
+    assert code(body) is None, body
+    embedded = Caller(api, body["data"]["embedToken"]["token"])
+    for refused in ({"channel": "email"}, {"orgUnit": "north"}, {"first": 1000, **ONE_DAY}):
+        assert code(embedded(SHOW, id=board, filters=refused)) == "FORBIDDEN", refused
+    shown = embedded(SHOW, id=board, filters=ONE_DAY)
+    assert code(shown) is None, shown
+    widgets = {w["id"]: w["data"] for w in shown["data"]["dashboard"]["widgets"]}
+    minters = {w["id"]: w["data"] for w in ana(SHOW, id=board)["data"]["dashboard"]["widgets"]}
+    # The email widget and the one saved on whatsapp both show whatsapp: the token's filter won.
+    assert widgets["email"] == widgets["whatsapp"] == minters["whatsapp"]
+    assert minters["email"] != minters["whatsapp"]
+    picked = ana(EMBED_FIXED, id=board, ttl=60, filters={"from": DAY}, units=None)
+    assert code(picked) == "INVALID_ARGUMENT"
+
+
+def test_an_embed_token_narrows_its_minters_org_units(api: TestClient, settings: Settings) -> None:
+    """orgUnits narrows the token among the minter's units; a unit outside them is refused."""
+    board = overview(api, settings)
+    ana = caller(api, settings)
+    body = ana(EMBED_FIXED, id=board, ttl=60, filters=None, units=["sales"])
+    assert code(body) is None, body
+    token = body["data"]["embedToken"]["token"]
+    assert claims_of(token, settings)["org_units"] == ["sales"]
+    widgets = {
+        w["id"]: w for w in Caller(api, token)(SHOW, id=board)["data"]["dashboard"]["widgets"]
+    }
+    # tests/graphql/conftest.py: whatsapp sent 3 of org unit sales in H1.
+    assert widgets["whatsapp"]["data"]["messagingMetrics"]["totals"]["sent"] == 3
+    assert [e["code"] for e in widgets["web"]["errors"]] == ["FORBIDDEN"]
+    bob = caller(api, settings, "bob", [VIEW, MANAGE], ["sales"])
+    outside = bob(EMBED_FIXED, id=board, ttl=60, filters=None, units=["north"])
+    assert code(outside) == "INVALID_ARGUMENT"
 
 
 def test_an_expired_or_other_tenants_embed_token_is_refused(
@@ -121,8 +173,7 @@ def test_an_expired_or_other_tenants_embed_token_is_refused(
 
 
 def test_the_page_is_one_static_file_for_every_id(api: TestClient) -> None:
-    """/dashboards/{id} answers the same HTML whatever the id, without a token, naming no
-    tenant, and framed by no referrer; its script is served beside it."""
+    """/dashboards/{id} answers the same tokenless, tenantless, referrer-free HTML for any id."""
     first, second = api.get("/dashboards/abc"), api.get("/dashboards/other")
     assert first.status_code == second.status_code == 200
     assert first.content == second.content

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
+import jwt
 import pytest
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
@@ -96,8 +98,7 @@ def test_roles_and_org_units_apply(client: TestClient, settings: Settings) -> No
 def test_an_embed_token_subscribes_to_its_dashboard_only(
     client: TestClient, settings: Settings
 ) -> None:
-    """A token minted for dashboard r1 is FORBIDDEN on every other subscription and dashboard,
-    and on r1 under another tenant; r1 itself passes the checks (this API has no dashboards)."""
+    """An embed token for r1 is FORBIDDEN on every other subscription, and passes on r1 alone."""
     token = role_token(settings, [VIEW], dashboard="r1")
     for query in (
         "subscription { realtimeMessaging { __typename } }",
@@ -109,3 +110,20 @@ def test_an_embed_token_subscribes_to_its_dashboard_only(
         assert code(first_answer(client, token, query)) == "FORBIDDEN", query
     own = first_answer(client, token, 'subscription { dashboard(id: "r1") { __typename } }')
     assert code(own) == "UNAVAILABLE"
+
+
+def test_a_subscription_is_closed_when_its_token_expires(
+    client: TestClient, settings: Settings
+) -> None:
+    """A socket whose token expires two seconds in is closed with 4403 after its first push."""
+    claims = {"tenant_id": "acme", "exp": int(time.time()) + 2}
+    token = jwt.encode(claims, settings.api.jwt_secret, algorithm="HS256")
+    with client.websocket_connect("/graphql", subprotocols=[PROTOCOL]) as socket:
+        init(socket, token)
+        assert receive(socket)["type"] == "connection_ack"
+        subscribe(socket, "subscription { activeVisitors { count } }")
+        assert receive(socket)["type"] == "next"
+        with pytest.raises(WebSocketDisconnect) as closed:
+            receive(socket)
+    assert closed.value.code == 4403
+    assert time.time() >= claims["exp"]
