@@ -180,6 +180,9 @@ def test_the_page_is_one_static_file_for_every_id(api: TestClient) -> None:
     assert first.headers["content-type"].startswith("text/html")
     assert first.headers["referrer-policy"] == "no-referrer"
     assert "script-src 'self'" in first.headers["content-security-policy"]
+    # Connections to the page's own origin only: no ws:/wss: to any host.
+    assert "connect-src 'self';" in first.headers["content-security-policy"]
+    assert "ws:" not in first.headers["content-security-policy"]
     assert b"acme" not in first.content
     script = api.get("/dashboards/static/dashboard.js")
     assert script.status_code == 200

@@ -57,7 +57,8 @@ TOTALS = """query T($from: DateTime!, $to: DateTime!, $channel: String) {
     totals { sent delivered } } }"""
 CAMPAIGNS = """query C($from: DateTime!, $to: DateTime!) {
   campaignMetrics(from: $from, to: $to, granularity: DAY) { top(by: READ_RATE) { %s } } }"""
-EMBED = "mutation($id: ID!) { embedToken(dashboardId: $id, ttlSeconds: 600) { token } }"
+EMBED = """mutation($id: ID!, $filters: JSON) {
+  embedToken(dashboardId: $id, ttlSeconds: 600, filters: $filters) { token } }"""
 
 
 def counted(kind: str, channel: str | None = None, **fields: str) -> Counter[datetime]:
@@ -142,10 +143,13 @@ def ask(api_url: str, bearer: str, query: str, **variables: Any) -> dict[str, An
     return body["data"]
 
 
-def board_and_embed_token(api_url: str, settings: Settings) -> tuple[str, str]:
-    manager = role_token(settings, [VIEW, MANAGE], subject="ana")
+def board_and_embed_token(
+    api_url: str, settings: Settings, manager: str | None = None, **fixed: str
+) -> tuple[str, str]:
+    manager = manager or role_token(settings, [VIEW, MANAGE], subject="ana")
     board = ask(api_url, manager, CREATE, input=BOARD)["createDashboard"]["id"]
-    return board, ask(api_url, manager, EMBED, id=board)["embedToken"]["token"]
+    minted = ask(api_url, manager, EMBED, id=board, filters=fixed or None)
+    return board, minted["embedToken"]["token"]
 
 
 def drawn(page: Page, selector: str, key: str) -> dict[str, str]:
@@ -189,9 +193,7 @@ def test_the_page_draws_the_widgets_figures_live_and_filtered(
     browser: Browser,
     tmp_path: Path,
 ) -> None:
-    """With an embed token in the fragment, every chart shows the stored figures; two events
-    stored and announced as the sink does redraw the totals; a custom range and channel re-ask;
-    "last 24 hours" shows the 24 (empty) hours before now."""
+    """An embed token's page draws the stored figures, redraws live and re-asks a picked range."""
     board, token = board_and_embed_token(api_url, settings)
     page = open_page(browser, f"{api_url}/dashboards/{board}#token={token}")
     assert page.get_attribute("body", "data-state") == "ready", page.inner_text("#status")
@@ -232,12 +234,13 @@ def test_the_page_draws_the_widgets_figures_live_and_filtered(
     page.select_option("#range", "custom")
     page.fill("#from", "2025-03-10T10:00:00Z")
     page.fill("#to", "2025-03-10T12:00:00Z")
-    page.fill("#filter-channel", "whatsapp")
+    # An embed token's filters were fixed when it was minted: the page offers none.
+    assert page.query_selector_all("#filters input") == []
     page.click("button[type=submit]")
-    window = hours(day + timedelta(hours=10), 2, whatsapp_sent)
+    window = hours(day + timedelta(hours=10), 2, email_sent)
     wait_for_figure(page, "totals", "sent", sum(window.values()))
     assert by_hour(drawn(page, timeseries % "sent", "x")) == window
-    assert "channel=whatsapp" in page.url
+    assert "from=2025-03-10T10" in page.url
     assert page.url.endswith(f"#token={token}")
     page.screenshot(path=str(tmp_path / "dashboard-filtered.png"), full_page=True)
 
@@ -262,8 +265,7 @@ def announce(settings: Settings, tenant: str) -> None:
 def test_a_refused_token_shows_its_reason_and_no_figure(
     api_url: str, settings: Settings, browser: Browser
 ) -> None:
-    """An expired embed token, and one minted for another dashboard (given as ?token=), leave
-    the page in its error state with the API's reason and no widget drawn."""
+    """An expired, a foreign (as ?token=) or no token leaves the page in its error state."""
     board, token = board_and_embed_token(api_url, settings)
     other, _ = board_and_embed_token(api_url, settings)
     claims = {"tenant_id": "acme", "roles": [VIEW], "dashboard": board, "exp": int(time.time()) - 1}
@@ -278,3 +280,35 @@ def test_a_refused_token_shows_its_reason_and_no_figure(
         assert reason in page.inner_text("#status")
         assert page.query_selector_all("section[data-widget]") == []
         page.close()
+
+
+def test_a_query_token_moves_to_the_fragment_and_fixed_filters_apply(
+    api_url: str, settings: Settings, browser: Browser
+) -> None:
+    """?token= moves to the fragment; the token's fixed channel shows and cannot be changed."""
+    board, token = board_and_embed_token(api_url, settings, channel="whatsapp")
+    page = open_page(browser, f"{api_url}/dashboards/{board}?token={token}&channel=email")
+    assert page.get_attribute("body", "data-state") == "ready", page.inner_text("#status")
+    query = page.url.split("#")[0]
+    assert "token" not in query
+    assert page.url.endswith(f"#token={token}")
+    assert page.query_selector_all("#filters input") == []
+    # Widgets saved for email and for whatsapp alike show whatsapp: the token's filter wins.
+    whatsapp_sent = sum(counted("sent", "whatsapp").values())
+    wait_for_figure(page, "totals", "sent", whatsapp_sent)
+    page.close()
+
+
+def test_the_page_shows_its_error_state_when_the_token_expires(
+    api_url: str, settings: Settings, browser: Browser
+) -> None:
+    """A live page whose embed token expires (with its minter's) turns to its error state."""
+    claims = {"tenant_id": "acme", "sub": "ana", "exp": int(time.time()) + 8}
+    manager = jwt.encode(claims, settings.api.jwt_secret, algorithm="HS256")
+    board, token = board_and_embed_token(api_url, settings, manager)
+    page = open_page(browser, f"{api_url}/dashboards/{board}#token={token}")
+    assert page.get_attribute("body", "data-state") == "ready", page.inner_text("#status")
+    page.wait_for_function("() => document.body.dataset.state === 'error'", timeout=WAIT_MS)
+    assert "expired" in page.inner_text("#status")
+    assert time.time() >= claims["exp"]
+    page.close()
