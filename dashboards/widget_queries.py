@@ -85,7 +85,9 @@ async def answer_widget(
     result = await schema.execute(
         widget.query,
         variable_values=variables_of(dashboard, widget, now_ms, overrides, picked_range),
-        context_value=replace(context, widget_of=dashboard.dashboard_id),
+        context_value=replace(
+            context, widget_of=dashboard.dashboard_id, widget_id=widget.widget_id
+        ),
     )
     errors = [(e.message, (e.extensions or {}).get("code")) for e in result.errors or []]
     return WidgetAnswer(result.data, errors)

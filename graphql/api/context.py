@@ -107,6 +107,8 @@ class ApiContext:
     # The dashboard whose widget query this execution answers (an embed token's licence to run
     # it); None for a request's own operation.
     widget_of: str | None = None
+    # Which of its widgets (the audit log tallies a live dashboard's widget runs by it).
+    widget_id: str | None = None
     # Whether this request took its rate limit token (a dashboard's widgets share it).
     rate_taken: bool = False
 

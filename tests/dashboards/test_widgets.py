@@ -3,10 +3,14 @@ figures, the same refusals, with the dashboard's default filters and the viewer'
 
 from __future__ import annotations
 
+import json
+import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+import redis
 from starlette.testclient import TestClient
 
 from pulse.dashboards.book import DashboardBook
@@ -16,8 +20,18 @@ from pulse.graphql.app import create_app
 from pulse.graphql.audit import AuditRecord
 from pulse.settings import Settings
 from pulse.sinks.clickhouse import ClickHouse
-from tests.dashboards.conftest import CREATE, VIEW, Recorder, apply_topics, caller, code
+from tests.dashboards.conftest import (
+    CREATE,
+    VIEW,
+    Caller,
+    Recorder,
+    apply_topics,
+    caller,
+    code,
+)
 from tests.graphql.conftest import MemoryStore, kafka_up
+from tests.graphql.live_client import PROTOCOL, init, receive
+from tests.graphql.roles_paths import role_token
 
 pytestmark = [pytest.mark.kafka, pytest.mark.clickhouse]
 
@@ -82,8 +96,7 @@ def test_the_viewers_filters_override_the_dashboards(api: TestClient, settings: 
 
 
 def test_a_widget_is_refused_as_its_query_would_be(api: TestClient, settings: Settings) -> None:
-    """A token confined to an org unit gets its scoped figures, and the web widget's FORBIDDEN,
-    without losing the others."""
+    """A confined token gets its scoped figures; the web widget alone is FORBIDDEN."""
     dashboard_id = overview(api, settings)
     sales = caller(api, settings, "bob", [VIEW], ["sales"])
     shown = sales(SHOW, id=dashboard_id)
@@ -114,8 +127,7 @@ def test_a_relative_range_is_computed_when_shown() -> None:
 
 
 def test_a_picked_range_replaces_every_widgets_own() -> None:
-    """The viewer's range (last_7d) replaces the widget's last_24h; custom computes none, so
-    the variables' from/to stand."""
+    """A picked last_7d replaces a widget's last_24h; custom leaves the variables' from/to."""
     board = Dashboard("d1", "acme", "n", "tenant", "ana", 0, 0, filters={"from": "f", "to": "t"})
     last_day = Widget("w", "t", "number", "{ __typename }", {}, "last_24h")
     now = int(datetime(2025, 3, 10, 12, tzinfo=UTC).timestamp() * 1000)
@@ -125,11 +137,11 @@ def test_a_picked_range_replaces_every_widgets_own() -> None:
     assert (custom["from"], custom["to"]) == ("f", "t")
 
 
-def test_each_widget_is_audited_as_its_own_query(
+@pytest.fixture
+def audited(
     settings: Settings, kafka: str, clickhouse: ClickHouse
-) -> None:
-    """Showing a dashboard records the dashboard read and one record per widget query, each
-    with the viewer's identity, variables and outcome."""
+) -> Iterator[tuple[TestClient, list[AuditRecord]]]:
+    """The dashboards API with its audit records kept in a list."""
     apply_topics(settings)
     audits: list[AuditRecord] = []
     book = DashboardBook.open(settings)
@@ -138,12 +150,20 @@ def test_each_widget_is_audited_as_its_own_query(
             settings, clickhouse, MemoryStore(), kafka_up, audit=Recorder(audits), dashboards=book
         )
         with TestClient(app) as client:
-            dashboard_id = overview(client, settings)
-            audits.clear()
-            sales = caller(client, settings, "bob", [VIEW], ["sales"])
-            assert code(sales(SHOW, id=dashboard_id)) is None
+            yield client, audits
     finally:
         book.close()
+
+
+def test_each_widget_is_audited_as_its_own_query(
+    audited: tuple[TestClient, list[AuditRecord]], settings: Settings
+) -> None:
+    """A dashboard query records the read and each widget query with its viewer and outcome."""
+    client, audits = audited
+    dashboard_id = overview(client, settings)
+    audits.clear()
+    sales = caller(client, settings, "bob", [VIEW], ["sales"])
+    assert code(sales(SHOW, id=dashboard_id)) is None
     assert sorted(r.fields[0] for r in audits) == [
         "dashboard",
         "messagingMetrics",
@@ -157,3 +177,55 @@ def test_each_widget_is_audited_as_its_own_query(
         ("messagingMetrics", "ok"),
         ("webMetrics", "forbidden"),
     ]
+
+
+def test_a_live_dashboard_is_audited_once_with_its_pushes_and_widgets(
+    audited: tuple[TestClient, list[AuditRecord]], settings: Settings, redis_url: str
+) -> None:
+    """Two pushes of a live dashboard make one record counting them, none per widget."""
+    client, audits = audited
+    dashboard_id = overview(client, settings)
+    audits.clear()
+    live = "subscription L($id: ID!) { dashboard(id: $id) { widgets { id data } } }"
+    with client.websocket_connect("/graphql", subprotocols=[PROTOCOL]) as socket:
+        init(socket, role_token(settings, [VIEW], subject="ana"))
+        assert receive(socket)["type"] == "connection_ack"
+        socket.send_json(
+            {
+                "id": "1",
+                "type": "subscribe",
+                "payload": {"query": live, "variables": {"id": dashboard_id}},
+            }
+        )
+        assert receive(socket)["type"] == "next"
+        touched = redis.Redis.from_url(settings.redis.url)
+        touched.publish(f"{settings.kafka.topic_prefix}:live:touched", json.dumps(["acme"]))
+        touched.close()
+        assert receive(socket)["type"] == "next"
+        socket.send_json({"id": "1", "type": "complete"})
+    deadline = time.monotonic() + 10
+    while not audits and time.monotonic() < deadline:
+        time.sleep(0.05)
+    (record,) = audits
+    assert (record.operation_type, record.fields, record.subject) == (
+        "subscription",
+        ["dashboard"],
+        "ana",
+    )
+    live_tally = json.loads(record.arguments)["@live"]
+    assert live_tally == {"pushes": 2, "widgets": {"email": 2, "web": 2, "whatsapp": 2}}
+
+
+def test_an_embed_tokens_records_name_its_dashboard(
+    audited: tuple[TestClient, list[AuditRecord]], settings: Settings
+) -> None:
+    """An embed token's reads are recorded as embed:<dashboard>:<minter>, not as its minter's."""
+    client, audits = audited
+    dashboard_id = overview(client, settings)
+    ana = caller(client, settings)
+    embed = "mutation($id: ID!) { embedToken(dashboardId: $id) { token } }"
+    token = ana(embed, id=dashboard_id)["data"]["embedToken"]["token"]
+    audits.clear()
+    assert code(Caller(client, token)(SHOW, id=dashboard_id)) is None
+    assert len(audits) == 4
+    assert {r.subject for r in audits} == {f"embed:{dashboard_id}:ana"}

@@ -103,8 +103,7 @@ def test_every_field_refuses_exactly_the_tokens_it_should(
 def test_an_embed_token_runs_its_dashboard_only(
     api: tuple[TestClient, Audits], settings: Settings, units: list[str] | None
 ) -> None:
-    """A token minted for dashboard r1 (the page's embed token) is FORBIDDEN on every root
-    field, but dashboard(id: "r1"); dashboard r2 is FORBIDDEN too."""
+    """An embed token for r1 is FORBIDDEN on every root field but dashboard(id: "r1")."""
     client, _ = api
     bearer = role_token(settings, [VIEW, MANAGE], units, dashboard="r1")
     served = []
@@ -141,8 +140,7 @@ def test_a_confined_token_cannot_name_another_org_unit(
 
 
 def test_every_root_field_carries_a_role_check() -> None:
-    """Every query and subscription field is guarded by a view or manage check, every
-    mutation by CanManage (subscriptions' refusals: ``test_live_auth.py``)."""
+    """Every query and subscription field has a view or manage check, every mutation CanManage."""
     schema = build_schema()
     roots = (
         ("query", schema.query),
