@@ -17,6 +17,7 @@ from pulse.alerts.rule_book import RuleBook
 from pulse.dashboards.book import DashboardBook
 from pulse.dashboards.errors import DashboardsTopicMissingError
 from pulse.families.registry import DERIVATIONS
+from pulse.graphql.access_log import redact_access_log
 from pulse.graphql.app import create_app
 from pulse.graphql.audit import AuditLog
 from pulse.graphql.health import kafka_check
@@ -115,7 +116,9 @@ def retention_policy(settings: Settings, tenants: TenantDirectory) -> Callable[[
 def server(
     settings: Settings, app: Starlette, host: str | None, port: int | None
 ) -> uvicorn.Server:
-    """A uvicorn server for ``app``; logs go through the process's logging set-up."""
+    """A uvicorn server for ``app``; logs go through the process's logging set-up, the access
+    log with any ``token=`` of a query string redacted (``access_log.py``)."""
+    redact_access_log()
     config = uvicorn.Config(
         app,
         host=host or settings.api.host,
