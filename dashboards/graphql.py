@@ -37,7 +37,7 @@ from pulse.families.questions import TenantId
 from pulse.graphql.auth import Claims, scoped_tenant
 from pulse.graphql.context import ApiContext
 from pulse.graphql.errors import ForbiddenError, InvalidArgumentError, UnavailableError
-from pulse.graphql.live import pushed
+from pulse.graphql.live import live_pushes
 from pulse.graphql.permissions import CanManage, CanViewDashboard, CanViewInScope, may_see
 
 T = TypeVar("T")
@@ -219,20 +219,10 @@ async def live_dashboard(
 ) -> AsyncGenerator[DashboardView, None]:
     """The dashboard now, then again (read anew: a changed or deleted one shows so) after
     every stored batch of its tenant."""
-    feed = info.context.services.live
-    if feed is None:
-        raise UnavailableError(
-            "This API serves no live subscriptions.",
-            suggestion="Query the dashboard instead, or run the API with Redis (`pulse api`).",
-        )
     tenant = scoped_tenant(info.context.claims, tenant_id)
-
-    async def read() -> DashboardView:
-        # One context serves the whole connection: each push reads the freshness anew.
-        info.context.freshness.clear()
-        return await dashboard(info, id, filters, range, tenant)
-
-    async for shown in pushed(feed, tenant, read):
+    async for shown in live_pushes(
+        info, tenant, lambda: dashboard(info, id, filters, range, tenant)
+    ):
         yield shown
 
 

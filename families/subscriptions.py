@@ -6,8 +6,8 @@ same roles), once at start and again after every batch of the tenant (``pulse.gr
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Awaitable, Callable
-from typing import Annotated, TypeVar
+from collections.abc import AsyncGenerator
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -22,37 +22,15 @@ from pulse.families.web.graphql import active_visitors as visitors_now
 from pulse.families.web.types import ActiveVisitors
 from pulse.graphql.auth import scoped_tenant
 from pulse.graphql.context import ApiContext
-from pulse.graphql.errors import UnavailableError
-from pulse.graphql.live import LiveFeed, pushed
+from pulse.graphql.live import live_pushes
 from pulse.graphql.permissions import CanView, CanViewInScope
-
-T = TypeVar("T")
-
-
-def _feed(info: Info[ApiContext, None]) -> LiveFeed:
-    feed = info.context.services.live
-    if feed is None:
-        raise UnavailableError(
-            "This API serves no live subscriptions.",
-            suggestion="Query the field instead, or run the API with Redis (`pulse api`).",
-        )
-    return feed
-
-
-async def _pushes(
-    info: Info[ApiContext, None], tenant: str, read: Callable[[], Awaitable[T]]
-) -> AsyncGenerator[T, None]:
-    async for figure in pushed(_feed(info), tenant, read):
-        # One context serves the whole connection: each push reads the freshness anew.
-        info.context.freshness.clear()
-        yield figure
 
 
 async def realtime_messaging(
     info: Info[ApiContext, None], tenant_id: TenantId = None
 ) -> AsyncGenerator[RealtimeMessaging | None, None]:
     tenant = scoped_tenant(info.context.claims, tenant_id)
-    async for figure in _pushes(info, tenant, lambda: messaging_now(info, tenant)):
+    async for figure in live_pushes(info, tenant, lambda: messaging_now(info, tenant)):
         yield figure
 
 
@@ -60,7 +38,7 @@ async def active_visitors(
     info: Info[ApiContext, None], tenant_id: TenantId = None
 ) -> AsyncGenerator[ActiveVisitors | None, None]:
     tenant = scoped_tenant(info.context.claims, tenant_id)
-    async for figure in _pushes(info, tenant, lambda: visitors_now(info, None, tenant)):
+    async for figure in live_pushes(info, tenant, lambda: visitors_now(info, None, tenant)):
         yield figure
 
 
@@ -92,7 +70,7 @@ async def unanswered_conversations(
             tenant_id=tenant,
         )
 
-    async for figure in _pushes(info, tenant, read):
+    async for figure in live_pushes(info, tenant, read):
         yield figure
 
 

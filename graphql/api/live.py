@@ -12,12 +12,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import redis.asyncio as aioredis
 import structlog
+from strawberry.types import Info
 
 from pulse.alerts.wakeup import live_channel
+from pulse.graphql.errors import UnavailableError
+
+if TYPE_CHECKING:
+    # The context holds a LiveFeed, so it is imported here for annotations only.
+    from pulse.graphql.context import ApiContext
 
 log = structlog.get_logger(__name__)
 
@@ -69,3 +75,24 @@ async def pushed(
     """``read()`` now and again after every touch of ``tenant_id``."""
     async for _ in feed.touches(tenant_id):
         yield await read()
+
+
+async def live_pushes(
+    info: Info[ApiContext, None], tenant_id: str, read: Callable[[], Awaitable[T]]
+) -> AsyncIterator[T]:
+    """A subscription resolver's answers: ``read()`` now and after every touch of
+    ``tenant_id``, through the request's feed (UNAVAILABLE without one)."""
+    feed = info.context.services.live
+    if feed is None:
+        raise UnavailableError(
+            "This API serves no live subscriptions.",
+            suggestion="Query the field instead, or run the API with Redis (`pulse api`).",
+        )
+
+    async def fresh() -> T:
+        # One context serves the whole connection: each push reads the freshness anew.
+        info.context.freshness.clear()
+        return await read()
+
+    async for answer in pushed(feed, tenant_id, fresh):
+        yield answer
