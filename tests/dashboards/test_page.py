@@ -265,7 +265,7 @@ def announce(settings: Settings, tenant: str) -> None:
 def test_a_refused_token_shows_its_reason_and_no_figure(
     api_url: str, settings: Settings, browser: Browser
 ) -> None:
-    """An expired, a foreign (as ?token=) or no token leaves the page in its error state."""
+    """An expired, foreign or missing token, or a malformed path, leaves the error state."""
     board, token = board_and_embed_token(api_url, settings)
     other, _ = board_and_embed_token(api_url, settings)
     claims = {"tenant_id": "acme", "roles": [VIEW], "dashboard": board, "exp": int(time.time()) - 1}
@@ -274,6 +274,8 @@ def test_a_refused_token_shows_its_reason_and_no_figure(
         (f"{api_url}/dashboards/{board}#token={expired}", "expired"),
         (f"{api_url}/dashboards/{other}?token={token}", f"dashboard '{board}' only"),
         (f"{api_url}/dashboards/{board}", "No token"),
+        # A malformed %-escape is asked for as written, not left loading.
+        (f"{api_url}/dashboards/%E0%A4%A#token={token}", f"dashboard '{board}' only"),
     ):
         page = open_page(browser, url)
         assert page.get_attribute("body", "data-state") == "error"
@@ -311,4 +313,33 @@ def test_the_page_shows_its_error_state_when_the_token_expires(
     page.wait_for_function("() => document.body.dataset.state === 'error'", timeout=WAIT_MS)
     assert "expired" in page.inner_text("#status")
     assert time.time() >= claims["exp"]
+    page.close()
+
+
+def test_a_widget_kind_the_page_does_not_know_is_drawn_as_a_table(
+    api_url: str, settings: Settings, browser: Browser
+) -> None:
+    """An answer naming an unknown kind draws that widget as a table and the others as usual."""
+    board, token = board_and_embed_token(api_url, settings)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+
+    def newer_kind(route: Any) -> None:
+        answer = route.fetch()
+        body = answer.json()
+        body["data"]["dashboard"]["widgets"][1]["kind"] = "HEATMAP"
+        route.fulfill(response=answer, json=body)
+
+    page.route("**/graphql", newer_kind)
+    # No live pushes, which would redraw the widget with its real kind.
+    page.route_web_socket("**/graphql", lambda socket: None)
+    page.goto(f"{api_url}/dashboards/{board}#token={token}")
+    page.wait_for_selector("body:not([data-state='loading'])", timeout=WAIT_MS)
+    assert page.get_attribute("body", "data-state") == "ready", page.inner_text("#status")
+    sent = sum(counted("sent", "email").values())
+    cells = page.eval_on_selector_all(
+        "[data-widget='totals'] tr", "rows => rows.map(r => [...r.cells].map(c => c.textContent))"
+    )
+    assert cells[0] == ["field", "value"]
+    assert ["sent", f"{sent:,}"] in cells[1:]
+    assert page.query_selector("[data-widget='email-hourly'] circle") is not None
     page.close()
