@@ -13,7 +13,7 @@ import strawberry
 from strawberry.types import Info
 
 from pulse.dashboards.book import DashboardBook
-from pulse.dashboards.graphql import DashboardId, seen, with_book
+from pulse.dashboards.graphql import DASHBOARDS, DashboardId, seen
 from pulse.graphql.context import ApiContext
 from pulse.graphql.errors import UnavailableError
 from pulse.graphql.permissions import CanManage
@@ -46,7 +46,7 @@ async def embed_token(
     def find(book: DashboardBook, tenant: str) -> str:
         return seen(claims, book, tenant, str(dashboard_id)).dashboard_id
 
-    found = await with_book(info, None, find)
+    found = await DASHBOARDS.run(info, None, find)
     minted_at = int(time.time())
     token = issuer.mint(claims, found, ttl_seconds)
     return EmbedToken(

@@ -19,10 +19,10 @@ from typing import Any, BinaryIO
 import httpx
 
 from pulse.families.drilldown.sources import KINDS
+from pulse.graphql.admin_client import admin_url
 from pulse.graphql.export_formats import FORMATS
 from pulse.graphql.export_request import QUERY
 from pulse.graphql.export_route import PATH
-from pulse.recalc_remote import serving_url
 from pulse.settings import Settings
 
 CONNECT_SECONDS = 10.0
@@ -68,7 +68,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         if not sep:
             raise SystemExit(f"--arg {given!r}: expected NAME=VALUE")
         arguments[name] = _value(value)
-    url = args.url or serving_url(settings.api, PATH)
+    url = args.url or admin_url(settings.api, PATH)
     body = _body(args, arguments)
     headers = {"Authorization": f"Bearer {args.token}"}
     timeout = httpx.Timeout(CONNECT_SECONDS, read=READ_SECONDS)
