@@ -178,8 +178,7 @@ def test_sensitive_fields_by_role_and_path(
 
 
 def test_no_metric_groups_filters_or_lists_by_a_maskable_field() -> None:
-    """Only the drill-down rows name contactId, visitorId or attributes: no argument, filter,
-    dimension or metric answer does, so masking the rows leaves no other way to a value."""
+    """No argument, filter, dimension or answer but the drill-down rows names a maskable field."""
     schema = build_schema()._schema
     rows = {"EventRow", "SessionRow", "ConversationRow", "Attribute"}
     found = []
