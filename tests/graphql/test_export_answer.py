@@ -242,3 +242,21 @@ def test_a_null_nested_object_adds_no_column(api: TestClient, settings: Settings
         "firstResponse.frtAvgSeconds",
     ]
     assert set(table.column("firstResponse.conversations").to_pylist()) == {None}
+
+
+def test_columns_follow_fragments_and_aliases(api: TestClient, settings: Settings) -> None:
+    """Fields from a fragment and an inline fragment are columns in order, by their alias."""
+    query = """
+    query M($from: DateTime!, $to: DateTime!, $channel: String) {
+      messagingMetrics(from: $from, to: $to, granularity: HOUR, channel: $channel) {
+        buckets {
+          at: start
+          ...Counts
+          ... on MessagingBucket { sent firstResponse { n: conversations } }
+        }
+      }
+    }
+    fragment Counts on MessagingBucket { sent delivered }
+    """
+    text = export(api, role_token(settings, VIEW), "csv", query).text
+    assert text.splitlines()[0] == "at,sent,delivered,firstResponse.n"
