@@ -94,11 +94,19 @@ def _body(args: argparse.Namespace, arguments: dict[str, Any]) -> dict[str, Any]
             raise SystemExit("pulse export query: --query is required")
         text = args.query
         if text.startswith("@"):
-            text = Path(text[1:]).read_text()
+            text = _query_file(text[1:])
         return {"query": text, "variables": arguments, "format": args.format}
     if not (args.from_ and args.to):
         raise SystemExit(f"pulse export {args.kind}: --from and --to are required")
     return {"kind": args.kind, "format": args.format, "arguments": arguments}
+
+
+def _query_file(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise SystemExit(f"pulse export query: cannot read --query @{path}: {reason}") from exc
 
 
 def _copy(response: httpx.Response, out: BinaryIO, csv: bool, headers: httpx.Headers) -> None:
