@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from pulse.errors import PulseError
+from pulse.errors import InvalidFieldError, PulseError
 
 
 class AlertError(PulseError):
@@ -45,15 +43,10 @@ class DirectoryError(AlertError):
     code = "destination_directory"
 
 
-class RuleError(AlertError):
+class RuleError(AlertError, InvalidFieldError):
     """An alert rule, or a request about one, is invalid; ``field`` names what to fix."""
 
     code = "invalid_rule"
-
-    def __init__(self, field: str, reason: str, **fields: Any) -> None:
-        super().__init__(f"{field}: {reason}", field=field, **fields)
-        self.field = field
-        self.reason = reason
 
 
 class RuleDirectoryError(AlertError):

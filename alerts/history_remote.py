@@ -13,7 +13,7 @@ from pulse.alerts.history import HistoryEntry, HistoryQuery
 from pulse.alerts.history_route import PATH, SCOPE
 from pulse.alerts.history_wire import entry_from_json
 from pulse.graphql.admin_auth import issue_admin_token
-from pulse.privacy.remote import admin_url
+from pulse.graphql.admin_client import admin_url, refusal_hint
 from pulse.settings import ApiSettings
 
 TOKEN_TTL_SECONDS = 300
@@ -37,14 +37,9 @@ def remote_history(api: ApiSettings, q: HistoryQuery) -> list[HistoryEntry]:
             hint="run the command where `pulse serve` runs, with the same PULSE_API_* settings",
         ) from exc
     if response.status_code != 200:
-        hint = (
-            "PULSE_API_JWT_SECRET must be the serving process's"
-            if response.status_code in (401, 403)
-            else "see the serving process's log"
-        )
         raise AlertError(
             f"{url} refused the request ({response.status_code}): {response.text[:200]}",
-            hint=hint,
+            hint=refusal_hint(response.status_code),
         )
     try:
         return [entry_from_json(e) for e in json.loads(response.content)["entries"]]

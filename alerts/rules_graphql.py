@@ -10,9 +10,7 @@ trips (publish, ack, read back) run in the thread pool.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import strawberry
 from starlette.concurrency import run_in_threadpool
@@ -30,35 +28,19 @@ from pulse.alerts.rules_graphql_types import (
     view,
 )
 from pulse.families.questions import TenantId
-from pulse.graphql.auth import scoped_tenant
+from pulse.graphql.books import ServedBook
 from pulse.graphql.context import ApiContext
-from pulse.graphql.errors import ForbiddenError, InvalidArgumentError, UnavailableError
+from pulse.graphql.errors import ForbiddenError
 from pulse.graphql.permissions import CanManage, CanViewInScope, may_see
 
-T = TypeVar("T")
 RuleId = Annotated[strawberry.ID, strawberry.argument(description="The rule's id.")]
-
-
-async def _with_book(
-    info: Info[ApiContext, None], requested: str | None, act: Callable[[RuleBook, str], T]
-) -> T:
-    """Runs ``act(book, tenant)`` in the thread pool, a RuleError becoming INVALID_ARGUMENT."""
-    tenant = scoped_tenant(info.context.claims, requested)
-    book = info.context.services.alert_rules
-    if book is None:
-        raise UnavailableError(
-            "This API does not serve alert rules.",
-            suggestion="Ask the operator to run `pulse topics apply` and restart the API.",
-        )
-    try:
-        return await run_in_threadpool(act, book, tenant)
-    except RuleError as exc:
-        field = api_field(exc.field)
-        raise InvalidArgumentError(
-            f"Invalid alert rule: {field}: {exc.reason}",
-            suggestion=f"Fix '{field}' and retry.",
-            field=field,
-        ) from exc
+RULES = ServedBook[RuleBook](
+    records="alert rules",
+    record="alert rule",
+    book=lambda services: services.alert_rules,
+    invalid=RuleError,
+    renamed={"rule_id": "id"},
+)
 
 
 async def _views(info: Info[ApiContext, None], rules: list[AlertRule]) -> list[AlertRuleView]:
@@ -101,13 +83,6 @@ def _definable(info: Info[ApiContext, None], given: AlertRuleInput) -> dict[str,
     return fields
 
 
-def api_field(name: str) -> str:
-    """The model's field name as the API spells it: ``filter.org_unit`` → ``filter.orgUnit``."""
-    if name == "rule_id":
-        return "id"
-    return ".".join(re.sub(r"_([a-z])", lambda m: m[1].upper(), part) for part in name.split("."))
-
-
 async def alert_rules(
     info: Info[ApiContext, None],
     status: Annotated[
@@ -122,7 +97,7 @@ async def alert_rules(
     def listing(book: RuleBook, tenant: str) -> list[AlertRule]:
         return [r for r in book.of_tenant(tenant, wanted) if may_see(claims, r.filter.org_unit)]
 
-    return await _views(info, await _with_book(info, tenant_id, listing))
+    return await _views(info, await RULES.run(info, tenant_id, listing))
 
 
 async def create_alert_rule(info: Info[ApiContext, None], input: AlertRuleInput) -> AlertRuleView:
@@ -131,7 +106,7 @@ async def create_alert_rule(info: Info[ApiContext, None], input: AlertRuleInput)
     def create(book: RuleBook, tenant: str) -> AlertRule:
         return book.create(tenant, fields, created_by=f"api:{tenant}")
 
-    return await _view(info, await _with_book(info, input.tenant_id, create))
+    return await _view(info, await RULES.run(info, input.tenant_id, create))
 
 
 async def update_alert_rule(
@@ -143,7 +118,7 @@ async def update_alert_rule(
         _owned(info, book, tenant, str(id))
         return book.update(tenant, str(id), fields)
 
-    return await _view(info, await _with_book(info, input.tenant_id, update))
+    return await _view(info, await RULES.run(info, input.tenant_id, update))
 
 
 async def pause_alert_rule(
@@ -153,7 +128,7 @@ async def pause_alert_rule(
         _owned(info, book, tenant, str(id))
         return book.set_status(tenant, str(id), "paused")
 
-    return await _view(info, await _with_book(info, tenant_id, pause))
+    return await _view(info, await RULES.run(info, tenant_id, pause))
 
 
 async def resume_alert_rule(
@@ -163,7 +138,7 @@ async def resume_alert_rule(
         _owned(info, book, tenant, str(id))
         return book.set_status(tenant, str(id), "active")
 
-    return await _view(info, await _with_book(info, tenant_id, resume))
+    return await _view(info, await RULES.run(info, tenant_id, resume))
 
 
 async def delete_alert_rule(
@@ -173,7 +148,7 @@ async def delete_alert_rule(
         _owned(info, book, tenant, str(id))
         return book.delete(tenant, str(id))
 
-    return await _view(info, await _with_book(info, tenant_id, delete))
+    return await _view(info, await RULES.run(info, tenant_id, delete))
 
 
 @strawberry.type

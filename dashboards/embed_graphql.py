@@ -17,7 +17,7 @@ from strawberry.types import Info
 from pulse.dashboards.book import DashboardBook
 from pulse.dashboards.embed_tokens import embed_units
 from pulse.dashboards.errors import EmbedRefusedError
-from pulse.dashboards.graphql import DashboardId, seen, with_book
+from pulse.dashboards.graphql import DASHBOARDS, DashboardId, seen
 from pulse.graphql.context import ApiContext
 from pulse.graphql.errors import InvalidArgumentError, UnavailableError
 from pulse.graphql.permissions import CanManage
@@ -74,7 +74,7 @@ async def embed_token(
         def find(book: DashboardBook, tenant: str) -> str:
             return seen(embedded, book, tenant, str(dashboard_id)).dashboard_id
 
-        found = await with_book(info, None, find)
+        found = await DASHBOARDS.run(info, None, find)
         grant = issuer.mint(claims, found, ttl_seconds, filters, org_units)
     except EmbedRefusedError as exc:
         raise InvalidArgumentError(

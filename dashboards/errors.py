@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from pulse.errors import PulseError
+from pulse.errors import InvalidFieldError, PulseError
 
 
 class DashboardError(PulseError):
     code = "dashboard_error"
 
 
-class InvalidDashboardError(DashboardError):
+class InvalidDashboardError(DashboardError, InvalidFieldError):
     """A dashboard, or a request about one, is invalid; ``field`` names what to fix."""
 
     code = "invalid_dashboard"
-
-    def __init__(self, field: str, reason: str, **fields: Any) -> None:
-        super().__init__(f"{field}: {reason}", field=field, **fields)
-        self.field = field
-        self.reason = reason
 
 
 class DashboardDirectoryError(DashboardError):

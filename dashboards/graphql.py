@@ -13,10 +13,9 @@ against the schema when saved (INVALID_ARGUMENT naming ``widgets.query``) and ru
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Awaitable, Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import strawberry
-from starlette.concurrency import run_in_threadpool
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
@@ -35,12 +34,12 @@ from pulse.dashboards.model import Dashboard, Widget
 from pulse.dashboards.widget_queries import WidgetAnswer, answer_widget, check_query
 from pulse.families.questions import TenantId
 from pulse.graphql.auth import Claims, scoped_tenant
+from pulse.graphql.books import ServedBook
 from pulse.graphql.context import ApiContext
-from pulse.graphql.errors import ForbiddenError, InvalidArgumentError, UnavailableError
+from pulse.graphql.errors import ForbiddenError
 from pulse.graphql.live import live_pushes
 from pulse.graphql.permissions import CanManage, CanViewDashboard, CanViewInScope, may_see
 
-T = TypeVar("T")
 DashboardId = Annotated[strawberry.ID, strawberry.argument(description="The dashboard's id.")]
 Filters = Annotated[
     JSON | None,
@@ -55,6 +54,12 @@ PickedRange = Annotated[
         " push, so a live LAST_24H moves); CUSTOM: the from/to of the variables."
     ),
 ]
+DASHBOARDS = ServedBook[DashboardBook](
+    records="dashboards",
+    record="dashboard",
+    book=lambda services: services.dashboards,
+    invalid=InvalidDashboardError,
+)
 
 
 def visible(claims: Claims, dashboard: Dashboard) -> bool:
@@ -89,7 +94,10 @@ def _definable(info: Info[ApiContext, None], given: DashboardInput) -> dict[str,
     """The input's fields, checked: widget queries against the schema, the visibility against
     the token's org units."""
     claims = info.context.claims
-    fields = _invalid_as_argument(lambda: dashboard_fields(given))
+    try:
+        fields = dashboard_fields(given)
+    except InvalidDashboardError as exc:
+        raise DASHBOARDS.argument_error(exc) from exc
     if claims.org_units is not None and fields["visibility"] != "private":
         unit = fields["org_unit"]
         if unit is None or not may_see(claims, unit):
@@ -105,48 +113,8 @@ def _definable(info: Info[ApiContext, None], given: DashboardInput) -> dict[str,
         for widget in fields["widgets"]:
             check_query(schema, widget.query)
     except InvalidDashboardError as exc:
-        raise _argument_error(exc) from exc
+        raise DASHBOARDS.argument_error(exc) from exc
     return fields
-
-
-def _invalid_as_argument(act: Callable[[], T]) -> T:
-    try:
-        return act()
-    except InvalidDashboardError as exc:
-        raise _argument_error(exc) from exc
-
-
-def _argument_error(exc: InvalidDashboardError) -> InvalidArgumentError:
-    field = api_field(exc.field)
-    return InvalidArgumentError(
-        f"Invalid dashboard: {field}: {exc.reason}",
-        suggestion=f"Fix '{field}' and retry.",
-        field=field,
-    )
-
-
-def api_field(name: str) -> str:
-    """The model's field name as the API spells it: ``org_unit`` → ``orgUnit``."""
-    head, _, rest = name.partition("_")
-    return head + "".join(part.capitalize() for part in rest.split("_")) if rest else name
-
-
-async def with_book(
-    info: Info[ApiContext, None], requested: str | None, act: Callable[[DashboardBook, str], T]
-) -> T:
-    """Runs ``act(book, tenant)`` in the thread pool, an InvalidDashboardError becoming
-    INVALID_ARGUMENT."""
-    tenant = scoped_tenant(info.context.claims, requested)
-    book = info.context.services.dashboards
-    if book is None:
-        raise UnavailableError(
-            "This API does not serve dashboards.",
-            suggestion="Ask the operator to run `pulse topics apply` and restart the API.",
-        )
-    try:
-        return await run_in_threadpool(act, book, tenant)
-    except InvalidDashboardError as exc:
-        raise _argument_error(exc) from exc
 
 
 def _view(
@@ -176,7 +144,7 @@ async def dashboards(
     def listing(book: DashboardBook, tenant: str) -> list[Dashboard]:
         return [d for d in book.of_tenant(tenant) if visible(claims, d)]
 
-    return [_view(info, d) for d in await with_book(info, tenant_id, listing)]
+    return [_view(info, d) for d in await DASHBOARDS.run(info, tenant_id, listing)]
 
 
 async def dashboard(
@@ -192,7 +160,7 @@ async def dashboard(
         return seen(claims, book, tenant, str(id))
 
     overrides = viewer_filters(claims, filters if isinstance(filters, dict) else {})
-    return _view(info, await with_book(info, tenant_id, get), overrides, range)
+    return _view(info, await DASHBOARDS.run(info, tenant_id, get), overrides, range)
 
 
 def viewer_filters(claims: Claims, given: dict[str, Any]) -> dict[str, Any]:
@@ -233,7 +201,7 @@ async def create_dashboard(info: Info[ApiContext, None], input: DashboardInput) 
     def create(book: DashboardBook, tenant: str) -> Dashboard:
         return book.create(tenant, fields, created_by=subject)
 
-    return _view(info, await with_book(info, input.tenant_id, create))
+    return _view(info, await DASHBOARDS.run(info, input.tenant_id, create))
 
 
 async def update_dashboard(
@@ -245,7 +213,7 @@ async def update_dashboard(
     def update(book: DashboardBook, tenant: str) -> Dashboard:
         return book.update(_changeable(claims, book, tenant, str(id)), fields)
 
-    return _view(info, await with_book(info, input.tenant_id, update))
+    return _view(info, await DASHBOARDS.run(info, input.tenant_id, update))
 
 
 async def delete_dashboard(
@@ -256,7 +224,7 @@ async def delete_dashboard(
     def delete(book: DashboardBook, tenant: str) -> Dashboard:
         return book.delete(_changeable(claims, book, tenant, str(id)))
 
-    return _view(info, await with_book(info, tenant_id, delete))
+    return _view(info, await DASHBOARDS.run(info, tenant_id, delete))
 
 
 @strawberry.type

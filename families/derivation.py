@@ -167,3 +167,12 @@ def time_keys_in(
     )
     rows = db.query(sql, {**params, "types": sorted(event_types)})
     return chunked_keys(rows, "start_ms", size, int)
+
+
+def time_keys_by_tenant(keys: Collection[Key]) -> dict[str, list[int]]:
+    """Each tenant's time units (``(tenant_id, start_ms)`` keys, as ``time_keys_in`` gives),
+    sorted and once each."""
+    starts: dict[str, set[int]] = defaultdict(set)
+    for tenant, start_ms in keys:
+        starts[str(tenant)].add(int(start_ms))
+    return {tenant: sorted(found) for tenant, found in starts.items()}

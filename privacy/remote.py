@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 
 from pulse.graphql.admin_auth import issue_admin_token
+from pulse.graphql.admin_client import admin_url, refusal_hint, refusal_message
 from pulse.privacy.errors import BadPrivacyRequestError, PrivacyError
 from pulse.settings import ApiSettings
 
@@ -20,15 +21,6 @@ TOKEN_TTL_SECONDS = 300
 CONNECT_SECONDS = 10.0
 # The longest wait for an answer (an erasure of a large subject, a retention run).
 READ_SECONDS = 1800.0
-
-_ANY_ADDRESS = {"0.0.0.0", "::", ""}
-
-
-def admin_url(api: ApiSettings, path: str) -> str:
-    """``path`` on ``pulse serve`` as seen from this machine."""
-    host = "127.0.0.1" if api.host in _ANY_ADDRESS else api.host
-    host = f"[{host}]" if ":" in host else host
-    return f"http://{host}:{api.port}{path}"
 
 
 def post_json(api: ApiSettings, path: str, scope: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -82,15 +74,9 @@ class _Post:
 
 
 def _refused(url: str, status: int, body: bytes) -> None:
-    try:
-        message = str(json.loads(body).get("message", body[:200]))
-    except (ValueError, AttributeError):
-        message = body[:200].decode(errors="replace")
+    message = refusal_message(body)
     if status == 400:
         raise BadPrivacyRequestError(message, url=url)
-    hint = (
-        "PULSE_API_JWT_SECRET must be the serving process's"
-        if status in (401, 403)
-        else "see the serving process's log"
+    raise PrivacyError(
+        f"{url} refused the request ({status}): {message}", hint=refusal_hint(status)
     )
-    raise PrivacyError(f"{url} refused the request ({status}): {message}", hint=hint)

@@ -33,3 +33,14 @@ class ServiceUnavailableError(PulseError):
     """Kafka, ClickHouse or Redis cannot be reached; workers stop loudly on it."""
 
     code = "service_unavailable"
+
+
+class InvalidFieldError(PulseError):
+    """A record, or a request about one, is invalid; ``field`` names what to fix."""
+
+    code = "invalid_field"
+
+    def __init__(self, field: str, reason: str, **fields: Any) -> None:
+        super().__init__(f"{field}: {reason}", field=field, **fields)
+        self.field = field
+        self.reason = reason

@@ -26,10 +26,12 @@ from pulse.families.recalc import (
     recalc,
 )
 from pulse.families.registry import DERIVATIONS
+from pulse.graphql.admin_client import admin_url
+from pulse.graphql.recalc_route import PATH
 from pulse.privacy.policy import tenants_policy
 from pulse.privacy.recalc_floor import within_raw_retention
 from pulse.privacy.windows import RetentionPolicy
-from pulse.recalc_remote import remote_events, serving_url
+from pulse.recalc_remote import remote_events
 from pulse.recalc_report import follow, print_json, print_text
 from pulse.settings import Settings
 from pulse.sinks.clickhouse import connect
@@ -94,7 +96,8 @@ def _events(
 ) -> Iterator[Event]:
     url = settings.clickhouse.url
     if url.startswith("chdb://") and directory_in_use(Path(url.removeprefix("chdb://"))):
-        note = f"note: {url} is in use; asking the serving process at {serving_url(settings.api)}"
+        serving = admin_url(settings.api, PATH)
+        note = f"note: {url} is in use; asking the serving process at {serving}"
         print(note, file=sys.stderr)
         yield from remote_events(settings.api, request)
         return

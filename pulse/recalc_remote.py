@@ -7,7 +7,6 @@ line by line, as the recalculation produces them.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 
 import httpx
@@ -15,6 +14,7 @@ import httpx
 from pulse.families.recalc import BadRecalcRequestError, Event, RecalcError, RecalcRequest
 from pulse.families.recalc_wire import event_from_line, request_to_json
 from pulse.graphql.admin_auth import RECALC_SCOPE, issue_admin_token
+from pulse.graphql.admin_client import admin_url, refusal_hint, refusal_message
 from pulse.graphql.recalc_route import PATH
 from pulse.settings import ApiSettings
 
@@ -24,20 +24,11 @@ CONNECT_SECONDS = 10.0
 # The longest wait for one chunk of keys to be recomputed.
 CHUNK_SECONDS = 600.0
 
-_ANY_ADDRESS = {"0.0.0.0", "::", ""}
-
-
-def serving_url(api: ApiSettings, path: str = PATH) -> str:
-    """``path`` where ``pulse serve`` listens, as seen from this machine."""
-    host = "127.0.0.1" if api.host in _ANY_ADDRESS else api.host
-    host = f"[{host}]" if ":" in host else host
-    return f"http://{host}:{api.port}{path}"
-
 
 def remote_events(api: ApiSettings, request: RecalcRequest) -> Iterator[Event]:
     """The serving process's events for ``request``; RecalcError if it cannot be asked or
     fails part-way, BadRecalcRequestError if it refuses the request."""
-    url = serving_url(api)
+    url = admin_url(api, PATH)
     token = issue_admin_token(RECALC_SCOPE, api.jwt_secret, TOKEN_TTL_SECONDS, api.jwt_algorithm)
     timeout = httpx.Timeout(CONNECT_SECONDS, read=CHUNK_SECONDS)
     headers = {"Authorization": f"Bearer {token}"}
@@ -60,15 +51,9 @@ def remote_events(api: ApiSettings, request: RecalcRequest) -> Iterator[Event]:
 
 
 def _refused(url: str, status: int, body: bytes) -> None:
-    try:
-        message = str(json.loads(body).get("message", body[:200]))
-    except (ValueError, AttributeError):
-        message = body[:200].decode(errors="replace")
+    message = refusal_message(body)
     if status == 400:
         raise BadRecalcRequestError(message, url=url)
-    hint = (
-        "PULSE_API_JWT_SECRET must be the serving process's"
-        if status in (401, 403)
-        else "see the serving process's log"
+    raise RecalcError(
+        f"{url} refused the recalculation ({status}): {message}", hint=refusal_hint(status)
     )
-    raise RecalcError(f"{url} refused the recalculation ({status}): {message}", hint=hint)

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 import structlog
 from confluent_kafka import Message
 
-from pulse.families.drilldown.sensitive import sensitive_fields
+from pulse.families.drilldown.sensitive import NotMaskableError, is_maskable, sensitive_fields
 from pulse.families.helpdesk.model import DEFAULT_SLA_MS
 from pulse.privacy.errors import PrivacyError
 from pulse.privacy.windows import Window, parse_windows
@@ -100,8 +100,10 @@ class TenantSettings:
             raise TenantSettingsError("sensitive must be a list of field names", field="sensitive")
         try:
             object.__setattr__(self, "sensitive", sensitive_fields(names))
-        except ValueError as exc:
-            raise TenantSettingsError(str(exc), field="sensitive") from exc
+        except NotMaskableError as exc:
+            raise TenantSettingsError(
+                exc.message, field="sensitive", name=exc.fields["field"]
+            ) from exc
         limit = self.export_row_limit
         if limit is not None and (
             isinstance(limit, bool) or not isinstance(limit, int) or limit < 1
@@ -177,7 +179,9 @@ class TenantSettings:
             sla_ms=sla,
             engaged_events=tuple(engaged),
             retention=retention,
-            sensitive=tuple(sensitive),
+            # Names a figure shows are no longer maskable; records written before are read
+            # without them rather than refused, which would drop the tenant's other settings.
+            sensitive=tuple(n for n in sensitive if isinstance(n, str) and is_maskable(n)),
             export_row_limit=data.get("export_row_limit"),
         )
 

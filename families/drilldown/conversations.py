@@ -28,7 +28,9 @@ from pulse.families.helpdesk.conversations_sql import deadline_sql, sla_params
 from pulse.families.helpdesk.moments_sql import CREATED, CSAT, RESOLVED
 from pulse.graphql.queries import Reader
 
-KIND = "conversations"
+# The cursors' kind tag. Its version names the sort key: cursors of the earlier key
+# (created_ms, conversation_id) had the same types, so only the tag tells them apart (BAD_CURSOR).
+KIND = "conversations.2"
 COLUMNS = (
     "conversation_id",
     "created_at_ms",

@@ -2,19 +2,21 @@
 
 Each takes its family's metric filters plus ``first`` and ``after`` and answers a page of rows in
 a stable order; the next page starts after the page's ``cursor``. ClickHouse reads run in the
-thread pool.
+thread pool. All three answer through :func:`answer_page`: only their arguments, which are the
+schema, are their own.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 from starlette.concurrency import run_in_threadpool
 from strawberry.types import Info
 
-from pulse.families.drilldown.rows import MAX_PAGE, BadCursorError, Page, RowSource
+from pulse.families.drilldown.rows import MAX_PAGE, BadCursorError, RowSource
 from pulse.families.drilldown.sources import conversation_rows, event_rows, session_rows
 from pulse.families.drilldown.types import (
     ConversationRowPage,
@@ -31,6 +33,7 @@ from pulse.graphql.context import ApiContext
 from pulse.graphql.errors import InvalidArgumentError
 from pulse.graphql.permissions import CanView, CanViewInScope
 
+P = TypeVar("P")
 From = Annotated[datetime, strawberry.argument(name="from", description="Inclusive.")]
 To = Annotated[datetime, strawberry.argument(description="Exclusive.")]
 First = Annotated[
@@ -46,8 +49,15 @@ EventTypes = Annotated[
 ]
 
 
-async def read_page(source: RowSource, after: str | None, first: int) -> Page:
-    """One page of ``source``; a bad ``first`` or cursor is the caller's INVALID_ARGUMENT."""
+async def answer_page(
+    page_type: Callable[..., P],
+    row: Callable[[dict[str, Any]], object],
+    source: RowSource,
+    after: str | None,
+    first: int,
+) -> P:
+    """One page of ``source`` as ``page_type`` of ``row``s; a bad ``first`` or cursor is the
+    caller's INVALID_ARGUMENT."""
     if not 1 <= first <= MAX_PAGE:
         raise InvalidArgumentError(
             f"'first' must be between 1 and {MAX_PAGE}.",
@@ -55,13 +65,14 @@ async def read_page(source: RowSource, after: str | None, first: int) -> Page:
             argument="first",
         )
     try:
-        return await run_in_threadpool(source.page, after, first)
+        page = await run_in_threadpool(source.page, after, first)
     except BadCursorError as exc:
         raise InvalidArgumentError(
             exc.message,
             suggestion="Pass the cursor of a page of the same field, unchanged.",
             argument="after",
         ) from exc
+    return page_type(rows=[row(r) for r in page.rows], cursor=page.cursor, has_more=page.more)
 
 
 async def event_rows_field(
@@ -90,10 +101,7 @@ async def event_rows_field(
         conversation_id=conversation_id,
         tenant_id=tenant_id,
     )
-    page = await read_page(source, after, first)
-    return EventRowPage(
-        rows=[event_row(r) for r in page.rows], cursor=page.cursor, has_more=page.more
-    )
+    return await answer_page(EventRowPage, event_row, source, after, first)
 
 
 async def conversation_rows_field(
@@ -120,10 +128,7 @@ async def conversation_rows_field(
         priority=None if priority is None else priority.value,
         tenant_id=tenant_id,
     )
-    page = await read_page(source, after, first)
-    return ConversationRowPage(
-        rows=[conversation_row(r) for r in page.rows], cursor=page.cursor, has_more=page.more
-    )
+    return await answer_page(ConversationRowPage, conversation_row, source, after, first)
 
 
 async def session_rows_field(
@@ -136,10 +141,7 @@ async def session_rows_field(
     tenant_id: TenantId = None,
 ) -> SessionRowPage | None:
     source = session_rows(info.context, from_, to, filters=filters, tenant_id=tenant_id)
-    page = await read_page(source, after, first)
-    return SessionRowPage(
-        rows=[session_row(r) for r in page.rows], cursor=page.cursor, has_more=page.more
-    )
+    return await answer_page(SessionRowPage, session_row, source, after, first)
 
 
 @strawberry.type

@@ -4,13 +4,13 @@ read, the range checked, the tenant's sensitive fields masked. GraphQL resolvers
 so a row is the token's, and shown to it, by the same rules on both paths.
 
 A token without ``analytics.pii`` sees :data:`~pulse.families.drilldown.sensitive.MARKER` for
-the tenant's sensitive fields, and may not filter on one (FORBIDDEN): a filter that matched
-would tell it the masked value.
+the tenant's sensitive fields. No filter here reads a maskable field, so none can be used to
+test a masked value.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,28 +24,15 @@ from pulse.families.web.types import WebFilters, filters_of
 from pulse.graphql.arguments import window_ms
 from pulse.graphql.auth import PII, scoped_tenant
 from pulse.graphql.context import ApiContext
-from pulse.graphql.errors import ForbiddenError
 from pulse.graphql.permissions import CanView, CanViewInScope, _Role, org_unit_scope
 
-# The field a web filter's dimension reads: a page filter matches the sessions' visited URLs.
-_WEB_FIELDS = {"page": "url"}
 
-
-def _hidden(context: ApiContext, tenant: str, filtered: Mapping[str, object | None]) -> set[str]:
-    """The tenant's sensitive fields unless the token may see them; FORBIDDEN when one of
-    them is filtered on (``filtered``: field name → the filter's value, None when unset)."""
+def sensitive_for(context: ApiContext, tenant: str) -> set[str]:
+    """The tenant's sensitive fields, to be masked, unless the token may see them. No filter
+    reads a maskable field (``sensitive.MASKABLE``), so none can tell a masked value."""
     if PII in context.claims.roles:
         return set()
-    sensitive = set(context.services.tenants.settings_for(tenant).sensitive)
-    for name, value in filtered.items():
-        if value is not None and name in sensitive:
-            raise ForbiddenError(
-                f"'{name}' is sensitive for this tenant: filtering on it needs the role {PII}.",
-                suggestion=f"Leave out the filter, or use a token granting {PII}.",
-                role=PII,
-                field=name,
-            )
-    return sensitive
+    return set(context.services.tenants.settings_for(tenant).sensitive)
 
 
 def event_rows(
@@ -63,7 +50,7 @@ def event_rows(
     tenant = scoped_tenant(context.claims, tenant_id)
     from_ms, to_ms = window_ms(from_, to)
     scope = org_unit_scope(context.claims, org_unit)
-    hidden = _hidden(context, tenant, {"agent_id": agent_id, "campaign_id": campaign_id})
+    sensitive = sensitive_for(context, tenant)
     rows = EventRows(
         context.services.clickhouse,
         tenant,
@@ -77,7 +64,7 @@ def event_rows(
         agent_id=agent_id,
         conversation_id=conversation_id,
     )
-    return masked(rows, hidden)
+    return masked(rows, sensitive)
 
 
 def conversation_rows(
@@ -94,7 +81,7 @@ def conversation_rows(
     tenant = scoped_tenant(context.claims, tenant_id)
     from_ms, to_ms = window_ms(from_, to)
     scope = org_unit_scope(context.claims, org_unit)
-    hidden = _hidden(context, tenant, {"agent": agent})
+    sensitive = sensitive_for(context, tenant)
     services = context.services
     rows = ConversationRows(
         services.clickhouse,
@@ -109,7 +96,7 @@ def conversation_rows(
         org_unit=scope.org_unit,
         org_units=scope.among,
     )
-    return masked(rows, hidden)
+    return masked(rows, sensitive)
 
 
 def session_rows(
@@ -122,7 +109,7 @@ def session_rows(
     tenant = scoped_tenant(context.claims, tenant_id)
     from_ms, to_ms = window_ms(from_, to)
     given = filters_of(filters)
-    hidden = _hidden(context, tenant, {_WEB_FIELDS.get(d, d): v for d, v in given.items()})
+    sensitive = sensitive_for(context, tenant)
     services = context.services
     rows = SessionRows(
         services.clickhouse,
@@ -132,7 +119,7 @@ def session_rows(
         engaged=services.tenants.settings_for(tenant).engaged_events,
         filters=given,
     )
-    return masked(rows, hidden)
+    return masked(rows, sensitive)
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,11 @@ rows and a regrouping), for rows only an erasure can leave behind.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from itertools import pairwise
 from typing import Any
 
-from pulse.families.derivation import Difference, Key, time_keys_in
+from pulse.families.derivation import Difference, Key, time_keys_by_tenant, time_keys_in
 from pulse.families.messaging.model import COUNTS, DIMENSIONS, EVENT_TYPES, SLOT_MS
 from pulse.families.messaging.slots_sql import COLUMNS, retiring_sql, slot_counts_sql
 from pulse.sinks.clickhouse import ClickHouse, qualified
@@ -84,13 +83,6 @@ def slot_of(instant_ms: int) -> int:
     return instant_ms - instant_ms % SLOT_MS
 
 
-def _by_tenant(keys: Collection[Key]) -> dict[str, list[int]]:
-    slots: dict[str, set[int]] = defaultdict(set)
-    for tenant, slot_ms in keys:
-        slots[str(tenant)].add(int(slot_ms))
-    return {tenant: sorted(found) for tenant, found in slots.items()}
-
-
 class MessagingSlots:
     """:class:`~pulse.families.derivation.Derivation` of ``messaging_slots``."""
 
@@ -112,7 +104,7 @@ class MessagingSlots:
 
     def refresh(self, db: ClickHouse, keys: Collection[Key]) -> int:
         written = 0
-        for tenant, slots in _by_tenant(keys).items():
+        for tenant, slots in time_keys_by_tenant(keys).items():
             insert = f"INSERT INTO {qualified(db.database, TABLE)} ({', '.join(COLUMNS)}) "
             db.execute(insert + _recomputed_sql(db, slots), _params(tenant, slots))
             written += self._count(db, tenant, slots)
@@ -123,7 +115,7 @@ class MessagingSlots:
         events are all gone; how many rows the slots hold afterwards."""
         written = 0
         table = qualified(db.database, TABLE)
-        for tenant, slots in _by_tenant(keys).items():
+        for tenant, slots in time_keys_by_tenant(keys).items():
             ranges = _in_ranges("slot", len(_ranges(slots)))
             select = retiring_sql(_recomputed_sql(db, slots), table, ranges)
             db.execute(
@@ -134,7 +126,7 @@ class MessagingSlots:
 
     def differences(self, db: ClickHouse, keys: Collection[Key]) -> list[Difference]:
         found: list[Difference] = []
-        for tenant, slots in _by_tenant(keys).items():
+        for tenant, slots in time_keys_by_tenant(keys).items():
             stored = self._rows(db, _stored_sql(db, slots), tenant, slots)
             recomputed = _recomputed_sql(db, slots)
             fresh = self._rows(

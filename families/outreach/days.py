@@ -10,11 +10,10 @@ only grows and a refresh leaves no stale row.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any
 
-from pulse.families.derivation import Difference, Key, time_keys_in
+from pulse.families.derivation import Difference, Key, time_keys_by_tenant, time_keys_in
 from pulse.families.messaging.model import COUNTS, EVENT_TYPES
 from pulse.families.outreach.days_sql import COLUMNS, day_counts_sql
 from pulse.sinks.clickhouse import ClickHouse, qualified
@@ -35,13 +34,6 @@ _OF_DAYS = """
 
 def _params(tenant: str, days: Sequence[int]) -> dict[str, Any]:
     return {"tenant_id": tenant, "lo": days[0], "hi": days[-1] + DAY_MS, "days": list(days)}
-
-
-def _by_tenant(keys: Collection[Key]) -> dict[str, list[int]]:
-    days: dict[str, set[int]] = defaultdict(set)
-    for tenant, day_ms in keys:
-        days[str(tenant)].add(int(day_ms))
-    return {tenant: sorted(found) for tenant, found in days.items()}
 
 
 class OutreachDays:
@@ -66,14 +58,14 @@ class OutreachDays:
     def refresh(self, db: ClickHouse, keys: Collection[Key]) -> int:
         written = 0
         insert = f"INSERT INTO {qualified(db.database, TABLE)} ({', '.join(COLUMNS)}) "
-        for tenant, days in _by_tenant(keys).items():
+        for tenant, days in time_keys_by_tenant(keys).items():
             db.execute(insert + self._recomputed(db), _params(tenant, days))
             written += len(self._rows(db, self._stored(db), tenant, days))
         return written
 
     def differences(self, db: ClickHouse, keys: Collection[Key]) -> list[Difference]:
         found: list[Difference] = []
-        for tenant, days in _by_tenant(keys).items():
+        for tenant, days in time_keys_by_tenant(keys).items():
             stored = self._rows(db, self._stored(db), tenant, days)
             fresh = self._rows(db, self._recomputed(db), tenant, days)
             for key in sorted(set(stored) | set(fresh)):

@@ -1,12 +1,10 @@
 """The rows of a metric answer, for ``/export``: a GraphQL query run as if sent to ``/graphql``
-(the token's roles, scope and audit apply), its one root field's rows flattened to columns.
+(the token's roles, scope and audit apply), its one root field's rows flattened to columns
+(``export_columns.py``). Only a query operation runs: a mutation or subscription is refused
+before anything executes, whether it came by GET or POST.
 
-The rows are the answer's ``buckets`` (a series), else its ``rows`` (a breakdown, a top list),
-else the answer itself when it is a list (campaigns, rules); totals and freshness are left out,
-since a file holds one table. A nested object's fields become columns named by their path
-(``sla.met``), a list in a row one JSON text column; columns keep the query's own names and
-order. Parquet types follow the values: bool, int64, float64 (a column mixing ints and floats),
-else string (instants as the answer's ISO-8601 text).
+Totals and freshness are left out, since a file holds one table; instants are the answer's
+ISO-8601 text.
 """
 
 from __future__ import annotations
@@ -17,7 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
+from graphql import DocumentNode, GraphQLError, OperationDefinitionNode, parse, validate
+from graphql import OperationType as GraphQLOperation
 from strawberry import Schema
+from strawberry.types.graphql import OperationType
 
 from pulse.graphql.context import ApiContext
 from pulse.graphql.errors import (
@@ -26,8 +27,8 @@ from pulse.graphql.errors import (
     InvalidArgumentError,
     UnauthenticatedError,
 )
+from pulse.graphql.export_columns import Column, row_shape
 
-ROW_LISTS = ("buckets", "rows")
 _REFUSALS: dict[str, type[ApiError]] = {
     "UNAUTHENTICATED": UnauthenticatedError,
     "FORBIDDEN": ForbiddenError,
@@ -54,7 +55,21 @@ async def answer_rows(
             suggestion="Use a token not minted for embedding.",
             field="export",
         )
-    result = await schema.execute(query, variable_values=dict(variables), context_value=context)
+    document, operation = _query_operation(query)
+    invalid = validate(schema._schema, document)
+    if invalid:
+        raise InvalidArgumentError(
+            f"The query was refused: {invalid[0].message}",
+            suggestion="Send the query to /graphql to see its errors in full.",
+            argument="query",
+        )
+    shape = row_shape(schema._schema, document, operation)
+    result = await schema.execute(
+        query,
+        variable_values=dict(variables),
+        context_value=context,
+        allowed_operation_types={OperationType.QUERY},
+    )
     if result.errors:
         error = result.errors[0]
         code = str((error.extensions or {}).get("code", ""))
@@ -64,63 +79,41 @@ async def answer_rows(
             suggestion="Send the query to /graphql to see its errors in full.",
             argument="query",
         )
-    data = result.data or {}
-    if len(data) != 1:
+    answer = (result.data or {}).get(shape.field)
+    listed = answer if shape.rows_key is None else (answer or {}).get(shape.rows_key)
+    rows = [{c.name: _cell(row, c) for c in shape.columns} for row in listed or ()]
+    arrow = pa.schema([(c.name, c.kind) for c in shape.columns])
+    return AnswerRows(shape.field, tuple(c.name for c in shape.columns), rows, arrow)
+
+
+def _query_operation(query: str) -> tuple[DocumentNode, OperationDefinitionNode]:
+    """``query`` parsed, and its one operation, refused unless it is a query."""
+    try:
+        document = parse(query)
+    except GraphQLError as exc:
         raise InvalidArgumentError(
-            "An exported query selects exactly one root field.",
-            suggestion="Export each figure of the query on its own.",
+            f"The query does not parse: {exc.message}",
+            suggestion="Send the query to /graphql to see its errors in full.",
+            argument="query",
+        ) from exc
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if len(operations) != 1 or operations[0].operation != GraphQLOperation.QUERY:
+        raise InvalidArgumentError(
+            "/export runs exactly one query operation; mutations and subscriptions are refused.",
+            suggestion="Send changes to /graphql; export one query, e.g."
+            " { messagingMetrics(…) { buckets { start sent } } }",
             argument="query",
         )
-    ((field, answer),) = data.items()
-    flat = [_flat(r) for r in _row_list(field, answer)]
-    columns = tuple(dict.fromkeys(c for r in flat for c in r))
-    types = {c: _arrow_type({type(r.get(c)) for r in flat}) for c in columns}
-    rows = [{c: _cell(r.get(c), types[c]) for c in columns} for r in flat]
-    return AnswerRows(field, columns, rows, pa.schema(list(types.items())))
+    return document, operations[0]
 
 
-def _row_list(field: str, answer: Any) -> list[Any]:
-    if isinstance(answer, list):
-        return answer
-    if isinstance(answer, dict):
-        for name in ROW_LISTS:
-            if isinstance(answer.get(name), list):
-                return list(answer[name])
-    raise InvalidArgumentError(
-        f"'{field}' answers no rows to export: select its buckets or rows.",
-        suggestion="e.g. { messagingMetrics(…) { buckets { start sent } } }",
-        argument="query",
-    )
-
-
-def _flat(row: Any, prefix: str = "") -> dict[str, Any]:
-    if not isinstance(row, dict):
-        return {prefix or "value": row}
-    flat: dict[str, Any] = {}
-    for name, value in row.items():
-        path = f"{prefix}{name}"
-        if isinstance(value, dict):
-            flat.update(_flat(value, f"{path}."))
-        elif isinstance(value, list):
-            flat[path] = json.dumps(value)
-        else:
-            flat[path] = value
-    return flat
-
-
-def _arrow_type(kinds: set[type]) -> pa.DataType:
-    kinds.discard(type(None))
-    if kinds == {bool}:
-        return pa.bool_()
-    if kinds == {int}:
-        return pa.int64()
-    if kinds and kinds <= {int, float}:
-        return pa.float64()
-    return pa.string()
-
-
-def _cell(value: Any, kind: pa.DataType) -> Any:
-    """A value of a column of mixed kinds as its text, so every row fits the column's type."""
-    if kind == pa.string() and value is not None and not isinstance(value, str):
+def _cell(row: Any, column: Column) -> Any:
+    """The value at ``column``'s path in ``row`` (None past a null object), in the column's type."""
+    value = row
+    for key in column.path:
+        value = value.get(key) if isinstance(value, dict) else None
+    if value is None:
+        return None
+    if column.json or (column.kind == pa.string() and not isinstance(value, str)):
         return json.dumps(value)
     return value

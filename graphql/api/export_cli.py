@@ -19,10 +19,10 @@ from typing import Any, BinaryIO
 import httpx
 
 from pulse.families.drilldown.sources import KINDS
+from pulse.graphql.admin_client import admin_url
 from pulse.graphql.export_formats import FORMATS
 from pulse.graphql.export_request import QUERY
 from pulse.graphql.export_route import PATH
-from pulse.recalc_remote import serving_url
 from pulse.settings import Settings
 
 CONNECT_SECONDS = 10.0
@@ -68,7 +68,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         if not sep:
             raise SystemExit(f"--arg {given!r}: expected NAME=VALUE")
         arguments[name] = _value(value)
-    url = args.url or serving_url(settings.api, PATH)
+    url = args.url or admin_url(settings.api, PATH)
     body = _body(args, arguments)
     headers = {"Authorization": f"Bearer {args.token}"}
     timeout = httpx.Timeout(CONNECT_SECONDS, read=READ_SECONDS)
@@ -94,11 +94,19 @@ def _body(args: argparse.Namespace, arguments: dict[str, Any]) -> dict[str, Any]
             raise SystemExit("pulse export query: --query is required")
         text = args.query
         if text.startswith("@"):
-            text = Path(text[1:]).read_text()
+            text = _query_file(text[1:])
         return {"query": text, "variables": arguments, "format": args.format}
     if not (args.from_ and args.to):
         raise SystemExit(f"pulse export {args.kind}: --from and --to are required")
     return {"kind": args.kind, "format": args.format, "arguments": arguments}
+
+
+def _query_file(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise SystemExit(f"pulse export query: cannot read --query @{path}: {reason}") from exc
 
 
 def _copy(response: httpx.Response, out: BinaryIO, csv: bool, headers: httpx.Headers) -> None:

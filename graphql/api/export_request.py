@@ -44,44 +44,50 @@ def parse_request(payload: Mapping[str, Any]) -> ExportRequest:
     """The request in a JSON body or query string; INVALID_ARGUMENT naming what is wrong."""
     fmt = payload.get("format", "csv")
     if fmt not in FORMATS:
-        raise InvalidArgumentError(
-            f"'format' must be one of {', '.join(FORMATS)}.",
-            suggestion="Ask for format=csv or format=parquet.",
-            argument="format",
+        raise _wrong(
+            "format",
+            f"must be one of {', '.join(FORMATS)}",
+            "Ask for format=csv or format=parquet.",
         )
     if "query" in payload:
         return _query_request(payload, str(fmt))
     kind, arguments = payload.get("kind"), payload.get("arguments", {})
     if kind not in KINDS:
-        raise InvalidArgumentError(
-            f"'kind' must be one of {', '.join(KINDS)}.",
-            suggestion="Name the rows to export, e.g. kind=conversations, or send a query.",
-            argument="kind",
+        raise _wrong(
+            "kind",
+            f"must be one of {', '.join(KINDS)}",
+            "Name the rows to export, e.g. kind=conversations, or send a query.",
         )
-    if not isinstance(arguments, dict):
-        raise InvalidArgumentError(
-            "'arguments' must be a JSON object of the drill-down field's arguments.",
-            suggestion='e.g. {"from": "2026-11-01T00:00:00Z", "to": "2026-11-02T00:00:00Z"}',
-            argument="arguments",
-        )
+    _require_object("arguments", arguments, "the drill-down field's arguments")
     return ExportRequest(str(kind), str(fmt), arguments)
 
 
 def _query_request(payload: Mapping[str, Any], fmt: str) -> ExportRequest:
     query, variables = payload.get("query"), payload.get("variables") or {}
     if not isinstance(query, str) or not query.strip():
-        raise InvalidArgumentError(
-            "'query' must be the text of a GraphQL query.",
-            suggestion="e.g. { messagingMetrics(…) { buckets { start sent } } }",
-            argument="query",
+        raise _wrong(
+            "query",
+            "must be the text of a GraphQL query",
+            "e.g. { messagingMetrics(…) { buckets { start sent } } }",
         )
-    if not isinstance(variables, dict):
-        raise InvalidArgumentError(
-            "'variables' must be a JSON object.",
-            suggestion='e.g. {"from": "2026-11-01T00:00:00Z"}',
-            argument="variables",
-        )
+    _require_object("variables", variables, "the query's variables")
     return ExportRequest(QUERY, fmt, variables, query)
+
+
+def _require_object(name: str, given: Any, holding: str) -> None:
+    """INVALID_ARGUMENT on ``name`` unless ``given`` is a JSON object (of ``holding``)."""
+    if not isinstance(given, dict):
+        raise _wrong(
+            name,
+            f"must be a JSON object of {holding}",
+            'e.g. {"from": "2026-11-01T00:00:00Z", "to": "2026-11-02T00:00:00Z"}',
+        )
+
+
+def _wrong(argument: str, problem: str, suggestion: str) -> InvalidArgumentError:
+    return InvalidArgumentError(
+        f"'{argument}' {problem}.", suggestion=suggestion, argument=argument
+    )
 
 
 def export_source(context: ApiContext, request: ExportRequest) -> RowSource:

@@ -35,6 +35,8 @@ from pulse.graphql.export_request import ExportRequest, export_source, parse_req
 log = structlog.get_logger(__name__)
 
 PATH = "/export"
+# The query-string parameters that carry JSON: a drill-down's arguments, a query's variables.
+_JSON_PARAMETERS = {"arguments", "variables"}
 _STATUS = {
     "unauthenticated": 401,
     "forbidden": 403,
@@ -97,19 +99,20 @@ def export_endpoint(services: Services, schema: Schema, secret: str, algorithm: 
 async def _payload(request: Request) -> dict[str, Any]:
     if request.method == "GET":
         given: dict[str, Any] = dict(request.query_params)
-        if "arguments" in given:
-            given["arguments"] = _json(given["arguments"])
+        for name in _JSON_PARAMETERS & given.keys():
+            # Text that is not JSON stays text, which parse_request refuses as not an object.
+            given[name] = _json(given[name], given[name])
         return given
-    found = _json(await request.body())
+    found = _json(await request.body(), None)
+    # parse_request refuses a missing kind with a message naming the field
     return found if isinstance(found, dict) else {"arguments": None}
 
 
-def _json(text: str | bytes) -> Any:
+def _json(text: str | bytes, otherwise: Any) -> Any:
     try:
         return json.loads(text)
     except ValueError:
-        # parse_request refuses a missing kind with a message naming the field
-        return None
+        return otherwise
 
 
 def _chunks(fmt: str, schema: pa.Schema, groups: Iterator[list[dict[str, Any]]]) -> Iterator[bytes]:

@@ -19,19 +19,16 @@ from pulse.alerts.errors import RulesTopicMissingError
 from pulse.alerts.evaluator_service import EvaluatorService
 from pulse.gc_tuning import tune_for_batches
 from pulse.graphql.services import (
+    backing,
     build_app,
-    open_alert_rules,
     open_audit,
-    open_dashboards,
-    open_realtime,
-    open_tenants,
     retention_policy,
     run_server,
     server,
 )
 from pulse.privacy.scheduler import RetentionJob
 from pulse.settings import Settings
-from pulse.sinks.clickhouse import ClickHouse, connect
+from pulse.sinks.clickhouse import ClickHouse
 from pulse.sinks.migrator import Migrator
 from pulse.sinks.sink import SinkRunner
 from pulse.topics.tenants import TenantDirectory
@@ -51,17 +48,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    tenants = open_tenants(settings)
-    alert_rules = open_alert_rules(settings)
-    dashboards = open_dashboards(settings)
-    clickhouse = connect(settings.clickhouse)
-    realtime = open_realtime(settings)
-    try:
+    with backing(settings) as opened:
+        clickhouse, realtime, tenants = opened.clickhouse, opened.realtime, opened.tenants
         applied = Migrator(clickhouse, settings.clickhouse.database).up()
         log.info("migrations applied", versions=applied)
         sink = SinkRunner(settings, clickhouse, realtime)
         audit = open_audit(settings, clickhouse)
-        app = build_app(settings, clickhouse, realtime, tenants, alert_rules, audit, dashboards)
+        app = build_app(settings, opened, audit)
         interval = settings.privacy.retention_interval_seconds
         retention = RetentionJob(clickhouse, retention_policy(settings, tenants), interval)
         evaluator = open_evaluator(settings, clickhouse, tenants)
@@ -76,14 +69,6 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 evaluator.close()
             retention.stop()
             audit.close()
-    finally:
-        realtime.close()
-        clickhouse.close()
-        if alert_rules is not None:
-            alert_rules.close()
-        if dashboards is not None:
-            dashboards.close()
-        tenants.close()
 
 
 def open_evaluator(

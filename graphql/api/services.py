@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from types import FrameType
 
 import structlog
@@ -26,7 +28,7 @@ from pulse.privacy.policy import policy_of
 from pulse.privacy.routes import PrivacyServices, privacy_routes
 from pulse.privacy.windows import RetentionPolicy
 from pulse.settings import Settings
-from pulse.sinks.clickhouse import ClickHouse
+from pulse.sinks.clickhouse import ClickHouse, connect
 from pulse.sinks.realtime import RealtimeCache
 from pulse.topics.tenants import TenantDirectory
 
@@ -73,6 +75,37 @@ def open_dashboards(settings: Settings) -> DashboardBook | None:
         return None
 
 
+@dataclass(frozen=True)
+class Backing:
+    """The services both ``api`` and ``serve`` open before serving and close after."""
+
+    tenants: TenantDirectory
+    alert_rules: RuleBook | None
+    dashboards: DashboardBook | None
+    clickhouse: ClickHouse
+    realtime: RealtimeCache
+
+
+@contextmanager
+def backing(settings: Settings) -> Iterator[Backing]:
+    """The backing services, open inside the ``with`` and closed after it."""
+    tenants = open_tenants(settings)
+    alert_rules = open_alert_rules(settings)
+    dashboards = open_dashboards(settings)
+    clickhouse = connect(settings.clickhouse)
+    realtime = open_realtime(settings)
+    try:
+        yield Backing(tenants, alert_rules, dashboards, clickhouse, realtime)
+    finally:
+        realtime.close()
+        clickhouse.close()
+        if alert_rules is not None:
+            alert_rules.close()
+        if dashboards is not None:
+            dashboards.close()
+        tenants.close()
+
+
 def open_audit(settings: Settings, clickhouse: ClickHouse) -> AuditLog:
     """The audit log writer, started; the caller closes it (a last flush) before ClickHouse."""
     audit = AuditLog(clickhouse, settings.api)
@@ -80,15 +113,8 @@ def open_audit(settings: Settings, clickhouse: ClickHouse) -> AuditLog:
     return audit
 
 
-def build_app(
-    settings: Settings,
-    clickhouse: ClickHouse,
-    realtime: RealtimeCache,
-    tenants: TenantDirectory,
-    alert_rules: RuleBook | None = None,
-    audit: AuditLog | None = None,
-    dashboards: DashboardBook | None = None,
-) -> Starlette:
+def build_app(settings: Settings, opened: Backing, audit: AuditLog) -> Starlette:
+    clickhouse, realtime, tenants = opened.clickhouse, opened.realtime, opened.tenants
     checks = kafka_check(settings.kafka.bootstrap_servers)
     api = settings.api
     policy = retention_policy(settings, tenants)
@@ -102,9 +128,9 @@ def build_app(
         checks,
         tenants,
         admin_routes=[recalc, *privacy, history],
-        alert_rules=alert_rules,
+        alert_rules=opened.alert_rules,
         audit=audit,
-        dashboards=dashboards,
+        dashboards=opened.dashboards,
     )
 
 

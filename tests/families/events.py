@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -78,11 +78,11 @@ def insert_raw(db: ClickHouse, rows: list[dict[str, Any]]) -> None:
     db.insert("events_raw", rows, COLUMNS)
 
 
-def store(db: ClickHouse, rows: list[dict[str, Any]]) -> None:
-    """Insert ``rows`` into ``events_raw`` as one block and refresh what they touched, as the
-    sink does."""
-    insert_raw(db, rows)
-    raw = {column: [row[column] for row in rows] for column in COLUMNS}
+def store(db: ClickHouse, rows: Sequence[dict[str, Any]], columns: Sequence[str] = COLUMNS) -> None:
+    """Insert ``rows`` (their ``columns``) into ``events_raw`` as one block and refresh what
+    they touched, as the sink does."""
+    db.insert("events_raw", list(rows), list(columns))
+    raw = {column: [row[column] for row in rows] for column in columns}
     for derivation in DERIVATIONS:
         derivation.refresh(db, derivation.touched(raw))
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from typing import Any
 
 import pytest
@@ -141,3 +143,14 @@ def test_a_foreign_cursor_is_refused(db: ClickHouse) -> None:
         source.page(page.cursor, 1)
     with pytest.raises(BadCursorError):
         source.page("not a cursor!", 1)
+
+
+def test_a_cursor_of_the_earlier_conversation_key_is_refused(db: ClickHouse) -> None:
+    """A cursor of the earlier (created_ms, conversation_id) key is a BadCursorError."""
+    store(db, helpdesk())
+    text = json.dumps(["conversations", ms("2026-03-02T08:00Z"), "c1"], separators=(",", ":"))
+    earlier = base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+    source = ConversationRows(db, "acme", DAY, NEXT, DAY, DEFAULT_SLA_MS)
+    with pytest.raises(BadCursorError):
+        source.page(earlier, 1)
+    assert source.page(source.page(None, 1).cursor, 1).rows

@@ -16,9 +16,12 @@ MARKER = "[masked]"
 
 def test_present_values_are_masked_and_absent_ones_kept() -> None:
     """A sensitive column with a value reads the marker; empty or null stays as it was."""
-    rows = [{"contact_id": "k1", "url": "/a"}, {"contact_id": "", "url": None}]
-    shown = [mask_row(r, {"contact_id", "url"}) for r in rows]
-    assert shown == [{"contact_id": MARKER, "url": MARKER}, {"contact_id": "", "url": None}]
+    rows = [{"contact_id": "k1", "visitor_id": "v1"}, {"contact_id": "", "visitor_id": None}]
+    shown = [mask_row(r, {"contact_id", "visitor_id"}) for r in rows]
+    assert shown == [
+        {"contact_id": MARKER, "visitor_id": MARKER},
+        {"contact_id": "", "visitor_id": None},
+    ]
 
 
 def test_attributes_are_masked_by_key_or_all() -> None:
@@ -36,10 +39,12 @@ def test_attributes_are_masked_by_key_or_all() -> None:
     }
 
 
-@given(st.dictionaries(st.sampled_from(["agent_id", "name", "event_id"]), st.text(min_size=1)))
+@given(
+    st.dictionaries(st.sampled_from(["contact_id", "visitor_id", "event_id"]), st.text(min_size=1))
+)
 def test_no_masked_value_survives(row: dict[str, Any]) -> None:
     """Whatever the values, a sensitive one never appears in the masked row; others do."""
-    shown = mask_row(row, {"agent_id", "name"})
+    shown = mask_row(row, {"contact_id", "visitor_id"})
     for name, value in row.items():
         assert shown[name] == (MARKER if name != "event_id" else value)
 

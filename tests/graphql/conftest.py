@@ -15,13 +15,13 @@ import pytest
 from starlette.testclient import TestClient
 
 from pulse.families.messaging.model import MessagingCounts
-from pulse.families.registry import DERIVATIONS
 from pulse.graphql.app import create_app
 from pulse.graphql.health import Check
 from pulse.settings import Settings
 from pulse.sinks.clickhouse import ClickHouse, connect
 from pulse.sinks.migrator import Migrator
 from pulse.topics.tenants import TenantSettings
+from tests.families.events import store as store_events
 
 H0 = datetime(2025, 3, 10, 9, tzinfo=UTC)
 H1 = datetime(2025, 3, 10, 10, tzinfo=UTC)
@@ -100,10 +100,7 @@ def answered(
 
 def store_raw(db: ClickHouse, rows: list[dict[str, Any]]) -> None:
     """Insert ``rows`` into ``events_raw`` and refresh what they touched, as the sink does."""
-    db.insert("events_raw", rows, RAW_COLUMNS)
-    raw = {c: [r[c] for r in rows] for c in RAW_COLUMNS}
-    for derivation in DERIVATIONS:
-        derivation.refresh(db, derivation.touched(raw))
+    store_events(db, rows, RAW_COLUMNS)
 
 
 SPRING = {"campaign_id": "spring", "template_id": "t1"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -13,10 +14,13 @@ import pyarrow.parquet as pq
 import pytest
 from starlette.testclient import TestClient
 
+from pulse.dashboards.book import DashboardBook
 from pulse.graphql.app import create_app
 from pulse.settings import Settings
 from pulse.sinks.clickhouse import ClickHouse
 from pulse.topics.tenants import TenantSettings
+from tests.dashboards.conftest import CREATE, LIST, MANAGE, apply_topics
+from tests.dashboards.test_dashboards_graphql import dashboard_input
 from tests.families.web_events import store_web, view
 from tests.graphql.conftest import DAY, NEXT_DAY, MemoryStore, graphql, kafka_up
 from tests.graphql.roles_paths import role_token
@@ -159,3 +163,100 @@ def test_a_breakdowns_rows_export_as_answered(
     text = api.post("/export", json={"query": query}, headers=headers).text
     as_text = [{k: "" if v is None else str(v) for k, v in r.items()} for r in answer]
     assert list(csv.DictReader(io.StringIO(text))) == as_text
+
+
+def test_an_export_runs_no_mutation_over_get_or_post(
+    settings: Settings, kafka: str, clickhouse: ClickHouse
+) -> None:
+    """A mutation sent to /export by GET or POST is INVALID_ARGUMENT; the dashboard stays."""
+    apply_topics(settings)
+    book = DashboardBook.open(settings)
+    try:
+        app = create_app(settings, clickhouse, MemoryStore(), kafka_up, dashboards=book)
+        with TestClient(app) as api:
+            bearer = role_token(settings, [*VIEW, MANAGE])
+            made = graphql(api, CREATE, {"input": dashboard_input()}, bearer=bearer)
+            dashboard = made["data"]["createDashboard"]["id"]
+            delete = f'mutation {{ deleteDashboard(id: "{dashboard}") {{ id }} }}'
+            headers = {"Authorization": f"Bearer {bearer}"}
+            answers = [
+                api.get("/export", params={"query": delete}, headers=headers),
+                api.post("/export", json={"query": delete}, headers=headers),
+                api.post("/export", json={"query": f"{QUERY}\n{delete}"}, headers=headers),
+            ]
+            for refused in answers:
+                assert refused.status_code == 400, refused.text
+                assert refused.json()["extensions"]["code"] == "INVALID_ARGUMENT"
+                assert "mutations and subscriptions are refused" in refused.json()["message"]
+            listed = graphql(api, LIST, bearer=bearer)["data"]["dashboards"]
+            assert [d["id"] for d in listed] == [dashboard]
+    finally:
+        book.close()
+
+
+def test_a_get_export_decodes_the_query_variables(api: TestClient, settings: Settings) -> None:
+    """GET /export?query=…&variables=<json> answers as the POST does; variables not JSON: 400."""
+    bearer = role_token(settings, VIEW)
+    headers = {"Authorization": f"Bearer {bearer}"}
+    params = {"query": QUERY, "variables": json.dumps(VARIABLES), "format": "csv"}
+    got = api.get("/export", params=params, headers=headers)
+    assert got.status_code == 200, got.text
+    assert got.text == export(api, bearer, "csv").text
+    broken = api.get("/export", params={**params, "variables": "{from:"}, headers=headers)
+    assert broken.status_code == 400
+    assert broken.json()["extensions"]["argument"] == "variables"
+
+
+def test_an_empty_answer_keeps_the_header_of_the_selection(
+    api: TestClient, settings: Settings
+) -> None:
+    """No rows in range: CSV has the selected columns' header, Parquet their typed columns."""
+    bearer = role_token(settings, VIEW)
+    query = (
+        'query { webBreakdown(dimension: PAGE, from: "2020-01-01T00:00:00Z",'
+        ' to: "2020-01-02T00:00:00Z") { rows { value views: pageViews bounceRate } } }'
+    )
+    headers = {"Authorization": f"Bearer {bearer}"}
+    text = api.post("/export", json={"query": query}, headers=headers).text
+    assert text.splitlines() == ["value,views,bounceRate"]
+    parquet = api.post("/export", json={"query": query, "format": "parquet"}, headers=headers)
+    table = pq.read_table(io.BytesIO(parquet.content))
+    assert table.num_rows == 0
+    types = {f.name: str(f.type) for f in table.schema}
+    assert types == {"value": "string", "views": "int64", "bounceRate": "double"}
+
+
+def test_a_null_nested_object_adds_no_column(api: TestClient, settings: Settings) -> None:
+    """Under a campaign filter firstResponse is null: its subfields are columns, it is none."""
+    bearer = role_token(settings, VIEW)
+    query = QUERY.replace("channel: $channel)", 'channel: $channel, campaign: "spring")')
+    answer = graphql(api, query, VARIABLES, bearer=bearer)["data"]["messagingMetrics"]["buckets"]
+    assert {str(b["firstResponse"]) for b in answer} == {"None"}
+    table = pq.read_table(io.BytesIO(export(api, bearer, "parquet", query).content))
+    assert table.column_names == [
+        "start",
+        "sent",
+        "deliveryRate",
+        "provisional",
+        "firstResponse.conversations",
+        "firstResponse.frtAvgSeconds",
+    ]
+    assert set(table.column("firstResponse.conversations").to_pylist()) == {None}
+
+
+def test_columns_follow_fragments_and_aliases(api: TestClient, settings: Settings) -> None:
+    """Fields from a fragment and an inline fragment are columns in order, by their alias."""
+    query = """
+    query M($from: DateTime!, $to: DateTime!, $channel: String) {
+      messagingMetrics(from: $from, to: $to, granularity: HOUR, channel: $channel) {
+        buckets {
+          at: start
+          ...Counts
+          ... on MessagingBucket { sent firstResponse { n: conversations } }
+        }
+      }
+    }
+    fragment Counts on MessagingBucket { sent delivered }
+    """
+    text = export(api, role_token(settings, VIEW), "csv", query).text
+    assert text.splitlines()[0] == "at,sent,delivered,firstResponse.n"

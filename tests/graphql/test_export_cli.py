@@ -101,3 +101,15 @@ def test_a_metric_query_exports_its_buckets(served: Settings, tmp_path: Path) ->
     table = pq.read_table(io.BytesIO(out.read_bytes()))
     assert table.column_names == ["start", "sent"]
     assert (table.num_rows, sum(table.column("sent").to_pylist())) == (24, 5)
+
+
+def test_a_missing_query_file_is_a_clear_error(tmp_path: Path, settings: Settings) -> None:
+    """`--query @missing.graphql` exits with a message naming the file, no traceback, no file."""
+    missing, out = tmp_path / "missing.graphql", tmp_path / "out.csv"
+    argv = ["query", "--query", f"@{missing}", "-o", str(out), "--token", "t"]
+    with pytest.raises(SystemExit) as caught:
+        command(settings, *argv)
+    assert str(caught.value) == f"pulse export query: cannot read --query @{missing}: " + (
+        "No such file or directory"
+    )
+    assert not out.exists()

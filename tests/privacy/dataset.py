@@ -15,8 +15,8 @@ from collections.abc import Iterable, Sequence
 from statistics import mean
 from typing import Any
 
-from pulse.families.registry import DERIVATIONS
 from pulse.sinks.clickhouse import ClickHouse
+from tests.families.events import store as store_events
 
 Row = dict[str, Any]
 MINUTE = 60_000
@@ -133,10 +133,7 @@ def tenant_events(tenant: str, now: int) -> list[Row]:
 
 def store(db: ClickHouse, rows: Sequence[Row]) -> None:
     """Insert as the sink does: one block, then every derivation's refresh of what it touched."""
-    db.insert("events_raw", rows, COLUMNS)
-    raw = {column: [row[column] for row in rows] for column in COLUMNS}
-    for derivation in DERIVATIONS:
-        derivation.refresh(db, derivation.touched(raw))
+    store_events(db, rows, COLUMNS)
 
 
 def messaging_totals(rows: Iterable[Row], **only: str) -> Counter[str]:

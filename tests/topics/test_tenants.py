@@ -150,8 +150,7 @@ def test_a_dead_follower_thread_is_raised_not_hidden(
 def test_cli_sets_sla_targets_and_lists_them(
     settings: Settings, topics: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`pulse tenants set --sla` publishes the named targets, the rest at their defaults, and
-    the directory and `list` read them back."""
+    """`tenants set --sla` publishes the named targets, others default; `list` reads them back."""
     parser = argparse.ArgumentParser()
     tenants_cli.add_arguments(parser)
     args = parser.parse_args(
@@ -175,8 +174,7 @@ def test_cli_sets_sla_targets_and_lists_them(
 
 
 def test_sensitive_fields_and_export_limit_round_trip_through_json() -> None:
-    """Sensitive fields (sorted, once each) and the export row limit survive the topic's JSON;
-    records written before them read as nothing sensitive and no limit of their own."""
+    """Sensitive fields and the export limit survive JSON; older records read without them."""
     tenant = TenantSettings(sensitive=("contact_id", "attributes.email", "contact_id"))
     assert tenant.sensitive == ("attributes.email", "contact_id")
     limited = TenantSettings(sensitive=("attributes",), export_row_limit=500)
@@ -186,11 +184,26 @@ def test_sensitive_fields_and_export_limit_round_trip_through_json() -> None:
     assert (old.sensitive, old.export_row_limit) == ((), None)
 
 
+def test_names_no_longer_maskable_are_dropped_from_stored_records() -> None:
+    """A record marking agent or url sensitive (once allowed) reads with its maskable names only."""
+    stored = b'{"timezone": "Europe/Berlin", "sensitive": ["agent", "url", "contact_id"]}'
+    tenant = TenantSettings.from_json(stored)
+    assert (tenant.timezone, tenant.sensitive) == ("Europe/Berlin", ("contact_id",))
+
+
 @pytest.mark.parametrize(
     ("given", "field"),
     [
         ({"sensitive": ("event_id",)}, "sensitive"),
         ({"sensitive": ("channel",)}, "sensitive"),
+        ({"sensitive": ("agent_id",)}, "sensitive"),
+        ({"sensitive": ("agent",)}, "sensitive"),
+        ({"sensitive": ("campaign_id",)}, "sensitive"),
+        ({"sensitive": ("name",)}, "sensitive"),
+        ({"sensitive": ("url",)}, "sensitive"),
+        ({"sensitive": ("entry_page",)}, "sensitive"),
+        ({"sensitive": ("referrer",)}, "sensitive"),
+        ({"sensitive": ("utm_campaign",)}, "sensitive"),
         ({"sensitive": ("attributes.",)}, "sensitive"),
         ({"sensitive": "contact_id"}, "sensitive"),
         ({"export_row_limit": 0}, "export_row_limit"),
@@ -200,8 +213,7 @@ def test_sensitive_fields_and_export_limit_round_trip_through_json() -> None:
 def test_fields_that_cannot_be_masked_and_bad_limits_are_refused(
     given: dict[str, object], field: str
 ) -> None:
-    """A sort-key column, a figure's dimension, an empty attribute key, a bare string or a
-    limit that is not a positive count is a TenantSettingsError on its field."""
+    """A sort key, a value a figure shows, a bad name or limit: TenantSettingsError on its field."""
     with pytest.raises(TenantSettingsError) as caught:
         TenantSettings(**given)  # type: ignore[arg-type]
     assert caught.value.fields["field"] == field
@@ -242,3 +254,13 @@ def test_cli_sets_sensitive_fields_and_an_export_limit(
     assert tenants_cli.run(argparse.Namespace(action="list"), settings) == 0
     listed = "sensitive=attributes.email,attributes.phone,contact_id export_row_limit=5000"
     assert listed in capsys.readouterr().out
+
+
+def test_cli_refuses_a_field_a_figure_shows(settings: Settings) -> None:
+    """`tenants set --sensitive agent` is a TenantSettingsError naming the field, nothing sent."""
+    parser = argparse.ArgumentParser()
+    tenants_cli.add_arguments(parser)
+    args = parser.parse_args(["set", "acme", "--timezone", "UTC", "--sensitive", "agent"])
+    with pytest.raises(TenantSettingsError, match="'agent' cannot be marked sensitive") as caught:
+        tenants_cli.run(args, settings)
+    assert caught.value.fields == {"field": "sensitive", "name": "agent"}
