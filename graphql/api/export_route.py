@@ -24,6 +24,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from strawberry import Schema
 
 from pulse.graphql.audit import AuditRecord
+from pulse.graphql.audit_extension import audit_subject
 from pulse.graphql.auth import Claims, verify_header
 from pulse.graphql.context import ApiContext, Services
 from pulse.graphql.errors import ApiError
@@ -155,7 +156,7 @@ def _audit(
         AuditRecord(
             at=at_ms,
             tenant_id=claims.tenant_id if claims else "",
-            subject=claims.subject if claims else "",
+            subject=audit_subject(claims) if claims else "",
             roles=sorted(claims.roles) if claims else [],
             org_units=sorted(claims.org_units or ()) if claims else [],
             operation_type="export",
