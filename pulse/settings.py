@@ -96,6 +96,9 @@ class ApiSettings:
     # The longest life of a token minted to embed one dashboard (`embedToken`); shorter is safer,
     # as it cannot be revoked before it expires.
     embed_max_ttl_seconds: int = 86_400
+    # The products that may frame the dashboard page: CSP frame-ancestors sources, space-separated
+    # (e.g. "https://app.example.com https://*.example.com"); empty: any product may.
+    embed_frame_ancestors: str = ""
     # Query limits (graphql/api/limits.py), each refused before any ClickHouse work: the deepest
     # selection, aliases and lexical tokens of a document, and its estimated cost (figures x
     # buckets x rows, graphql/api/cost.py).

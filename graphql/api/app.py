@@ -157,7 +157,7 @@ def create_app(
             WebSocketRoute("/graphql", graphql),
             Route("/health", health_endpoint(checks), methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
-            *page_routes(),
+            *page_routes(settings.api.embed_frame_ancestors),
             *admin_routes,
         ]
     )
