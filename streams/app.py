@@ -43,6 +43,7 @@ from pulse.errors import PulseError
 from pulse.faults import WORKER_AFTER_CHANGELOG_ACK, WORKER_AFTER_HANDOFF_FLUSH, FaultPoints
 from pulse.settings import Settings
 from pulse.streams.batch import BatchHandler, Incoming
+from pulse.streams.changelog_topic import SEEN_TABLE
 from pulse.streams.commit_gate import CommitGate
 from pulse.streams.dedup import SeenIndex
 from pulse.streams.errors import StreamError
@@ -97,7 +98,7 @@ def create_app(settings: Settings, handoff: RowsHandoff | None = None) -> faust.
     source = app.topic(*names, value_serializer="raw", key_serializer="raw")
     partitions = settings.kafka.partitions
     # Segments are bytes already (dedup.encode_segment): no JSON on the way to the changelog.
-    seen = app.Table("seen", partitions=partitions, value_type=bytes)
+    seen = app.Table(SEEN_TABLE, partitions=partitions, value_type=bytes)
     gate = CommitGate()
     offsets = ProcessedOffsets()
     index = SeenIndex()

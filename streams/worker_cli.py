@@ -11,6 +11,7 @@ import faust
 from pulse.gc_tuning import tune_for_batches
 from pulse.settings import Settings
 from pulse.streams.app import create_app
+from pulse.streams.changelog_topic import ensure_changelog
 from pulse.streams.handoff import RowsHandoff
 
 
@@ -28,6 +29,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             settings.stream, instance_id=f"{settings.stream.app_id}-{socket.gethostname()}"
         )
         settings = replace(settings, stream=stream)
+    ensure_changelog(settings)
     handoff = RowsHandoff(settings.kafka, settings.topic("rows"))
     try:
         app = create_app(settings, handoff)

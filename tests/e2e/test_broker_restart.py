@@ -56,7 +56,10 @@ def test_a_broker_restart_under_load_loses_nothing_and_counts_nothing_twice(
     """The broker stops mid-stream and comes back; with exits restarted, the pipeline ends exact."""
     base = crash_settings(settings)
     kafka = replace(base.kafka, bootstrap_servers=private_broker.bootstrap)
-    pipeline = Pipeline(replace(base, kafka=kafka), tmp_path)
+    # The worker may process the whole input within one commit interval: a longer one keeps
+    # its transaction open for seconds after the first hand-off, so the broker stops mid-stream.
+    stream = replace(base.stream, commit_interval_seconds=3.0)
+    pipeline = Pipeline(replace(base, kafka=kafka, stream=stream), tmp_path)
     sim = simulation(conversations=600, seed=37)
     events, expected = prepare(pipeline, tmp_path, sim)
     try:
