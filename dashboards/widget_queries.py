@@ -16,14 +16,15 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from graphql import GraphQLError, GraphQLSchema, OperationDefinitionNode, OperationType, parse
-from graphql import validate as validate_document
+from graphql import GraphQLSchema
 from graphql.language import FieldNode
 from strawberry import Schema
 
 from pulse.dashboards.errors import InvalidDashboardError
 from pulse.dashboards.model import RANGE_MS, Dashboard, Widget
 from pulse.graphql.context import ApiContext
+from pulse.graphql.errors import InvalidArgumentError
+from pulse.graphql.one_query import one_query
 
 # Root fields a widget may not select: a dashboard inside a widget would run dashboards in turn.
 NOT_IN_WIDGETS = frozenset({"dashboard", "dashboards"})
@@ -32,16 +33,10 @@ NOT_IN_WIDGETS = frozenset({"dashboard", "dashboards"})
 def check_query(schema: GraphQLSchema, query: str) -> None:
     """Raises InvalidDashboardError unless ``query`` is one valid query operation."""
     try:
-        document = parse(query)
-    except GraphQLError as exc:
-        raise InvalidDashboardError("widgets.query", f"does not parse: {exc.message}") from exc
-    errors = validate_document(schema, document)
-    if errors:
-        raise InvalidDashboardError("widgets.query", errors[0].message)
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    if len(operations) != 1 or operations[0].operation != OperationType.QUERY:
-        raise InvalidDashboardError("widgets.query", "must hold exactly one query operation")
-    for selection in operations[0].selection_set.selections:
+        _, operation = one_query(schema, query, "widgets.query")
+    except InvalidArgumentError as exc:
+        raise InvalidDashboardError("widgets.query", exc.message) from exc
+    for selection in operation.selection_set.selections:
         if isinstance(selection, FieldNode) and selection.name.value in NOT_IN_WIDGETS:
             raise InvalidDashboardError("widgets.query", "cannot select a dashboard")
 

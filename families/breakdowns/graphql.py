@@ -1,15 +1,15 @@
-"""What every family's breakdown field shares in GraphQL: its arguments, checked, and the keys
-of its rows."""
+"""What every family's breakdown field shares in GraphQL: its arguments, checked, and its
+answer's rows, `other` and total as the family's types."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from enum import Enum
 from typing import Annotated, Any
 
 import strawberry
 
-from pulse.families.breakdowns.spec import BreakdownRequest, Group
+from pulse.families.breakdowns.spec import BreakdownAnswer, BreakdownRequest, Group
 from pulse.graphql.errors import InvalidArgumentError
 
 MAX_LIMIT = 1000
@@ -83,3 +83,21 @@ def request_of(by: Sequence[Enum], sort_by: Enum, descending: bool, limit: int) 
 def keys_of(group: Group, enum: type[Enum]) -> list[DimensionValue]:
     """A row's keys as GraphQL values: the enum name of each dimension, '' as null."""
     return [DimensionValue(dimension=enum(d).name, value=v or None) for d, v in group.keys]
+
+
+def answer_fields(
+    answer: BreakdownAnswer,
+    dimension: type[Enum],
+    figures: Callable[[Group], Mapping[str, Any]],
+    row: Callable[..., Any],
+    groups: Callable[..., Any],
+) -> dict[str, Any]:
+    """``rows``, ``other`` and ``total`` of a family's breakdown type: ``figures`` gives a group's
+    figure fields, ``row`` and ``groups`` are the family's row and groups types."""
+    return {
+        "rows": [row(keys=keys_of(g, dimension), **figures(g)) for g in answer.rows],
+        "other": None
+        if answer.other is None
+        else groups(groups=answer.other.groups, **figures(answer.other)),
+        "total": groups(groups=answer.total.groups, **figures(answer.total)),
+    }

@@ -15,8 +15,8 @@ from pulse.families.breakdowns.graphql import (
     Descending,
     DimensionValue,
     Limit,
+    answer_fields,
     by_argument,
-    keys_of,
     request_of,
     sort_argument,
 )
@@ -150,16 +150,9 @@ async def helpdesk_breakdown_field(
         by=list(by),
         sort_by=sort_by,
         descending=descending,
-        rows=[
-            HelpdeskBreakdownRow(keys=keys_of(g, HelpdeskDimension), **_figures(g))
-            for g in answer.rows
-        ],
-        other=(
-            None
-            if answer.other is None
-            else HelpdeskBreakdownGroups(groups=answer.other.groups, **_figures(answer.other))
+        **answer_fields(
+            answer, HelpdeskDimension, _figures, HelpdeskBreakdownRow, HelpdeskBreakdownGroups
         ),
-        total=HelpdeskBreakdownGroups(groups=answer.total.groups, **_figures(answer.total)),
     )
 
 

@@ -15,8 +15,8 @@ from pulse.families.breakdowns.graphql import (
     Descending,
     DimensionValue,
     Limit,
+    answer_fields,
     by_argument,
-    keys_of,
     request_of,
     sort_argument,
 )
@@ -110,10 +110,6 @@ def _counts(group: Group) -> dict[str, int]:
     return asdict(model.MessagingCounts.of(group.values))
 
 
-def _groups(group: Group) -> MessagingBreakdownGroups:
-    return MessagingBreakdownGroups(groups=group.groups, **_counts(group))
-
-
 async def messaging_breakdown_field(
     info: Info[ApiContext, None],
     from_: Annotated[datetime, strawberry.argument(name="from", description="Inclusive.")],
@@ -150,12 +146,9 @@ async def messaging_breakdown_field(
         by=list(by),
         sort_by=sort_by,
         descending=descending,
-        rows=[
-            MessagingBreakdownRow(keys=keys_of(g, MessagingDimension), **_counts(g))
-            for g in answer.rows
-        ],
-        other=_groups(answer.other) if answer.other else None,
-        total=_groups(answer.total),
+        **answer_fields(
+            answer, MessagingDimension, _counts, MessagingBreakdownRow, MessagingBreakdownGroups
+        ),
     )
 
 

@@ -16,8 +16,8 @@ from pulse.families.breakdowns.graphql import (
     Descending,
     DimensionValue,
     Limit,
+    answer_fields,
     by_argument,
-    keys_of,
     request_of,
     sort_argument,
 )
@@ -116,10 +116,6 @@ def _figures(group: Group) -> dict[str, Any]:
     }
 
 
-def _groups(group: Group) -> OutreachBreakdownGroups:
-    return OutreachBreakdownGroups(groups=group.groups, **_figures(group))
-
-
 async def outreach_breakdown_field(
     info: Info[ApiContext, None],
     from_: Annotated[datetime, strawberry.argument(name="from", description="Inclusive.")],
@@ -150,12 +146,9 @@ async def outreach_breakdown_field(
         by=list(by),
         sort_by=sort_by,
         descending=descending,
-        rows=[
-            OutreachBreakdownRow(keys=keys_of(g, OutreachDimension), **_figures(g))
-            for g in answer.rows
-        ],
-        other=_groups(answer.other) if answer.other else None,
-        total=_groups(answer.total),
+        **answer_fields(
+            answer, OutreachDimension, _figures, OutreachBreakdownRow, OutreachBreakdownGroups
+        ),
     )
 
 

@@ -14,12 +14,11 @@ from pulse.families.breakdowns.graphql import (
     Descending,
     DimensionValue,
     Limit,
+    answer_fields,
     by_argument,
-    keys_of,
     request_of,
     sort_argument,
 )
-from pulse.families.breakdowns.spec import Group
 from pulse.families.freshness import Fresh
 from pulse.families.questions import TenantId, TimeZone
 from pulse.families.web.breakdown_by import counts, web_breakdown_by
@@ -78,10 +77,6 @@ class WebBreakdownBy(Fresh):
     )
 
 
-def _groups(group: Group) -> WebBreakdownGroups:
-    return WebBreakdownGroups(groups=group.groups, **figure_values(counts(group)))
-
-
 async def web_breakdown_by_field(
     info: Info[ApiContext, None],
     from_: From,
@@ -113,12 +108,13 @@ async def web_breakdown_by_field(
         by=list(by),
         sort_by=sort_by,
         descending=descending,
-        rows=[
-            WebBreakdownByRow(keys=keys_of(g, WebDimension), **figure_values(counts(g)))
-            for g in answer.rows
-        ],
-        other=_groups(answer.other) if answer.other else None,
-        total=_groups(answer.total),
+        **answer_fields(
+            answer,
+            WebDimension,
+            lambda g: figure_values(counts(g)),
+            WebBreakdownByRow,
+            WebBreakdownGroups,
+        ),
     )
 
 

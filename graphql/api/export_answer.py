@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
-from graphql import DocumentNode, GraphQLError, OperationDefinitionNode, parse, validate
-from graphql import OperationType as GraphQLOperation
 from strawberry import Schema
 from strawberry.types.graphql import OperationType
 
@@ -28,6 +26,7 @@ from pulse.graphql.errors import (
     UnauthenticatedError,
 )
 from pulse.graphql.export_columns import Column, row_shape
+from pulse.graphql.one_query import one_query
 
 _REFUSALS: dict[str, type[ApiError]] = {
     "UNAUTHENTICATED": UnauthenticatedError,
@@ -55,14 +54,7 @@ async def answer_rows(
             suggestion="Use a token not minted for embedding.",
             field="export",
         )
-    document, operation = _query_operation(query)
-    invalid = validate(schema._schema, document)
-    if invalid:
-        raise InvalidArgumentError(
-            f"The query was refused: {invalid[0].message}",
-            suggestion="Send the query to /graphql to see its errors in full.",
-            argument="query",
-        )
+    document, operation = one_query(schema._schema, query, "query")
     shape = row_shape(schema._schema, document, operation)
     result = await schema.execute(
         query,
@@ -84,27 +76,6 @@ async def answer_rows(
     rows = [{c.name: _cell(row, c) for c in shape.columns} for row in listed or ()]
     arrow = pa.schema([(c.name, c.kind) for c in shape.columns])
     return AnswerRows(shape.field, tuple(c.name for c in shape.columns), rows, arrow)
-
-
-def _query_operation(query: str) -> tuple[DocumentNode, OperationDefinitionNode]:
-    """``query`` parsed, and its one operation, refused unless it is a query."""
-    try:
-        document = parse(query)
-    except GraphQLError as exc:
-        raise InvalidArgumentError(
-            f"The query does not parse: {exc.message}",
-            suggestion="Send the query to /graphql to see its errors in full.",
-            argument="query",
-        ) from exc
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    if len(operations) != 1 or operations[0].operation != GraphQLOperation.QUERY:
-        raise InvalidArgumentError(
-            "/export runs exactly one query operation; mutations and subscriptions are refused.",
-            suggestion="Send changes to /graphql; export one query, e.g."
-            " { messagingMetrics(…) { buckets { start sent } } }",
-            argument="query",
-        )
-    return document, operations[0]
 
 
 def _cell(row: Any, column: Column) -> Any:
