@@ -207,13 +207,22 @@ def publish_in_parts(
     """The simulation's events produced by ``parts`` CLI runs one after another, so that the
     load lasts (each run takes a second or two); returns the oracle."""
     events = sim.events()
-    step = -(-len(events) // parts)
-    for n, start in enumerate(range(0, len(events), step)):
-        path = tmp_path / f"events-{n}.jsonl"
-        path.write_text("".join(json.dumps(e) + "\n" for e in events[start : start + step]))
-        result = pulse(pipeline.settings, "produce", str(path), check=False)
-        assert result.returncode == 0, result.stderr
+    for n, part in enumerate(split(events, parts)):
+        publish_part(pipeline, tmp_path / f"events-{n}.jsonl", part)
     return events, recompute(events, ZONES)
+
+
+def split(events: list[dict[str, object]], parts: int) -> list[list[dict[str, object]]]:
+    """``events`` in ``parts`` consecutive slices of (nearly) equal size."""
+    step = -(-len(events) // parts)
+    return [events[start : start + step] for start in range(0, len(events), step)]
+
+
+def publish_part(pipeline: Pipeline, path: Path, events: list[dict[str, object]]) -> None:
+    """``events`` (all valid) produced with one CLI run."""
+    path.write_text("".join(json.dumps(e) + "\n" for e in events))
+    result = pulse(pipeline.settings, "produce", str(path), check=False)
+    assert result.returncode == 0, result.stderr
 
 
 def assert_raw_rows_exact(settings: Settings, events: list[dict[str, object]]) -> None:
