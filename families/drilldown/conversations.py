@@ -51,6 +51,8 @@ COLUMNS = (
 # The known creation's time and event id: helpdesk_moments' key under the tenant and kind.
 _KEY = ("created_at_ms", "creation_event_id")
 
+# Parts that overlap after late rows and refreshes made FINAL split its ranges into layers, which
+# doubled the page's time at 5M events (42 -> 26 ms median); one merge stream reads in key order.
 _PAGE = f"""
 SELECT
     conversation_id,
@@ -77,6 +79,7 @@ WHERE tenant_id = {{tenant_id:String}} AND kind = {CREATED} AND known_creation =
   {{filters}}
 ORDER BY t, event_id
 LIMIT {{limit:UInt32}}
+SETTINGS split_intersecting_parts_ranges_into_layers_final = 0
 """
 # The latest version of each resolution and CSAT row of the page's conversations: a row's key
 # is its own event's, which belongs to one conversation, so filtering before deduplicating is
