@@ -21,7 +21,9 @@
 12. the drill-down's first page and the Parquet export rate over ≥ 5M generated raw events
     (tests/bench/drilldown.py).
 
-The last line printed is one JSON object with the three rates, ``worker_rss_mb`` and the rest.
+Steps 5, 6, 8, 9 and 12 run each in a process of its own (``isolated``), as each server
+process holds one embedded ClickHouse. The last line printed is one JSON object with the three
+rates, ``worker_rss_mb`` and the rest.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ from pulse.avro.producer import EventProducer
 from pulse.avro.schemas import SchemaCatalog
 from pulse.settings import ClickHouseSettings, Settings
 from pulse.simulate import Simulation, TenantPlan
-from tests.bench import alerts, collector, drilldown, helpdesk, live, outreach, web
+from tests.bench import alerts, collector, live
 from tests.cleanup import delete_topics
 from tests.e2e.harness import REPO, Pipeline, free_port, pulse
 
@@ -216,19 +218,25 @@ def pipeline_rate(settings: Settings, total: int, workdir: Path) -> float:
         pipeline.stop()
 
 
-def worker_memory() -> dict[str, float]:
-    """``worker_rss_mb`` and its companions, measured in a fresh process."""
+def isolated(module: str, **env: str) -> dict[str, float]:
+    """The figures of ``python -m tests.bench.<module>`` run in a fresh process with ``env``.
+
+    A server process holds one embedded ClickHouse (sinks/chdb_client.py); several months opened
+    one after another in this process would share its caches and background merges, and measure
+    each other."""
     out = subprocess.run(
-        [sys.executable, "-m", "tests.bench.worker_memory"],
+        [sys.executable, "-m", f"tests.bench.{module}"],
         cwd=REPO,
+        env={**os.environ, **env},
         capture_output=True,
         text=True,
-        timeout=1800,
+        timeout=3600,
         check=False,
     )
     lines = out.stdout.strip().splitlines()
     if out.returncode != 0 or not lines:
-        raise RuntimeError(f"the worker memory run failed:\n{out.stderr[-3000:]}")
+        raise RuntimeError(f"the {module} bench failed:\n{out.stderr[-3000:]}")
+    sys.stderr.write(out.stderr[-2000:])
     result: dict[str, float] = json.loads(lines[-1])
     return result
 
@@ -247,21 +255,21 @@ def measure(settings: Settings, workdir: Path) -> dict[str, float]:
     print(f"naive Faust agent: {naive:,.0f} events/s", file=sys.stderr)
     piped = pipeline_rate(settings, len(events), workdir)
     print(f"pipeline end to end: {piped:,.0f} events/s", file=sys.stderr)
-    memory = worker_memory()
+    memory = isolated("worker_memory")
     remembered, rss = memory["worker_events_remembered"], memory["worker_rss_mb"]
     print(f"worker RSS with {remembered:,.0f} events remembered: {rss:,.0f} MB", file=sys.stderr)
-    queried = helpdesk.measure(workdir / "helpdesk")
-    web_queried = web.measure(workdir / "web")
+    queried = isolated("helpdesk", BENCH_HELPDESK_DIR=str(workdir / "helpdesk"))
+    web_queried = isolated("web", BENCH_WEB_DIR=str(workdir / "web"))
     collected = collector.measure(settings, workdir)
     print(f"collector: {collected}", file=sys.stderr)
-    campaigns = outreach.measure(workdir / "outreach")
+    campaigns = isolated("outreach", BENCH_OUTREACH_DIR=str(workdir / "outreach"))
     alerted = alert_latency(workdir / "alerts")
     print(f"alerts: {alerted}", file=sys.stderr)
     (workdir / "live").mkdir()
     pushed = live.run(workdir / "live")
     print(f"subscriptions: {pushed}", file=sys.stderr)
     # The helpdesk month again: the drill-down reads the same dataset, generated once.
-    drilled = drilldown.measure(workdir / "helpdesk")
+    drilled = isolated("drilldown", BENCH_DRILLDOWN_DIR=str(workdir / "helpdesk"))
     print(f"drill-down: {drilled}", file=sys.stderr)
     return {
         "events": len(events),
