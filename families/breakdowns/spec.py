@@ -18,6 +18,10 @@ class Aggregate:
     arguments: str
     # A parametric function's parameters, without parentheses ("0.5, 0.9").
     parameters: str = ""
+    # A level, not a count (a backlog): grouped by a time dimension, a row's value is the sum
+    # over its bucket, every earlier one and the opening (same other key); `other`'s and the
+    # total's are the sums over their groups' own buckets (the total's with the opening).
+    running: bool = False
 
     @property
     def _parameters(self) -> str:
@@ -38,11 +42,21 @@ class BreakdownSpec:
     """A family's breakdowns: the dimensions its rows are grouped by (name → SQL expression over
     the rows), its partial aggregates, and each sortable figure as SQL over the aggregates'
     names, as published (``families/published_sql.py``: rows showing the same rate tie; a
-    figure with nothing to compute it from is null and sorts last)."""
+    figure with nothing to compute it from is null and sorts last).
+
+    ``timeline`` names the dimensions that are time buckets, each with the SQL of the instant a
+    row lands at (its minimum per group orders the buckets). Such a dimension's key is '' for
+    the *opening*: rows before the range, which only feed running aggregates and the total and
+    are never a row nor part of `other`."""
 
     dimensions: Mapping[str, str]
     aggregates: tuple[Aggregate, ...]
     figures: Mapping[str, str]
+    timeline: Mapping[str, str] = field(default_factory=dict)
+
+    def time_dimension(self, by: tuple[str, ...]) -> str | None:
+        """The one dimension of ``by`` that is a time bucket, if any."""
+        return next((d for d in by if d in self.timeline), None)
 
 
 @dataclass(frozen=True)

@@ -26,20 +26,36 @@ from pulse.families.helpdesk import model
 from pulse.families.helpdesk.breakdown import figures, helpdesk_breakdown
 from pulse.families.helpdesk.graphql import Agent, AsOf, Channel, OrgUnit, PriorityFilter
 from pulse.families.helpdesk.types import Figures, instant
-from pulse.families.questions import TenantId
+from pulse.families.questions import TenantId, TimeZone
 from pulse.families.questions import as_of_ms as judged_at
-from pulse.graphql.arguments import window_ms
+from pulse.graphql.arguments import time_zone, window_ms
 from pulse.graphql.auth import scoped_tenant
 from pulse.graphql.context import ApiContext
+from pulse.graphql.errors import InvalidArgumentError
 from pulse.graphql.permissions import CanViewInScope, org_unit_scope
 
 
-@strawberry.enum(description="What helpdesk figures can be grouped by: the conversation's.")
+@strawberry.enum(
+    description=(
+        "What helpdesk figures can be grouped by: the conversation's, or the zone's local"
+        " bucket each figure lands in (as helpdeskMetrics buckets it)."
+    )
+)
 class HelpdeskDimension(Enum):
     CHANNEL = "channel"
     ORG_UNIT = "org_unit"
     AGENT = "agent"
     PRIORITY = "priority"
+    HOUR = strawberry.enum_value(
+        "hour", description="The local clock hour, with its offset (2026-11-01T01:00:00-0400)."
+    )
+    DAY = strawberry.enum_value("day", description="The local date (YYYY-MM-DD) in the zone.")
+    WEEK = strawberry.enum_value(
+        "week", description="The local date (YYYY-MM-DD) of the week's Monday in the zone."
+    )
+
+
+_TIMES = {HelpdeskDimension.HOUR, HelpdeskDimension.DAY, HelpdeskDimension.WEEK}
 
 
 @strawberry.enum(description="The helpdesk figures a breakdown can be sorted by.")
@@ -80,11 +96,19 @@ class HelpdeskBreakdownRow(Figures):
 )
 class HelpdeskBreakdownGroups(Figures):
     groups: int = strawberry.field(description="How many groups it holds.")
+    backlog: int = strawberry.field(
+        description=(
+            "Open conversations at the range's end; for `other` of a breakdown by HOUR, DAY or"
+            " WEEK (whose groups end at different instants), what its buckets added to the"
+            " backlog: created + reopened - resolved landing in them."
+        )
+    )
 
 
 @strawberry.type
 class HelpdeskBreakdown(Fresh):
     tenant_id: str
+    time_zone: str = strawberry.field(description="The zone of the HOUR, DAY and WEEK values.")
     as_of: datetime = strawberry.field(description="The instant SLA deadlines are judged at.")
     by: list[HelpdeskDimension]
     sort_by: HelpdeskFigure
@@ -116,6 +140,7 @@ async def helpdesk_breakdown_field(
     descending: Descending = True,
     limit: Limit = 10,
     as_of: AsOf = None,
+    time_zone_: TimeZone = None,
     channel: Channel = None,
     org_unit: OrgUnit = None,
     agent: Agent = None,
@@ -123,17 +148,24 @@ async def helpdesk_breakdown_field(
     tenant_id: TenantId = None,
 ) -> HelpdeskBreakdown | None:
     request = request_of(by, sort_by, descending, limit)
+    if len(_TIMES.intersection(by)) > 1:
+        raise InvalidArgumentError(
+            "'by' names two of HOUR, DAY and WEEK.",
+            suggestion="Group by one of them, alone or with a conversation's dimension.",
+            argument="by",
+        )
     tenant = scoped_tenant(info.context.claims, tenant_id)
     from_ms, to_ms = window_ms(from_, to)
     services = info.context.services
     settings = services.tenants.settings_for(tenant)
+    zone = settings.timezone if time_zone_ is None else time_zone(time_zone_)
     as_of_ms = judged_at(services, as_of)
     scope = org_unit_scope(info.context.claims, org_unit)
     question = model.HelpdeskQuery(
         tenant_id=tenant,
-        # One bucket spanning the range: a breakdown has no grid, nor a zone.
+        # One bucket spanning the range: a breakdown has no grid; the zone places its times.
         buckets=(model.Bucket(from_ms, to_ms, 0),),
-        time_zone=settings.timezone,
+        time_zone=zone,
         granularity="day",
         as_of_ms=as_of_ms,
         sla_ms=settings.sla_ms,
@@ -146,6 +178,7 @@ async def helpdesk_breakdown_field(
     answer = await run_in_threadpool(helpdesk_breakdown, services.clickhouse, question, request)
     return HelpdeskBreakdown(
         tenant_id=tenant,
+        time_zone=zone,
         as_of=instant(as_of_ms),
         by=list(by),
         sort_by=sort_by,
@@ -163,7 +196,8 @@ class HelpdeskBreakdownQueries:
         permission_classes=[CanViewInScope],
         description=(
             "Helpdesk figures over [from, to) grouped by one or two of the conversations'"
-            " dimensions, sorted by a figure: the top `limit` groups, the rest folded into"
-            " `other`, and the total; SLA judged at asOf against the tenant's targets."
+            " dimensions and the local hour, day or week (in the tenant's zone, or timeZone),"
+            " sorted by a figure: the top `limit` groups, the rest folded into `other`, and the"
+            " total; SLA judged at asOf against the tenant's targets."
         ),
     )

@@ -98,3 +98,51 @@ def test_rates_rank_as_shown_so_equal_rounded_rates_tie(db: ClickHouse) -> None:
     )
     answer = breakdown(db, spec, source, {}, BreakdownRequest(("letter",), "rate"))
     assert [g.keys[0][1] for g in answer.rows] == ["a", "b"]
+
+
+# Rows 0..9 come before the range (the opening, slot ''); the slot of the others is named
+# backwards ('8' for 10..19, '4' for 50..59), so only the instant ``at`` orders the slots.
+TIMED_SOURCE = """
+SELECT number AS at, number % 2 AS parity,
+    if(number < 10, '', toString(9 - intDiv(number, 10))) AS slot
+FROM numbers(60)
+"""
+TIMED_SPEC = BreakdownSpec(
+    dimensions={"slot": "slot", "parity": "parity"},
+    aggregates=(
+        Aggregate("rows", "countIf", "slot != ''"),
+        Aggregate("level", "count", "", running=True),
+    ),
+    figures={"rows": "rows", "level": "level"},
+    timeline={"slot": "at"},
+)
+
+
+def test_a_running_figure_sums_earlier_slots_in_time_order_and_the_opening(
+    db: ClickHouse,
+) -> None:
+    """By slot: a row's level counts every row up to its slot's end; the opening is no row."""
+    request = BreakdownRequest(("slot",), "rows", limit=3)
+    answer = breakdown(db, TIMED_SPEC, TIMED_SOURCE, {}, request)
+    # Every slot holds 10 rows: ties by key ascending, '4' (50..59) first.
+    assert [(g.keys, g.values["level"]) for g in answer.rows] == [
+        ((("slot", "4"),), 60),
+        ((("slot", "5"),), 50),
+        ((("slot", "6"),), 40),
+    ]
+    assert answer.other is not None
+    assert (answer.other.groups, answer.other.values["level"]) == (2, 20)
+    assert (answer.total.groups, answer.total.values["level"]) == (5, 60)
+    assert answer.total.values["rows"] == 50
+
+
+def test_a_running_figure_runs_per_value_of_the_other_dimension(db: ClickHouse) -> None:
+    """By slot and parity, sorted by level: each parity's level at its slot's end."""
+    request = BreakdownRequest(("parity", "slot"), "level", limit=1000)
+    answer = breakdown(db, TIMED_SPEC, TIMED_SOURCE, {}, request)
+    levels = {tuple(v for _, v in g.keys): g.values["level"] for g in answer.rows}
+    assert levels == {
+        (parity, str(9 - tens)): 5 * (tens + 1) for parity in ("0", "1") for tens in range(1, 6)
+    }
+    assert [g.values["level"] for g in answer.rows][:2] == [30, 30]
+    assert answer.total.groups == 10

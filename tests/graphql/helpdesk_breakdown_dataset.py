@@ -3,6 +3,7 @@ out here from the conversations' own story (METRICS.md §3-4 Helpdesk), without 
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 from collections.abc import Callable, Iterable
@@ -42,14 +43,16 @@ class Conversation:
         return tuple(getattr(self, d) for d in by)
 
 
-def conversations(seed: int = 7, count: int = 160) -> list[Conversation]:
-    """``count`` conversations created in the range's first 20 hours, a few before it."""
+def conversations(
+    seed: int = 7, count: int = 160, start: datetime = START, hours: int = 20
+) -> list[Conversation]:
+    """``count`` conversations created in the ``hours`` after ``start``, a few before it."""
     pick = random.Random(seed)
     found = []
     for n in range(count):
         early = n % 10 == 0
-        offset = -pick.randrange(1, 6 * 3600) if early else pick.randrange(20 * 3600)
-        created = _ms(START) + offset * 1000
+        offset = -pick.randrange(1, 6 * 3600) if early else pick.randrange(hours * 3600)
+        created = _ms(start) + offset * 1000
         reply = created + pick.randrange(10, 8 * 3600) * 1000 if pick.random() < 0.75 else None
         resolved = reopened = None
         csat = None
@@ -93,8 +96,13 @@ def events(story: list[Conversation]) -> list[dict[str, Any]]:
     return rows
 
 
-def _inside(at: int | None) -> bool:
-    return at is not None and _ms(START) <= at < _ms(END)
+# The range [from, to) in UTC ms and the asOf SLA is judged at.
+Window = tuple[int, int, int]
+RANGE: Window = (_ms(START), _ms(END), _ms(END))
+
+
+def _inside(at: int | None, window: Window) -> bool:
+    return at is not None and window[0] <= at < window[1]
 
 
 def rank(values: list[int], p: int) -> int:
@@ -113,36 +121,39 @@ def _pct(part: int, whole: int) -> float | None:
     return _round(Decimal(part) * 100 / whole, "0.01") if whole else None
 
 
-def _breached(c: Conversation) -> bool:
+def _breached(c: Conversation, window: Window) -> bool:
     deadline = c.created + TARGET_S[c.priority] * 1000
     no_reply = c.reply is None or c.reply > deadline
     unresolved = c.resolved is None or c.resolved >= deadline
-    return _inside(deadline) and deadline <= _ms(END) and no_reply and unresolved
+    return _inside(deadline, window) and deadline <= window[2] and no_reply and unresolved
 
 
-def frts(group: list[Conversation]) -> list[int]:
-    return [c.reply - c.created for c in group if c.reply is not None and _inside(c.reply)]
+def frts(group: list[Conversation], window: Window = RANGE) -> list[int]:
+    return [c.reply - c.created for c in group if c.reply is not None and _inside(c.reply, window)]
 
 
-def figures(group: list[Conversation]) -> dict[str, Any]:
-    """A group's figures over [START, END) judged at END, as the API names them."""
-    answered = frts(group)
-    resolutions = [c.resolved - c.created for c in group if c.resolved and _inside(c.resolved)]
-    scores = [c.csat[1] for c in group if c.csat and _inside(c.csat[0])]
+def figures(group: list[Conversation], window: Window = RANGE) -> dict[str, Any]:
+    """A group's figures over ``window`` (default [START, END) judged at END), as the API names
+    them: each lands where METRICS.md puts it (first response at the reply, breach at the
+    deadline), the backlog at the window's end."""
+    inside = functools.partial(_inside, window=window)
+    answered = frts(group, window)
+    resolutions = [c.resolved - c.created for c in group if c.resolved and inside(c.resolved)]
+    scores = [c.csat[1] for c in group if c.csat and inside(c.csat[0])]
     met = sum(
         1
         for c in group
         if c.reply is not None
-        and _inside(c.reply)
+        and inside(c.reply)
         and c.reply - c.created <= TARGET_S[c.priority] * 1000
     )
-    breached = sum(1 for c in group if _breached(c))
+    breached = sum(1 for c in group if _breached(c, window))
     opened = [c.created for c in group] + [c.reopened for c in group if c.reopened]
     closed = [c.resolved for c in group if c.resolved]
     return {
-        "conversationsCreated": sum(1 for c in group if _inside(c.created)),
+        "conversationsCreated": sum(1 for c in group if inside(c.created)),
         "conversationsResolved": len(resolutions),
-        "conversationsReopened": sum(1 for c in group if _inside(c.reopened)),
+        "conversationsReopened": sum(1 for c in group if inside(c.reopened)),
         "firstResponses": len(answered),
         "frtAvgSeconds": _mean_s(answered),
         "frtP50Seconds": rank(answered, 50) / 1000 if answered else None,
@@ -154,8 +165,8 @@ def figures(group: list[Conversation]) -> dict[str, Any]:
         "slaMet": met,
         "slaBreached": breached,
         "slaBreachRate": _pct(breached, met + breached),
-        "backlog": sum(1 for at in opened if at < _ms(END))
-        - sum(1 for at in closed if at < _ms(END)),
+        "backlog": sum(1 for at in opened if at < window[1])
+        - sum(1 for at in closed if at < window[1]),
         "csatResponses": len(scores),
         "csatAvg": _round(Decimal(sum(scores)) / len(scores), "0.001") if scores else None,
         "csatPercent": _pct(sum(1 for s in scores if s >= 4), len(scores)),
