@@ -86,7 +86,9 @@ async def _answer(
     return {"tenant_id": tenant, "time_zone": zone}, answer
 
 
-def _counted(make: Callable[..., Any], fields: Callable[[Any], dict[str, Any]]) -> Any:
+def _counted(
+    make: Callable[..., Any], fields: Callable[[Any], dict[str, Any]]
+) -> Callable[[Group], dict[str, Any]]:
     """A group's figure fields: its counts as the family's counts, rates as the metrics show."""
 
     def figures(group: Group) -> dict[str, Any]:
