@@ -334,3 +334,18 @@ def test_a_confined_token_is_refused(api: TestClient, settings: Settings, family
     query = f'{{ {family.field}(from: "{FROM}", to: "{TO}", by: [DAY]) {{ total {{ groups }} }} }}'
     body = graphql(api, query, bearer=north)
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+@pytest.mark.parametrize("family", [WORKFLOW, SEQUENCE, AUTOMATION])
+def test_a_range_without_events_has_no_rows_and_a_zero_total(
+    api: TestClient, settings: Settings, family: Family
+) -> None:
+    """No event in the range: no rows, no `other`, a total of zero counts and null rates."""
+    query = f"""{{ {family.field}(from: "2025-01-01T00:00:00Z", to: "2025-01-02T00:00:00Z",
+        by: [DAY]) {{ rows {{ {family.figures} }} other {{ groups }}
+        total {{ groups {family.figures} }} }} }}"""
+    body = graphql(api, query, bearer=token(settings))
+    assert "errors" not in body, body
+    found = body["data"][family.field]
+    assert (found["rows"], found["other"]) == ([], None)
+    assert found["total"] == {"groups": 0, **family.of(Counter())}
