@@ -26,6 +26,7 @@ from pulse.families.newest import NEWEST_EVENTS
 from pulse.families.outreach.breakdown_graphql import OutreachBreakdownQueries
 from pulse.families.outreach.campaigns_queries import CampaignQueries
 from pulse.families.outreach.days import OUTREACH_DAYS
+from pulse.families.outreach.flows_breakdown_graphql import FlowBreakdownQueries
 from pulse.families.outreach.flows_graphql import OutreachFlowQueries
 from pulse.families.realtime import RealtimeHook
 from pulse.families.subscriptions import LiveSubscriptions
@@ -43,6 +44,7 @@ QUERIES: tuple[type, ...] = (
     CampaignQueries,
     OutreachBreakdownQueries,
     OutreachFlowQueries,
+    FlowBreakdownQueries,
     WebQueries,
     WebBreakdownQueries,
     DrilldownQueries,

@@ -40,6 +40,9 @@ _BY_TYPE = {
     "MessagingDimension": "CHANNEL",
     "HelpdeskDimension": "AGENT",
     "OutreachDimension": "CAMPAIGN",
+    "WorkflowDimension": "WORKFLOW",
+    "SequenceDimension": "STEP",
+    "AutomationDimension": "FLOW",
 }
 
 
