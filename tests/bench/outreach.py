@@ -46,7 +46,7 @@ from tests.bench.month import DAY_MS, month, run
 EVENTS = int(os.environ.get("BENCH_OUTREACH_EVENTS", "5000000"))
 KEPT_DIR = os.environ.get("BENCH_OUTREACH_DIR")
 CAMPAIGNS = 1_000
-QUERIES = 20
+QUERIES = 40
 ZONE = "America/New_York"
 # The counts a top list showing ``campaignId name sent readRate`` reads.
 SHOWN = ("sent", "read", "delivered")

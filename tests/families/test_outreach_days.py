@@ -25,6 +25,8 @@ DAY = 86_400_000
         ("2026-10-20T04:00:00Z", "2026-10-24T04:00:00Z"),  # New York days
         ("2026-10-20T09:00:00Z", "2026-10-20T09:15:00Z"),  # one slot, no whole day
         ("2026-10-21T00:00:00Z", "2026-10-22T00:00:00Z"),  # one whole UTC day
+        ("2026-10-20T04:00:00Z", "2026-10-23T00:00:00Z"),  # an edge at the start only
+        ("2026-10-21T00:00:00Z", "2026-10-23T05:15:00Z"),  # an edge at the end only
     ],
 )
 @pytest.mark.parametrize("column", ["campaign_id", "template_id"])
