@@ -154,11 +154,14 @@ def time_keys_in(
     unit_ms: int,
     scope: Scope,
     size: int,
+    only: str = "",
 ) -> Iterator[list[Key]]:
     """``(tenant_id, start_ms)`` of every UTC time unit (a 15-minute slot, a day) holding raw
-    events of ``event_types`` within ``scope``, in chunks of ``size``: the ``keys_in`` of a
-    derivation keyed by time."""
+    events of ``event_types`` within ``scope`` (and, given, matching ``only``, fixed text), in
+    chunks of ``size``: the ``keys_in`` of a derivation keyed by time."""
     where, params = scope_bounds("occurred_at", scope)
+    if only:
+        where += f" AND ({only})"
     sql = (
         "SELECT DISTINCT tenant_id,"
         f" intDiv(toUnixTimestamp64Milli(occurred_at), {int(unit_ms)}) * {int(unit_ms)} AS start_ms"

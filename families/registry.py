@@ -32,6 +32,7 @@ from pulse.families.realtime import RealtimeHook
 from pulse.families.subscriptions import LiveSubscriptions
 from pulse.families.web.breakdown_by_graphql import WebBreakdownQueries
 from pulse.families.web.derived import WEB_SESSIONS
+from pulse.families.web.dnt_derived import WEB_DNT_VIEWS
 from pulse.families.web.graphql import WebQueries
 from pulse.families.web.live import WEB_REALTIME
 from pulse.graphql.audit_graphql import AuditQueries
@@ -67,6 +68,7 @@ DERIVATIONS: tuple[Derivation, ...] = (
     MESSAGING_SLOTS,
     OUTREACH_DAYS,
     WEB_SESSIONS,
+    WEB_DNT_VIEWS,
 )
 
 # Every family's recent figures, cached in Redis by the sink after its derivations ran.

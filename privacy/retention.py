@@ -55,7 +55,6 @@ TARGETS: tuple[Target, ...] = (
     Target("aggregates", "web_visitor_sessions", "t"),
     Target("aggregates", "web_visitor_sessions_rolled", "t"),
     Target("aggregates", "web_slots", "slot"),
-    Target("aggregates", "web_dnt_slots", "slot"),
     Target("aggregates", "helpdesk_conversations", "", _EXPIRED_CONVERSATIONS),
     Target("dead_letters", "dead_letters", "failed_at"),
     # The API's audit log names what was asked (agents, conversations): it ages with raw events.

@@ -1,4 +1,4 @@
-"""Web questions answered from the slot rollups (``web_slots``, ``web_dnt_slots``) when they can be.
+"""Web questions answered from the slot rollups (``web_slots``) when they can be.
 
 A rollup slot lies whole inside one bucket when the range and every bucket start on a quarter
 hour (a zone's offsets are whole quarter hours, so its hours and days do), and it holds figures
@@ -24,8 +24,13 @@ _BOUNCES = (
 
 # Visitors whose gap reaches back before {start} (unix seconds): each counts once, at its first
 # slot from {start} on.
-_FIRST = "arrayCount(g -> g > intDiv(toInt64(toUnixTimestamp(slot)) - {start}, 900), gaps)"
+_FIRST = (
+    "arraySum((g, n) -> if(g > intDiv(toInt64(toUnixTimestamp(slot)) - {start}, 900), n, 0),"
+    " gaps, gap_visitors)"
+)
 _FROM_S = "intDiv({from_ms:Int64}, 1000)"
+# A row's figures under names no row column has, so the sums can take the columns' names.
+_ROW = "page_views + dnt_views AS pv, sessions AS ses, length_ms AS len, one_view, one_view_names"
 
 _SLOTS = """
     FROM web_slots FINAL
@@ -33,49 +38,24 @@ _SLOTS = """
 """
 _SLOT_ROWS = _SLOTS.replace("{kind}", "0")
 _PAGE_ROWS = _SLOTS.replace("{kind}", "1")
-_DNT = """
-    FROM web_dnt_slots
-    WHERE tenant_id = {tenant_id:String} AND {range_slot}
-"""
 
 _FIGURES = f"""
-SELECT start_s, sum(pv) AS page_views, sum(vis) AS visitors, sum(ses) AS sessions,
-       sum(bou) AS bounces, sum(len) AS length_ms
-FROM (
-    SELECT if(grouping(b) = 0, b, -1) AS start_s, sum(page_views) AS pv,
-        if(grouping(b) = 0, sum(in_bucket), sum(in_range)) AS vis, sum(sessions) AS ses,
-        {_BOUNCES} AS bou, sum(length_ms) AS len
-    FROM (SELECT {{bucket}} AS b, page_views, sessions, one_view, one_view_names, length_ms,
-                 {_FIRST.replace("{start}", "b")} AS in_bucket,
-                 {_FIRST.replace("{start}", _FROM_S)} AS in_range
-          {_SLOT_ROWS})
-    GROUP BY GROUPING SETS ((b), ())
-    UNION ALL
-    SELECT if(grouping(b) = 0, b, -1) AS start_s, uniqExactMerge(views) AS pv, 0 AS vis,
-        0 AS ses, 0 AS bou, toInt64(0) AS len
-    FROM (SELECT {{bucket}} AS b, views {_DNT})
-    GROUP BY GROUPING SETS ((b), ())
-)
-GROUP BY start_s
+SELECT if(grouping(b) = 0, b, -1) AS start_s, sum(pv) AS page_views,
+    if(grouping(b) = 0, sum(in_bucket), sum(in_range)) AS visitors, sum(ses) AS sessions,
+    {_BOUNCES} AS bounces, sum(len) AS length_ms
+FROM (SELECT {{bucket}} AS b, {_ROW},
+             {_FIRST.replace("{start}", "b")} AS in_bucket,
+             {_FIRST.replace("{start}", _FROM_S)} AS in_range
+      {_SLOT_ROWS})
+GROUP BY GROUPING SETS ((b), ())
 {{final_settings}}
 """
 
 # Page rows: views and viewers of the URL, sessions entering on it (``breakdown``'s PAGE).
 _PAGES = f"""
 SELECT value, sum(pv) AS page_views, sum(vis) AS visitors, sum(ses) AS sessions,
-       sum(bou) AS bounces, sum(len) AS length_ms
-FROM (
-    SELECT url AS value, sum(page_views) AS pv,
-        sum({_FIRST.replace("{start}", _FROM_S)}) AS vis, sum(sessions) AS ses,
-        {_BOUNCES} AS bou, sum(length_ms) AS len
-    {_PAGE_ROWS}
-    GROUP BY url
-    UNION ALL
-    SELECT url AS value, uniqExactMerge(views) AS pv, 0 AS vis, 0 AS ses, 0 AS bou,
-        toInt64(0) AS len
-    {_DNT}
-    GROUP BY url
-)
+    {_BOUNCES} AS bounces, sum(len) AS length_ms
+FROM (SELECT url AS value, {_ROW}, {_FIRST.replace("{start}", _FROM_S)} AS vis {_PAGE_ROWS})
 GROUP BY value
 HAVING page_views > 0 OR sessions > 0
 ORDER BY visitors DESC, page_views DESC, value

@@ -1,12 +1,16 @@
 """The web slot rollups: what a 15-minute UTC slot holds, rewritten for the slots a refresh changed.
 
 ``web_slots`` has, per ``(tenant_id, slot)``, a *slot row* (``kind`` 0, ``url`` '') and a *page
-row* per URL (``kind`` 1): non-dnt page views and the visitors by their events' own slot (page
-rows: views of the URL and its viewers), each as its gap in slots to its previous slot under the
-same key, and the sessions starting in the slot with their page views' bounce parts and lengths
-(page rows: the sessions entering on it).
+row* per URL (``kind`` 1): non-dnt page views, dnt page views, and the visitors by their events'
+own slot (page rows: views of the URL and its viewers), counted by their gap in slots to their
+previous slot under the same key, and the sessions starting in the slot with their page views'
+bounce parts and lengths (page rows: the sessions entering on it).
 A bounce depends on the tenant's engaged names, chosen at query time, so a slot keeps the count
 of one-view sessions and the ``web.event`` names of those that have any.
+
+dnt page views belong to no visitor: the dnt derivation (``dnt_derived``) recounts them from
+``events_raw FINAL`` for the slots a batch's dnt events fall in (a replayed batch recounts the
+same number); a visitor's refresh keeps what a slot holds.
 
 Which slots a refresh changed: ``web_visitor_sessions`` (fed by a view on ``web_sessions``) holds
 each event's latest session assignment in visitor order, ``web_visitor_sessions_rolled`` the one
@@ -100,8 +104,8 @@ ORDER BY slot
 """
 
 COLUMNS = (
-    "tenant_id, slot, kind, url, page_views, gaps, sessions, one_view, one_view_names,"
-    " length_ms, version"
+    "tenant_id, slot, kind, url, page_views, dnt_views, gaps, gap_visitors, sessions, one_view,"
+    " one_view_names, length_ms, version"
 )
 
 # Each web_sessions row adds to its slot row, to its URL's page row if a page view, and to its
@@ -110,32 +114,59 @@ _PARTS = """arrayConcat([(0, '', is_page_view, is_entry)],
             if(is_page_view = 1, [(1, url, 1, 0)], []),
             if(is_entry = 1, [(1, entry_page, 0, 1)], []))"""
 
-# A visitor counted under a key of a slot, with the number of slots since its previous slot
-# under the same key (NO_GAP: none): a bucket counts a visitor once, at its first slot there,
-# the one whose gap reaches back before the bucket's start.
+# The visitors counted under a key of a slot, by the number of slots since their previous slot
+# under the same key (NO_GAP: none), as ascending distinct gaps and the visitors of each: a bucket
+# counts a visitor once, at its first slot there, the one whose gap reaches back before the
+# bucket's start. Visitors coming back alike share an entry, so a row is at most as long as a
+# list of its visitors.
 _GAPS = f"""
-    SELECT tenant_id, hs, k, u,
-        groupArray(toUInt32(if(prev = 0, {NO_GAP}, intDiv(toUInt32(hs) - prev, 900)))) AS gaps
+    SELECT tenant_id, hs, k, u, tupleElement(h, 1) AS gaps,
+        CAST(tupleElement(h, 2), 'Array(UInt32)') AS gap_visitors
     FROM (
-        SELECT tenant_id, hs, k, u, lagInFrame(toUInt32(hs), 1, toUInt32(0)) OVER (
-            PARTITION BY tenant_id, visitor_id, k, u ORDER BY hs
-            ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS prev
-        FROM ({_VISITS})
+        SELECT tenant_id, hs, k, u, sumMap([gap], [toUInt64(1)]) AS h
+        FROM (
+            SELECT tenant_id, hs, k, u,
+                toUInt32(if(prev = 0, {NO_GAP}, intDiv(toUInt32(hs) - prev, 900))) AS gap
+            FROM (
+                SELECT tenant_id, hs, k, u, lagInFrame(toUInt32(hs), 1, toUInt32(0)) OVER (
+                    PARTITION BY tenant_id, visitor_id, k, u ORDER BY hs
+                    ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS prev
+                FROM ({_VISITS})
+            )
+            WHERE {{slots_hs}}
+        )
+        GROUP BY tenant_id, hs, k, u
     )
-    WHERE {{slots_hs}}
-    GROUP BY tenant_id, hs, k, u
+"""
+
+# dnt page views per slot and URL recounted from the raw events (``rewrite_sql``'s ``dnt_rows``).
+RECOUNTED_DNT = f"""
+    SELECT tenant_id, {SLOT.format(at="occurred_at")} AS slot, url, count() AS views
+    FROM {{db}}events_raw FINAL
+    WHERE {{scope}} AND event_type = 'web.page_view' AND ifNull(dnt, false) AND {{slots_raw}}
+    GROUP BY tenant_id, slot, url
+"""
+# dnt page views as rows of the union below: the slot row's and the URL's page row's.
+_DNT_PARTS = """
+        UNION ALL
+        SELECT tenant_id, toDateTime(slot, 'UTC'),
+            arrayJoin([(0, '', 0, 0), (1, url, 0, 0)]) AS part,
+            tupleElement(part, 1), tupleElement(part, 2), toUInt64(0), toUInt64(0), toUInt32(0),
+            toInt64(0), CAST([], 'Array(String)'), toUInt64(views)
+        FROM ({dnt_rows}) AS part_source
 """
 
 # {slots}: a predicate on {at} choosing the slots to rewrite; {db}: the database prefix. Every
 # key the slots held before is written again (zero when nothing counts under it any more), so no
-# stale row outlives a rewrite.
+# stale row outlives a rewrite; {kept_dnt}: the dnt page views it keeps, unless {dnt_parts} gives
+# them anew.
 _REWRITE = f"""
 INSERT INTO {{db}}web_slots ({COLUMNS})
-SELECT a.tenant_id, a.at_slot, a.part_kind, a.part_url, a.pv, g.gaps, a.ses, a.one, a.one_names,
-    a.len, toUInt64(toUnixTimestamp64Micro(now64(6)))
+SELECT a.tenant_id, a.at_slot, a.part_kind, a.part_url, a.pv, a.dnt, g.gaps, g.gap_visitors,
+    a.ses, a.one, a.one_names, a.len, toUInt64(toUnixTimestamp64Micro(now64(6)))
 FROM (
-    SELECT tenant_id, at_slot, part_kind, part_url, sum(part_pv) AS pv, sum(opens) AS ses,
-        countIf(opens = 1 AND views = 1) AS one,
+    SELECT tenant_id, at_slot, part_kind, part_url, sum(part_pv) AS pv, sum(part_dnt) AS dnt,
+        sum(opens) AS ses, countIf(opens = 1 AND views = 1) AS one,
         groupArrayIf(names, opens = 1 AND views = 1 AND notEmpty(names)) AS one_names,
         sumIf(length, opens = 1) AS len
     FROM (
@@ -143,14 +174,15 @@ FROM (
             arrayJoin({_PARTS}) AS part, tupleElement(part, 1) AS part_kind,
             tupleElement(part, 2) AS part_url, toUInt64(tupleElement(part, 3)) AS part_pv,
             toUInt64(tupleElement(part, 4)) AS opens, page_views AS views, length_ms AS length,
-            event_names AS names
+            event_names AS names, toUInt64(0) AS part_dnt
         FROM {{db}}web_sessions FINAL
         WHERE {{scope}} AND {{slots_t}}
         UNION ALL
-        SELECT DISTINCT tenant_id, slot, (kind, url, 0, 0), kind, url, toUInt64(0),
-            toUInt64(0), toUInt32(0), toInt64(0), CAST([], 'Array(String)')
-        FROM {{db}}web_slots
+        SELECT tenant_id, slot, (kind, url, 0, 0), kind, url, toUInt64(0),
+            toUInt64(0), toUInt32(0), toInt64(0), CAST([], 'Array(String)'), {{kept_dnt}}
+        FROM {{db}}web_slots FINAL
         WHERE {{scope}} AND {{slots_slot}}
+        {{dnt_parts}}
     )
     GROUP BY tenant_id, at_slot, part_kind, part_url
 ) AS a
@@ -166,9 +198,16 @@ SOME_SLOTS = (
 ONE_TENANT = "tenant_id = {tenant_id:String}"
 
 
-def rewrite_sql(scope: str = ONE_TENANT, slots: str = SOME_SLOTS, db: str | None = None) -> str:
+def rewrite_sql(
+    scope: str = ONE_TENANT,
+    slots: str = SOME_SLOTS,
+    db: str | None = None,
+    dnt_rows: str | None = None,
+) -> str:
     """``INSERT`` of the rollup rows of the slots ``slots`` (a predicate on ``{at}``) of ``scope``;
-    ``db`` qualifies the tables (the migration)."""
+    ``db`` qualifies the tables (the migration). ``dnt_rows``: a statement of the slots' dnt page
+    views (``tenant_id, slot, url, views``, e.g. :data:`RECOUNTED_DNT`), else the slots keep
+    those they hold (a visitor's refresh does not change them)."""
     prefix = f"{db}." if db else ""
     slots_t = slots.replace("{at}", "t")
     # The visitors whose history the gaps need: those with events in the slots.
@@ -178,11 +217,15 @@ def rewrite_sql(scope: str = ONE_TENANT, slots: str = SOME_SLOTS, db: str | None
         else f"{scope} AND visitor_id IN (SELECT visitor_id FROM {prefix}web_sessions"
         f" WHERE {scope} AND {slots_t})"
     )
+    dnt_parts = "" if dnt_rows is None else _DNT_PARTS.replace("{dnt_rows}", dnt_rows)
     return (
-        _REWRITE.replace("{db}", prefix)
+        _REWRITE.replace("{dnt_parts}", dnt_parts)
+        .replace("{kept_dnt}", "dnt_views" if dnt_rows is None else "toUInt64(0)")
+        .replace("{db}", prefix)
         .replace("{visitors}", visitors)
         .replace("{scope}", scope)
         .replace("{slots_t}", slots_t)
+        .replace("{slots_raw}", slots.replace("{at}", "occurred_at"))
         .replace("{slots_slot}", slots.replace("{at}", "slot"))
         .replace("{slots_hs}", slots.replace("{at}", "hs"))
     )

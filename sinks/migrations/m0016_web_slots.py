@@ -11,10 +11,9 @@
   identity, folded at insert by a view on ``events_raw``: a replayed insert adds nothing, and no
   refresh is needed (dnt events touch no visitor, so no derivation would run for them).
 
-Partitioned by month like ``web_sessions``. The backfill builds all of them from what is stored.
+Partitioned by month like ``web_sessions``. The backfill builds the assignments and the dnt states
+from what is stored; m0018 reshapes ``web_slots`` and builds its rows.
 """
-
-from pulse.families.web.slots_sql import rewrite_sql
 
 _ASSIGNMENT_COLUMNS = """
         tenant_id LowCardinality(String),
@@ -92,7 +91,7 @@ FORWARDS = [
     # After the views: what is stored meanwhile is folded twice, which changes nothing.
     "INSERT INTO {db}.web_dnt_slots " + _DNT_VIEWS,
     "INSERT INTO {db}.web_visitor_sessions " + _ASSIGNMENT + " FINAL",
-    rewrite_sql("1", "1", "{db}"),
+    # The slots themselves are built by m0018, whose shape the code now writes.
     "INSERT INTO {db}.web_visitor_sessions_rolled SELECT * FROM {db}.web_visitor_sessions FINAL",
 ]
 

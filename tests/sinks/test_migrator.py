@@ -23,7 +23,7 @@ AFTER_9 |= {"alert_deliveries"}  # every alert delivery attempt (m0012)
 AFTER_9 |= {"privacy_requests"}  # the privacy audit log (m0013)
 AFTER_9 |= {"alert_events", "alert_states"}  # the alert evaluator (m0014)
 AFTER_9 |= {"audit_log"}  # the API's audit log (m0015)
-AFTER_9 |= {"web_slots", "web_dnt_slots", "web_dnt_slots_mv"}  # web slot rollups (m0016)
+AFTER_9 |= {"web_slots"}  # web slot rollups (m0016; m0018 folded web_dnt_slots into them)
 # The views of daily figures Grafana and Metabase read (m0017).
 AFTER_9 |= {"messaging_daily", "campaign_daily", "helpdesk_daily", "web_daily"}
 AFTER_9 |= {"web_visitor_sessions", "web_visitor_sessions_mv", "web_visitor_sessions_rolled"}
