@@ -1,11 +1,12 @@
-"""The web dnt derivation: the dnt page views of ``web_slots`` recounted for the slots a batch's
-dnt page views fall in.
+"""The web dnt derivation: the dnt page view rows of ``web_slots`` (kinds 2 and 3) recounted for
+the slots a batch's dnt page views fall in.
 
 A key is ``(tenant_id, slot_ms)``, the 15-minute UTC slot of a dnt ``web.page_view``. dnt events
-belong to no visitor, so the visitors' derivation (``derived``) never sees them; this one
-recounts their slots' dnt page views from ``events_raw FINAL`` and rewrites those whose counts
-changed whole (``slots_sql.rewrite_sql``): a replayed batch recounts the same events once, finds
-the counts stored and writes nothing.
+belong to no visitor, so the visitors' derivation (``derived``) never sees them, and it never
+writes these rows either: each derivation owns its rows, so neither copies what the other
+computed. A refresh recounts the slots' dnt page views per URL from ``events_raw FINAL`` and
+writes the rows whose count changed (zero for a URL whose views are all gone): a replayed batch
+recounts the same events once, finds the counts stored and writes nothing.
 """
 
 from __future__ import annotations
@@ -21,11 +22,10 @@ from pulse.families.derivation import (
     time_keys_in,
 )
 from pulse.families.web.slots_sql import (
-    ONE_TENANT,
-    RECOUNTED_DNT,
+    DNT_REWRITE_SQL,
+    DNT_ROWS_SQL,
     SLOT_SECONDS,
-    SOME_SLOTS,
-    rewrite_sql,
+    some_slots,
 )
 from pulse.sinks.clickhouse import ClickHouse
 
@@ -33,30 +33,12 @@ SLOT_MS = SLOT_SECONDS * 1000
 KEYS_PER_CHUNK = 5_000
 DNT = "ifNull(dnt, false)"
 
-_REWRITE_SQL = rewrite_sql(dnt_rows=RECOUNTED_DNT)
-_RECOUNTED = (
-    RECOUNTED_DNT.replace("{db}", "")
-    .replace("{scope}", ONE_TENANT)
-    .replace("{slots_raw}", SOME_SLOTS.replace("{at}", "occurred_at"))
-)
-_STORED_SQL = f"""
-SELECT toInt64(toUnixTimestamp(slot)) AS slot_s, kind, url, dnt_views
-FROM web_slots FINAL
-WHERE {ONE_TENANT} AND {SOME_SLOTS.replace("{at}", "slot")} AND dnt_views > 0
-"""
-_RECOUNTED_SQL = f"""
-SELECT slot_s, tupleElement(key, 1) AS kind, tupleElement(key, 2) AS url, sum(views) AS dnt_views
-FROM (
-    SELECT toInt64(toUnixTimestamp(slot)) AS slot_s, views,
-        arrayJoin([(toUInt8(0), ''), (toUInt8(1), url)]) AS key
-    FROM ({_RECOUNTED})
-)
-GROUP BY slot_s, kind, url
-"""
+_ROWS_SQL = some_slots(DNT_ROWS_SQL)
+_REWRITE_SQL = some_slots(DNT_REWRITE_SQL)
 
 
 class WebDntViews:
-    """:class:`~pulse.families.derivation.Derivation` of ``web_slots``' dnt page views."""
+    """:class:`~pulse.families.derivation.Derivation` of ``web_slots``' dnt page view rows."""
 
     name = "web_dnt_views"
 
@@ -79,27 +61,33 @@ class WebDntViews:
         return time_keys_in(db, {"web.page_view"}, SLOT_MS, scope, KEYS_PER_CHUNK, DNT)
 
     def refresh(self, db: ClickHouse, keys: Collection[Key]) -> int:
-        """Rewrite the slots of ``keys`` whose stored dnt page views differ from a recount; how
-        many slots. A replayed batch finds its counts right and rewrites none (a rewrite reads
-        the history of every visitor of the slot, for their gaps)."""
-        changed = {(d.key[0], d.key[1]) for d in self.differences(db, keys)}
-        for tenant_id, slots in time_keys_by_tenant(changed).items():
-            db.execute(_REWRITE_SQL, _params(tenant_id, slots))
-        return len(changed)
-
-    def differences(self, db: ClickHouse, keys: Collection[Key]) -> list[Difference]:
-        """Slot and page rows whose stored dnt page views differ from a recount."""
-        found: list[Difference] = []
+        """Write the dnt rows of ``keys``' slots whose recount differs from what is stored; how
+        many rows that wrote."""
+        written = 0
         for tenant_id, slots in time_keys_by_tenant(keys).items():
             params = _params(tenant_id, slots)
+            changed = sum(r["recounted"] != r["stored"] for r in db.query(_ROWS_SQL, params))
+            if changed:
+                db.execute(_REWRITE_SQL, params)
+                written += changed
+        return written
+
+    def differences(self, db: ClickHouse, keys: Collection[Key]) -> list[Difference]:
+        """dnt rows whose stored page views differ from a recount."""
+        found: list[Difference] = []
+        for tenant_id, slots in time_keys_by_tenant(keys).items():
+            rows = db.query(_ROWS_SQL, _params(tenant_id, slots))
             stored, recounted = (
                 {
-                    (int(r["slot_s"]) * 1000, int(r["kind"]), str(r["url"])): r
-                    for r in db.query(sql, params)
+                    (int(r["slot_ms"]), int(r["kind"]), str(r["url"])): {"page_views": int(r[side])}
+                    for r in rows
+                    if r[side]
                 }
-                for sql in (_STORED_SQL, _RECOUNTED_SQL)
+                for side in ("stored", "recounted")
             )
-            found.extend(row_differences("web_slots", tenant_id, stored, recounted, ("dnt_views",)))
+            found.extend(
+                row_differences("web_slots", tenant_id, stored, recounted, ("page_views",))
+            )
         return found
 
 

@@ -3,9 +3,10 @@
 A rollup slot lies whole inside one bucket when the range and every bucket start on a quarter
 hour (a zone's offsets are whole quarter hours, so its hours and days do), and it holds figures
 without filters: so an unfiltered question on such a grid reads ~100 rows a day, and its visitors
-stay exact and are counted, not merged: a slot keeps each visitor's gap to its previous slot, so a
-visitor counts in a bucket (or the range) only at its first slot there. Any other question reads
-``web_sessions`` (``figures_sql``, ``breakdown``), with the same results.
+stay exact and are counted, not merged: a slot keeps its visitors by their gap to their previous
+slot (distinct gaps, and the visitors of each), so a visitor counts in a bucket (or the range)
+only at its first slot there. dnt page views are rows of their own, summed with the others. Any
+other question reads ``web_sessions`` (``figures_sql``, ``breakdown``), with the same results.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pulse.families.helpdesk.figures_sql import START
 from pulse.families.helpdesk.model import Granularity
 from pulse.families.web.figures_sql import FINAL_SETTINGS, RANGE
 from pulse.families.web.model import Dimension, WebQuery
+from pulse.families.web.slots_sql import DNT_PAGE, DNT_SLOT
 
 SLOT_MS = 900_000
 
@@ -23,21 +25,24 @@ _BOUNCES = (
 )
 
 # Visitors whose gap reaches back before {start} (unix seconds): each counts once, at its first
-# slot from {start} on.
+# slot from {start} on. A row written by a sink older than m0018 (during a rolling upgrade)
+# holds a gap per visitor and no ``gap_visitors``: each of its gaps is one visitor.
 _FIRST = (
     "arraySum((g, n) -> if(g > intDiv(toInt64(toUnixTimestamp(slot)) - {start}, 900), n, 0),"
-    " gaps, gap_visitors)"
+    " gaps, if(length(gap_visitors) = length(gaps), gap_visitors,"
+    " arrayWithConstant(length(gaps), toUInt32(1))))"
 )
 _FROM_S = "intDiv({from_ms:Int64}, 1000)"
 # A row's figures under names no row column has, so the sums can take the columns' names.
-_ROW = "page_views + dnt_views AS pv, sessions AS ses, length_ms AS len, one_view, one_view_names"
+_ROW = "page_views AS pv, sessions AS ses, length_ms AS len, one_view, one_view_names"
 
+# Visitor rows and the dnt page view rows of the same scope: slots (kinds 0, 2), pages (1, 3).
 _SLOTS = """
     FROM web_slots FINAL
-    WHERE tenant_id = {tenant_id:String} AND kind = {kind} AND {range_slot}
+    WHERE tenant_id = {tenant_id:String} AND kind IN {kinds} AND {range_slot}
 """
-_SLOT_ROWS = _SLOTS.replace("{kind}", "0")
-_PAGE_ROWS = _SLOTS.replace("{kind}", "1")
+_SLOT_ROWS = _SLOTS.replace("{kinds}", str((0, DNT_SLOT)))
+_PAGE_ROWS = _SLOTS.replace("{kinds}", str((1, DNT_PAGE)))
 
 _FIGURES = f"""
 SELECT if(grouping(b) = 0, b, -1) AS start_s, sum(pv) AS page_views,

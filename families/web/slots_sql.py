@@ -1,16 +1,16 @@
 """The web slot rollups: what a 15-minute UTC slot holds, rewritten for the slots a refresh changed.
 
 ``web_slots`` has, per ``(tenant_id, slot)``, a *slot row* (``kind`` 0, ``url`` '') and a *page
-row* per URL (``kind`` 1): non-dnt page views, dnt page views, and the visitors by their events'
-own slot (page rows: views of the URL and its viewers), counted by their gap in slots to their
-previous slot under the same key, and the sessions starting in the slot with their page views'
-bounce parts and lengths (page rows: the sessions entering on it).
+row* per URL (``kind`` 1): non-dnt page views and the visitors by their events' own slot (page
+rows: views of the URL and its viewers), counted by their gap in slots to their previous slot
+under the same key, and the sessions starting in the slot with their page views' bounce parts
+and lengths (page rows: the sessions entering on it).
 A bounce depends on the tenant's engaged names, chosen at query time, so a slot keeps the count
 of one-view sessions and the ``web.event`` names of those that have any.
 
-dnt page views belong to no visitor: the dnt derivation (``dnt_derived``) recounts them from
-``events_raw FINAL`` for the slots a batch's dnt events fall in (a replayed batch recounts the
-same number); a visitor's refresh keeps what a slot holds.
+dnt page views belong to no visitor: they have rows of their own, ``kind`` 2 (the slot's) and 3
+(a URL's), whose ``page_views`` only the dnt derivation (``dnt_derived``) writes, recounted from
+``events_raw FINAL``; a visitor's refresh rewrites kinds 0 and 1 only.
 
 Which slots a refresh changed: ``web_visitor_sessions`` (fed by a view on ``web_sessions``) holds
 each event's latest session assignment in visitor order, ``web_visitor_sessions_rolled`` the one
@@ -104,9 +104,12 @@ ORDER BY slot
 """
 
 COLUMNS = (
-    "tenant_id, slot, kind, url, page_views, dnt_views, gaps, gap_visitors, sessions, one_view,"
+    "tenant_id, slot, kind, url, page_views, gaps, gap_visitors, sessions, one_view,"
     " one_view_names, length_ms, version"
 )
+# The kinds of rows a visitor's refresh writes, and those of dnt page views.
+VISITOR_KINDS = (0, 1)
+DNT_SLOT, DNT_PAGE = 2, 3
 
 # Each web_sessions row adds to its slot row, to its URL's page row if a page view, and to its
 # entry page's row if it opens a session: (kind, url, page view, opens).
@@ -139,34 +142,16 @@ _GAPS = f"""
     )
 """
 
-# dnt page views per slot and URL recounted from the raw events (``rewrite_sql``'s ``dnt_rows``).
-RECOUNTED_DNT = f"""
-    SELECT tenant_id, {SLOT.format(at="occurred_at")} AS slot, url, count() AS views
-    FROM {{db}}events_raw FINAL
-    WHERE {{scope}} AND event_type = 'web.page_view' AND ifNull(dnt, false) AND {{slots_raw}}
-    GROUP BY tenant_id, slot, url
-"""
-# dnt page views as rows of the union below: the slot row's and the URL's page row's.
-_DNT_PARTS = """
-        UNION ALL
-        SELECT tenant_id, toDateTime(slot, 'UTC'),
-            arrayJoin([(0, '', 0, 0), (1, url, 0, 0)]) AS part,
-            tupleElement(part, 1), tupleElement(part, 2), toUInt64(0), toUInt64(0), toUInt32(0),
-            toInt64(0), CAST([], 'Array(String)'), toUInt64(views)
-        FROM ({dnt_rows}) AS part_source
-"""
-
 # {slots}: a predicate on {at} choosing the slots to rewrite; {db}: the database prefix. Every
 # key the slots held before is written again (zero when nothing counts under it any more), so no
-# stale row outlives a rewrite; {kept_dnt}: the dnt page views it keeps, unless {dnt_parts} gives
-# them anew.
+# stale row outlives a rewrite.
 _REWRITE = f"""
 INSERT INTO {{db}}web_slots ({COLUMNS})
-SELECT a.tenant_id, a.at_slot, a.part_kind, a.part_url, a.pv, a.dnt, g.gaps, g.gap_visitors,
-    a.ses, a.one, a.one_names, a.len, toUInt64(toUnixTimestamp64Micro(now64(6)))
+SELECT a.tenant_id, a.at_slot, a.part_kind, a.part_url, a.pv, g.gaps, g.gap_visitors, a.ses,
+    a.one, a.one_names, a.len, toUInt64(toUnixTimestamp64Micro(now64(6)))
 FROM (
-    SELECT tenant_id, at_slot, part_kind, part_url, sum(part_pv) AS pv, sum(part_dnt) AS dnt,
-        sum(opens) AS ses, countIf(opens = 1 AND views = 1) AS one,
+    SELECT tenant_id, at_slot, part_kind, part_url, sum(part_pv) AS pv, sum(opens) AS ses,
+        countIf(opens = 1 AND views = 1) AS one,
         groupArrayIf(names, opens = 1 AND views = 1 AND notEmpty(names)) AS one_names,
         sumIf(length, opens = 1) AS len
     FROM (
@@ -174,20 +159,50 @@ FROM (
             arrayJoin({_PARTS}) AS part, tupleElement(part, 1) AS part_kind,
             tupleElement(part, 2) AS part_url, toUInt64(tupleElement(part, 3)) AS part_pv,
             toUInt64(tupleElement(part, 4)) AS opens, page_views AS views, length_ms AS length,
-            event_names AS names, toUInt64(0) AS part_dnt
+            event_names AS names
         FROM {{db}}web_sessions FINAL
         WHERE {{scope}} AND {{slots_t}}
         UNION ALL
-        SELECT tenant_id, slot, (kind, url, 0, 0), kind, url, toUInt64(0),
-            toUInt64(0), toUInt32(0), toInt64(0), CAST([], 'Array(String)'), {{kept_dnt}}
-        FROM {{db}}web_slots FINAL
-        WHERE {{scope}} AND {{slots_slot}}
-        {{dnt_parts}}
+        SELECT DISTINCT tenant_id, slot, (kind, url, 0, 0), kind, url, toUInt64(0),
+            toUInt64(0), toUInt32(0), toInt64(0), CAST([], 'Array(String)')
+        FROM {{db}}web_slots
+        WHERE {{scope}} AND {{slots_slot}} AND kind IN {VISITOR_KINDS}
     )
     GROUP BY tenant_id, at_slot, part_kind, part_url
 ) AS a
 LEFT JOIN ({_GAPS}) AS g
     ON a.tenant_id = g.tenant_id AND a.at_slot = g.hs AND a.part_kind = g.k AND a.part_url = g.u
+"""
+
+# The dnt rows of some slots of one tenant as a recount gives them ("recounted"), beside those
+# stored ("stored"), for every key either has; {slots_raw}, {slots_slot}: the slots.
+DNT_ROWS_SQL = f"""
+SELECT slot, toInt64(toUnixTimestamp(slot)) * 1000 AS slot_ms, kind, url,
+    sum(recounted) AS recounted, sum(stored) AS stored
+FROM (
+    SELECT slot, tupleElement(key, 1) AS kind, tupleElement(key, 2) AS url,
+        toUInt64(1) AS recounted, toUInt64(0) AS stored
+    FROM (
+        SELECT toDateTime({SLOT.format(at="occurred_at")}, 'UTC') AS slot,
+            arrayJoin([(toUInt8({DNT_SLOT}), ''), (toUInt8({DNT_PAGE}), url)]) AS key
+        FROM events_raw FINAL
+        WHERE tenant_id = {{tenant_id:String}} AND event_type = 'web.page_view'
+          AND ifNull(dnt, false) AND {{slots_raw}}
+    )
+    UNION ALL
+    SELECT slot, kind, url, toUInt64(0), page_views
+    FROM web_slots FINAL
+    WHERE tenant_id = {{tenant_id:String}} AND {{slots_slot}} AND kind IN ({DNT_SLOT}, {DNT_PAGE})
+)
+GROUP BY slot, kind, url
+"""
+# The dnt rows whose recount differs from what is stored, written with the recount.
+DNT_REWRITE_SQL = f"""
+INSERT INTO web_slots (tenant_id, slot, kind, url, page_views, version)
+SELECT {{tenant_id:String}}, slot, kind, url, recounted,
+    toUInt64(toUnixTimestamp64Micro(now64(6)))
+FROM ({DNT_ROWS_SQL})
+WHERE recounted != stored
 """
 
 # The slots named by the statement's parameters, of one tenant; {at}: the time column.
@@ -198,16 +213,9 @@ SOME_SLOTS = (
 ONE_TENANT = "tenant_id = {tenant_id:String}"
 
 
-def rewrite_sql(
-    scope: str = ONE_TENANT,
-    slots: str = SOME_SLOTS,
-    db: str | None = None,
-    dnt_rows: str | None = None,
-) -> str:
-    """``INSERT`` of the rollup rows of the slots ``slots`` (a predicate on ``{at}``) of ``scope``;
-    ``db`` qualifies the tables (the migration). ``dnt_rows``: a statement of the slots' dnt page
-    views (``tenant_id, slot, url, views``, e.g. :data:`RECOUNTED_DNT`), else the slots keep
-    those they hold (a visitor's refresh does not change them)."""
+def rewrite_sql(scope: str = ONE_TENANT, slots: str = SOME_SLOTS, db: str | None = None) -> str:
+    """``INSERT`` of the visitor rows (kinds 0 and 1) of the slots ``slots`` (a predicate on
+    ``{at}``) of ``scope``; ``db`` qualifies the tables (the migration)."""
     prefix = f"{db}." if db else ""
     slots_t = slots.replace("{at}", "t")
     # The visitors whose history the gaps need: those with events in the slots.
@@ -217,15 +225,18 @@ def rewrite_sql(
         else f"{scope} AND visitor_id IN (SELECT visitor_id FROM {prefix}web_sessions"
         f" WHERE {scope} AND {slots_t})"
     )
-    dnt_parts = "" if dnt_rows is None else _DNT_PARTS.replace("{dnt_rows}", dnt_rows)
     return (
-        _REWRITE.replace("{dnt_parts}", dnt_parts)
-        .replace("{kept_dnt}", "dnt_views" if dnt_rows is None else "toUInt64(0)")
-        .replace("{db}", prefix)
+        _REWRITE.replace("{db}", prefix)
         .replace("{visitors}", visitors)
         .replace("{scope}", scope)
         .replace("{slots_t}", slots_t)
-        .replace("{slots_raw}", slots.replace("{at}", "occurred_at"))
         .replace("{slots_slot}", slots.replace("{at}", "slot"))
         .replace("{slots_hs}", slots.replace("{at}", "hs"))
+    )
+
+
+def some_slots(sql: str) -> str:
+    """``sql`` (``DNT_ROWS_SQL``, ``DNT_REWRITE_SQL``) on the slots named by its parameters."""
+    return sql.replace("{slots_raw}", SOME_SLOTS.replace("{at}", "occurred_at")).replace(
+        "{slots_slot}", SOME_SLOTS.replace("{at}", "slot")
     )

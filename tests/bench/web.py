@@ -89,9 +89,10 @@ _UNROLL = (
 
 # ...and the dnt page views of its slots, so the dnt recount meets them as new too.
 _UNCOUNT = (
-    "INSERT INTO web_slots SELECT * REPLACE (toUInt64(0) AS dnt_views,"
+    "INSERT INTO web_slots SELECT * REPLACE (toUInt64(0) AS page_views,"
     " toUInt64(toUnixTimestamp64Micro(now64(6))) AS version) FROM web_slots FINAL"
-    " WHERE tenant_id = 'acme' AND toInt64(toUnixTimestamp(slot)) * 1000 IN {slots:Array(Int64)}"
+    " WHERE tenant_id = 'acme' AND kind IN (2, 3)"
+    " AND toInt64(toUnixTimestamp(slot)) * 1000 IN {slots:Array(Int64)}"
 )
 
 
