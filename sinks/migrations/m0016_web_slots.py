@@ -42,6 +42,24 @@ _DNT_VIEWS = """
     GROUP BY tenant_id, slot, url
 """
 
+# m0018 folded these into web_slots; its rollback restores them.
+DNT_TABLE = """
+    CREATE TABLE IF NOT EXISTS {db}.web_dnt_slots
+    (
+        tenant_id LowCardinality(String),
+        slot DateTime('UTC'),
+        url String,
+        views AggregateFunction(uniqExact, UInt128)
+    )
+    ENGINE = AggregatingMergeTree
+    PARTITION BY toYYYYMM(slot)
+    ORDER BY (tenant_id, slot, url)
+"""
+DNT_VIEW = (
+    "CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.web_dnt_slots_mv TO {db}.web_dnt_slots AS "
+    + _DNT_VIEWS
+)
+
 FORWARDS = [
     f"""
     CREATE TABLE IF NOT EXISTS {{db}}.web_visitor_sessions ({_ASSIGNMENT_COLUMNS})
@@ -74,20 +92,8 @@ FORWARDS = [
     PARTITION BY toYYYYMM(slot)
     ORDER BY (tenant_id, slot, kind, url)
     """,
-    """
-    CREATE TABLE IF NOT EXISTS {db}.web_dnt_slots
-    (
-        tenant_id LowCardinality(String),
-        slot DateTime('UTC'),
-        url String,
-        views AggregateFunction(uniqExact, UInt128)
-    )
-    ENGINE = AggregatingMergeTree
-    PARTITION BY toYYYYMM(slot)
-    ORDER BY (tenant_id, slot, url)
-    """,
-    "CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.web_dnt_slots_mv TO {db}.web_dnt_slots AS "
-    + _DNT_VIEWS,
+    DNT_TABLE,
+    DNT_VIEW,
     # After the views: what is stored meanwhile is folded twice, which changes nothing.
     "INSERT INTO {db}.web_dnt_slots " + _DNT_VIEWS,
     "INSERT INTO {db}.web_visitor_sessions " + _ASSIGNMENT + " FINAL",

@@ -21,6 +21,7 @@ beside them), and removes the dnt rows.
 """
 
 from pulse.families.web.slots_sql import rewrite_sql
+from pulse.sinks.migrations import m0016_web_slots
 
 FORWARDS = [
     "ALTER TABLE {db}.web_slots ADD COLUMN IF NOT EXISTS gap_visitors Array(UInt32) AFTER gaps",
@@ -42,26 +43,8 @@ FORWARDS = [
 ]
 
 BACKWARDS = [
-    """
-    CREATE TABLE IF NOT EXISTS {db}.web_dnt_slots
-    (
-        tenant_id LowCardinality(String),
-        slot DateTime('UTC'),
-        url String,
-        views AggregateFunction(uniqExact, UInt128)
-    )
-    ENGINE = AggregatingMergeTree
-    PARTITION BY toYYYYMM(slot)
-    ORDER BY (tenant_id, slot, url)
-    """,
-    """
-    CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.web_dnt_slots_mv TO {db}.web_dnt_slots AS
-    SELECT tenant_id, toStartOfFifteenMinutes(occurred_at) AS slot, url,
-        uniqExactState(reinterpretAsUInt128(sipHash128(event_id, occurred_at))) AS views
-    FROM {db}.events_raw
-    WHERE event_type = 'web.page_view' AND ifNull(dnt, false)
-    GROUP BY tenant_id, slot, url
-    """,
+    m0016_web_slots.DNT_TABLE,
+    m0016_web_slots.DNT_VIEW,
     """
     INSERT INTO {db}.web_dnt_slots
     SELECT tenant_id, slot, url,
