@@ -21,20 +21,15 @@ from pulse.families.derivation import (
     time_keys_by_tenant,
     time_keys_in,
 )
-from pulse.families.web.slots_sql import (
-    DNT_REWRITE_SQL,
-    DNT_ROWS_SQL,
-    SLOT_SECONDS,
-    some_slots,
-)
+from pulse.families.messaging.derived import slot_of
+from pulse.families.messaging.model import SLOT_MS
+from pulse.families.web.slots_sql import DNT_REWRITE_SQL, DNT_ROWS_SQL, SLOT_SECONDS, some_slots
 from pulse.sinks.clickhouse import ClickHouse
 
-SLOT_MS = SLOT_SECONDS * 1000
 KEYS_PER_CHUNK = 5_000
 DNT = "ifNull(dnt, false)"
 
 _ROWS_SQL = some_slots(DNT_ROWS_SQL)
-_REWRITE_SQL = some_slots(DNT_REWRITE_SQL)
 
 
 class WebDntViews:
@@ -48,7 +43,7 @@ class WebDntViews:
             return set()
         rows = zip(raw["tenant_id"], raw["event_type"], raw["occurred_at"], raw["dnt"], strict=True)
         return {
-            (tenant, int(at) - int(at) % SLOT_MS)
+            (tenant, slot_of(int(at)))
             for tenant, kind, at, hidden in rows
             if kind == "web.page_view" and hidden
         }
@@ -65,11 +60,20 @@ class WebDntViews:
         many rows that wrote."""
         written = 0
         for tenant_id, slots in time_keys_by_tenant(keys).items():
-            params = _params(tenant_id, slots)
-            changed = sum(r["recounted"] != r["stored"] for r in db.query(_ROWS_SQL, params))
+            rows = db.query(_ROWS_SQL, _params(tenant_id, slots))
+            changed = [r for r in rows if r["recounted"] != r["stored"]]
             if changed:
-                db.execute(_REWRITE_SQL, params)
-                written += changed
+                db.execute(
+                    DNT_REWRITE_SQL,
+                    {
+                        "tenant_id": tenant_id,
+                        "w_slots": [int(r["slot_ms"]) // 1000 for r in changed],
+                        "w_kinds": [int(r["kind"]) for r in changed],
+                        "w_urls": [str(r["url"]) for r in changed],
+                        "w_views": [int(r["recounted"]) for r in changed],
+                    },
+                )
+                written += len(changed)
         return written
 
     def differences(self, db: ClickHouse, keys: Collection[Key]) -> list[Difference]:

@@ -22,6 +22,8 @@ in between leaves the difference for the replay.
 
 from __future__ import annotations
 
+from pulse.families.web.figures_sql import DNT_VIEWS
+
 SLOT = "toStartOfFifteenMinutes({at})"
 SLOT_SECONDS = 900
 
@@ -186,8 +188,7 @@ FROM (
         SELECT toDateTime({SLOT.format(at="occurred_at")}, 'UTC') AS slot,
             arrayJoin([(toUInt8({DNT_SLOT}), ''), (toUInt8({DNT_PAGE}), url)]) AS key
         FROM events_raw FINAL
-        WHERE tenant_id = {{tenant_id:String}} AND event_type = 'web.page_view'
-          AND ifNull(dnt, false) AND {{slots_raw}}
+        WHERE {DNT_VIEWS} AND {{slots_raw}}
     )
     UNION ALL
     SELECT slot, kind, url, toUInt64(0), page_views
@@ -196,13 +197,14 @@ FROM (
 )
 GROUP BY slot, kind, url
 """
-# The dnt rows whose recount differs from what is stored, written with the recount.
-DNT_REWRITE_SQL = f"""
+# dnt rows written with their recount (the rows ``DNT_ROWS_SQL`` found different), given as
+# parallel arrays; the version is ClickHouse's clock, like every rewrite's.
+DNT_REWRITE_SQL = """
 INSERT INTO web_slots (tenant_id, slot, kind, url, page_views, version)
-SELECT {{tenant_id:String}}, slot, kind, url, recounted,
+SELECT {tenant_id:String}, toDateTime(r.1, 'UTC'), r.2, r.3, r.4,
     toUInt64(toUnixTimestamp64Micro(now64(6)))
-FROM ({DNT_ROWS_SQL})
-WHERE recounted != stored
+FROM (SELECT arrayJoin(arrayZip({w_slots:Array(Int64)}, {w_kinds:Array(UInt8)},
+                                {w_urls:Array(String)}, {w_views:Array(UInt64)})) AS r)
 """
 
 # The slots named by the statement's parameters, of one tenant; {at}: the time column.
@@ -236,7 +238,7 @@ def rewrite_sql(scope: str = ONE_TENANT, slots: str = SOME_SLOTS, db: str | None
 
 
 def some_slots(sql: str) -> str:
-    """``sql`` (``DNT_ROWS_SQL``, ``DNT_REWRITE_SQL``) on the slots named by its parameters."""
+    """``sql`` (``DNT_ROWS_SQL``) on the slots named by its parameters."""
     return sql.replace("{slots_raw}", SOME_SLOTS.replace("{at}", "occurred_at")).replace(
         "{slots_slot}", SOME_SLOTS.replace("{at}", "slot")
     )
