@@ -47,6 +47,9 @@ TARGETS: tuple[Target, ...] = (
     Target("csat", "events_raw", "occurred_at", "event_type = 'csat.submitted'"),
     Target("csat", "helpdesk_moments", "t", f"kind = {CSAT}"),
     Target("aggregates", "helpdesk_moments", "t", f"kind != {CSAT}"),
+    # A backlog day row goes once its whole UTC day has expired: until then it still counts the
+    # moments of that day already gone, never fewer than those left.
+    Target("aggregates", "helpdesk_backlog_days", "day + 1"),
     Target("aggregates", "messaging_slots", "slot"),
     Target("aggregates", "outreach_days", "day"),
     # The web family's copy of raw events goes with them; its sessions are aggregates.

@@ -2,11 +2,13 @@
 org unit, agent and priority (what each conversation's moments are filed under) and the local
 hour, day or week of the zone.
 
-One scan of the moments before the range's end reads every figure, by the same rules as the
-totals of ``figures_sql`` (the events in range, the backlog from every earlier moment, first
-responses and SLA from the known creation rows) and with the same partial columns, which
-``query`` turns into figures. Counts and the backlog add up over the groups; means, rates and
-exact percentiles of the rest are computed over its moments (``families/breakdowns``).
+One scan of the moments from the opening to the range's end (with the backlog day rows before
+it and the earlier creations answered in range, as ``figures_sql`` reads them) gives every
+figure, by the same rules as the totals of ``figures_sql`` (the events in range, the backlog
+from every earlier moment, first responses and SLA from the known creation rows) and with the
+same partial columns, which ``query`` turns into figures. Counts and the backlog add up over the
+groups; means, rates and exact percentiles of the rest are computed over its moments
+(``families/breakdowns``).
 
 By a time dimension each moment lands where ``figures_sql`` buckets its figures: its event
 (creations, resolutions, reopenings, CSAT, the backlog's changes), the reply of a known creation
@@ -25,17 +27,50 @@ from pulse.families.breakdowns.spec import (
     BreakdownSpec,
     Group,
 )
-from pulse.families.helpdesk.figures_sql import FILTERS, P50, P90, TARGET_SQL
+from pulse.families.helpdesk.figures_sql import (
+    BACKLOG_CHANGE,
+    FILTERS,
+    OPENING,
+    OPENING_AT,
+    P50,
+    P90,
+    TARGET_SQL,
+)
 from pulse.families.helpdesk.model import HelpdeskFigures, HelpdeskQuery
 from pulse.families.helpdesk.moments_sql import CREATED, CSAT, REOPENED, RESOLVED
 from pulse.families.helpdesk.query import figures_of, filter_values, statement_params
 from pulse.families.published_sql import mean_sql, rate_sql
 from pulse.graphql.queries import Reader
 
+# Pseudo kind of a known creation before the opening answered in the range: a first response
+# and nothing else (its creation is in the backlog's day rows).
+EARLIER_CREATION = 6
+_MOMENT = "channel, org_unit, agent, priority, kind, value, reply_ms, first_resolution_ms, t"
+
+# The moments from the opening to the range's end, the backlog day rows before it and the
+# earlier creations answered in the range, as in ``figures_sql``.
+_ROWS = f"""
+    SELECT {_MOMENT}, known_creation
+    FROM helpdesk_moments FINAL
+    WHERE tenant_id = {{tenant_id:String}}
+      AND t >= {OPENING_AT} AND t < fromUnixTimestamp64Milli({{to_ms:Int64}}, 'UTC') {{filters}}
+    UNION ALL
+    SELECT channel, org_unit, agent, priority, toUInt8({OPENING}), change,
+        CAST(NULL, 'Nullable(Int64)'), CAST(NULL, 'Nullable(Int64)'),
+        toDateTime64(day, 3, 'UTC'), toUInt8(0)
+    FROM helpdesk_backlog_days FINAL
+    WHERE tenant_id = {{tenant_id:String}} AND day < toDate({OPENING_AT}, 'UTC') {{filters}}
+    UNION ALL
+    SELECT {_MOMENT.replace("kind,", f"toUInt8({EARLIER_CREATION}),")}, known_creation
+    FROM helpdesk_moments FINAL
+    WHERE tenant_id = {{tenant_id:String}} AND kind = {CREATED} AND known_creation
+      AND t < {OPENING_AT} AND reply_ms >= {{from_ms:Int64}} AND reply_ms < {{to_ms:Int64}}
+      {{filters}}"""
+
 _SOURCE = f"""
 SELECT channel, org_unit, agent, priority, kind, value, reply_ms,
     t >= fromUnixTimestamp64Milli({{from_ms:Int64}}, 'UTC') AS inside,
-    kind = {CREATED} AND known_creation = 1 AS creation,
+    kind IN ({CREATED}, {EARLIER_CREATION}) AND known_creation = 1 AS creation,
     toUnixTimestamp64Milli(t) AS created_ms,
     {TARGET_SQL} AS target,
     created_ms + target AS deadline_ms,
@@ -46,10 +81,9 @@ SELECT channel, org_unit, agent, priority, kind, value, reply_ms,
         AND deadline_ms <= {{as_of_ms:Int64}}
         AND ifNull(reply_ms > deadline_ms, 1)
         AND ifNull(first_resolution_ms >= deadline_ms, 1) AS breach
-FROM helpdesk_moments FINAL
-WHERE tenant_id = {{tenant_id:String}}
-  AND t < fromUnixTimestamp64Milli({{to_ms:Int64}}, 'UTC')
-  AND (kind != {CSAT} OR inside) {{filters}}
+FROM ({_ROWS}
+)
+WHERE kind != {CSAT} OR inside
 """
 
 # The moments of ``_SOURCE`` unfolded into landings (0: the event, 1: the first reply, 2: the
@@ -106,12 +140,7 @@ SPEC = BreakdownSpec(
         Aggregate("res_n", "countIf", _RESOLUTION),
         Aggregate("res_total", "sumIf", f"value, {_RESOLUTION}"),
         Aggregate("res_ranks", "quantilesExactLowIf", f"value, {_RESOLUTION}", _RANKS),
-        Aggregate(
-            "backlog_change",
-            "sum",
-            f"multiIf(kind IN ({CREATED}, {REOPENED}), 1, kind = {RESOLVED}, -1, 0)",
-            running=True,
-        ),
+        Aggregate("backlog_change", "sum", BACKLOG_CHANGE, running=True),
         Aggregate("csat_n", "countIf", _CSAT),
         Aggregate("csat_total", "sumIf", f"value, {_CSAT}"),
         Aggregate("csat_good", "countIf", f"{_CSAT} AND value >= 4"),

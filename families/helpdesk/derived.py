@@ -3,7 +3,8 @@
 The materialized view has folded a batch into ``helpdesk_conversations`` by the time the sink
 calls :meth:`HelpdeskMoments.refresh`, so a refresh reads the merged facts of the touched
 conversations and rewrites all their moments (``moments_sql``) in one statement per tenant and
-chunk of conversations.
+chunk of conversations, then recounts the backlog rows of the days those moments sit on
+(``backlog_days``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pulse.families.derivation import (
     row_differences,
     scope_bounds,
 )
+from pulse.families.helpdesk import backlog_days
 from pulse.families.helpdesk.conversations_sql import SOME
 from pulse.families.helpdesk.forget import forget_conversations
 from pulse.families.helpdesk.moments_sql import moments_sql, refresh_sql
@@ -106,11 +108,12 @@ class HelpdeskMoments:
         return chunked_keys(rows, "conversation_id", CHUNK)
 
     def refresh(self, db: ClickHouse, keys: Collection[Key]) -> int:
-        """Rewrite every moment of ``keys``; the number of conversations recomputed (neither
-        client reports the rows an ``INSERT … SELECT`` wrote)."""
+        """Rewrite every moment of ``keys`` and the backlog rows of their days; the number of
+        conversations recomputed (neither client reports the rows an ``INSERT … SELECT`` wrote)."""
         sql = refresh_sql(SOME)
         for tenant_id, ids in entity_chunks(keys, CHUNK):
             db.execute(sql, {"tenant_id": tenant_id, "ids": ids})
+            backlog_days.recount(db, tenant_id, backlog_days.days_of(db, tenant_id, ids))
         return len(keys)
 
     def forget(self, db: ClickHouse, keys: Collection[Key], event_ids: Collection[str]) -> int:
@@ -118,13 +121,16 @@ class HelpdeskMoments:
         return forget_conversations(db, keys, event_ids)
 
     def differences(self, db: ClickHouse, keys: Collection[Key]) -> list[Difference]:
-        """Moments stored for ``keys`` that a recomputation would not write the same way."""
+        """Moments stored for ``keys``, and backlog rows of their days, that a recomputation
+        would not write the same way."""
         found: list[Difference] = []
         for tenant_id, ids in entity_chunks(keys, CHUNK):
             params = {"tenant_id": tenant_id, "ids": ids}
             stored = _by_key(db.query(_STORED_SQL, params))
             recomputed = _by_key(db.query(_RECOMPUTED_SQL, params))
             found.extend(row_differences(self.name, tenant_id, stored, recomputed, _CONTENT))
+            days = backlog_days.days_of(db, tenant_id, ids)
+            found.extend(backlog_days.differences(db, tenant_id, days))
         return found
 
 

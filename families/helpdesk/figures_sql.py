@@ -1,12 +1,19 @@
 """The SQL of a helpdesk question over ``helpdesk_moments``: two scans in one statement.
 
-- ``events``: every stored moment of the tenant before the range's end (only the backlog reads
-  the earlier ones), grouped by the bucket of its event (``GROUPING SETS``: per bucket and the
-  whole range; moments before the range fall into the bucket ``-1`` that opens the backlog).
+Both read the moments from the *opening* (``{opening_ms}``: the UTC day holding the range's
+start less the longest SLA target, ``query.opening_ms``) to the range's end, so a question
+costs what its range holds, not the tenant's whole history:
+
+- ``events``: those moments grouped by the bucket of their event (``GROUPING SETS``: per bucket
+  and the whole range); moments before the range, and the ``helpdesk_backlog_days`` rows of the
+  days before the opening (pseudo kind :data:`OPENING`, their change in ``value``), fall into
+  the bucket ``-1`` that opens the backlog.
 - ``replies`` / ``deadlines``: the known creation rows, grouped by the bucket of their first
   reply (first response, SLA met against the question's target) and by the bucket of their
   deadline (SLA breached: by ``asOf``, no reply by the deadline, no resolution in
-  [creation, deadline)), and over the whole range.
+  [creation, deadline)), and over the whole range. A creation before the opening can only be
+  answered in the range (its deadline is past before the range starts): those are read through
+  the ``reply_ms`` index (m0019).
 
 Every caller value is a ``{name:Type}`` parameter; the bucket function (by granularity) and the
 filter clauses are fixed text chosen by code.
@@ -46,6 +53,10 @@ TARGET_SQL = """multiIf(
     priority = 'low', {sla_low:Int64},
     {sla_normal:Int64})"""
 _FROM = "fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC')"
+OPENING_AT = "fromUnixTimestamp64Milli({opening_ms:Int64}, 'UTC')"
+# Pseudo kind of a backlog day row among moments (the moments use 1-4, a breakdown landing 0):
+# ``value`` is the day's change.
+OPENING = 5
 _TO = "fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC')"
 _ZERO = "toInt64(0)"
 
@@ -79,6 +90,18 @@ def _partials(given: dict[str, str]) -> str:
     return ",\n        ".join(f"{expression} AS part_{name}" for name, expression in given.items())
 
 
+# What a moment (or a day row before the opening) adds to the backlog.
+BACKLOG_CHANGE = (
+    f"multiIf(kind IN ({CREATED}, {REOPENED}), 1, kind = {RESOLVED}, -1,"
+    f" kind = {OPENING}, value, 0)"
+)
+
+# The backlog day rows before the opening, as moments of kind OPENING at their day's start.
+OPENING_ROWS = f"""
+    SELECT toUInt8({OPENING}) AS kind, change AS value, toDateTime64(day, 3, 'UTC') AS t
+    FROM helpdesk_backlog_days FINAL
+    WHERE tenant_id = {{tenant_id:String}} AND day < toDate({OPENING_AT}, 'UTC') {{filters}}"""
+
 # Each scan aggregates in two steps: per bucket key in one pass over the rows (partial counts and
 # percentile states), then the few partial rows into the grouping sets, so a row feeds one hash
 # table instead of one per grouping set.
@@ -91,9 +114,7 @@ _EVENT_PARTIALS = _partials(
         "res_n": f"countIf({_RES})",
         "res_total": f"sumIf(value, {_RES})",
         "res_ranks": f"quantilesExactLowStateIf({P50}, {P90})(value, {_RES})",
-        "backlog_change": (
-            f"sum(multiIf(kind IN ({CREATED}, {REOPENED}), 1, kind = {RESOLVED}, -1, 0))"
-        ),
+        "backlog_change": f"sum({BACKLOG_CHANGE})",
         "csat_n": f"countIf(kind = {CSAT} AND inside)",
         "csat_total": f"sumIf(value, kind = {CSAT} AND inside)",
         "csat_good": f"countIf(kind = {CSAT} AND value >= 4 AND inside)",
@@ -136,6 +157,14 @@ _CREATIONS = _columns(
     }
 )
 
+# Known creations before the opening whose first reply falls in the range.
+EARLIER_ANSWERED = f"""
+    SELECT t, priority, reply_ms, first_resolution_ms
+    FROM helpdesk_moments FINAL
+    WHERE tenant_id = {{tenant_id:String}} AND kind = {CREATED} AND known_creation
+      AND t < {OPENING_AT} AND reply_ms >= {{from_ms:Int64}} AND reply_ms < {{to_ms:Int64}}
+      {{filters}}"""
+
 FIGURES_SQL = f"""
 SELECT
     if(grouping(b) = 0, 'events', 'total') AS grouped,
@@ -148,9 +177,13 @@ FROM (
     FROM (
         SELECT kind, value, t >= {_FROM} AS inside,
                if(inside, toInt64({{start_of_t}}) * 1000, toInt64(-1)) AS b
-        FROM helpdesk_moments FINAL
-        WHERE tenant_id = {{tenant_id:String}} AND t < {_TO}
-          AND (kind != {CSAT} OR t >= {_FROM}) {{filters}}
+        FROM (
+            SELECT kind, value, t
+            FROM helpdesk_moments FINAL
+            WHERE tenant_id = {{tenant_id:String}} AND t >= {OPENING_AT} AND t < {_TO}
+              AND (kind != {CSAT} OR t >= {_FROM}) {{filters}}
+            UNION ALL{OPENING_ROWS}
+        )
     )
     GROUP BY b
 )
@@ -178,9 +211,14 @@ FROM (
                 AND ifNull(reply_ms > deadline_ms, 1)
                 AND ifNull(first_resolution_ms >= deadline_ms, 1) AS breach,
             if(breach, toInt64({{start_of_deadline}}) * 1000, toInt64(-1)) AS db
-        FROM helpdesk_moments FINAL
-        WHERE tenant_id = {{tenant_id:String}} AND kind = {CREATED} AND known_creation
-          AND t < {_TO} {{filters}} AND (answered OR breach)
+        FROM (
+            SELECT t, priority, reply_ms, first_resolution_ms
+            FROM helpdesk_moments FINAL
+            WHERE tenant_id = {{tenant_id:String}} AND kind = {CREATED} AND known_creation
+              AND t >= {OPENING_AT} AND t < {_TO} {{filters}}
+            UNION ALL{EARLIER_ANSWERED}
+        )
+        WHERE answered OR breach
     )
     GROUP BY rb, db
 )

@@ -4,8 +4,9 @@
 the erased events and no later insert can take them out. So the erased conversations' fact rows
 are deleted and folded again from the raw events that remain, with the migration's own backfill
 statement (m0006) narrowed to them; then the moments of the erased events (keyed by their ids,
-which no refresh writes again) are deleted. The refresh that follows rewrites the remaining
-moments of those conversations from the rebuilt facts.
+which no refresh writes again) are deleted, and the backlog rows of their days recounted. The
+refresh that follows rewrites the remaining moments of those conversations from the rebuilt
+facts, and recounts their days.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Collection
 
 from pulse.families.derivation import Key, entity_chunks
 from pulse.families.errors import FamilyError
+from pulse.families.helpdesk import backlog_days
 from pulse.sinks.clickhouse import ClickHouse
 from pulse.sinks.migrations import m0006_helpdesk_facts
 
@@ -46,13 +48,15 @@ def _backfill(database: str) -> str:
 
 
 def forget_conversations(db: ClickHouse, keys: Collection[Key], event_ids: Collection[str]) -> int:
-    """Rebuild the facts of ``keys`` from the raw events left and delete the moments of
-    ``event_ids``; how many conversations were rebuilt."""
+    """Rebuild the facts of ``keys`` from the raw events left, delete the moments of
+    ``event_ids`` and recount their days' backlog rows; how many conversations were rebuilt."""
     rebuild = _backfill(db.database)
     erased = sorted(set(event_ids))
     for tenant_id, ids in entity_chunks(keys, CHUNK):
         params = {"tenant_id": tenant_id, "ids": ids}
         db.execute(_DELETE_FACTS.replace("{db}", db.database), params)
         db.execute(rebuild, params)
+        days = backlog_days.days_of_events(db, tenant_id, ids, erased)
         db.execute(_DELETE_MOMENTS.replace("{db}", db.database), {**params, "event_ids": erased})
+        backlog_days.recount(db, tenant_id, days)
     return len(keys)

@@ -20,6 +20,8 @@ from pulse.families.helpdesk.moments_sql import CREATED, REOPENED, RESOLVED
 from pulse.graphql.numbers import mean_seconds, rate, round_half_away
 from pulse.graphql.queries import Reader
 
+DAY_MS = 86_400_000
+
 # Which figures each grouping carries (the others are not computed there).
 _EVENTS = COLUMNS[: COLUMNS.index("frt_n")]
 _REPLIES = ("frt_n", "frt_total", "frt_p50", "frt_p90", "met")
@@ -110,17 +112,26 @@ def _sql(q: HelpdeskQuery) -> str:
 
 
 def statement_params(q: HelpdeskQuery) -> dict[str, Any]:
-    """The parameters of any statement over the moments: tenant, zone, range, asOf, targets
-    and filters."""
+    """The parameters of any statement over the moments: tenant, zone, range, asOf, targets,
+    the opening and filters."""
+    targets = sla_params(q.sla_ms)
     return {
         "tenant_id": q.tenant_id,
         "tz": q.time_zone,
         "from_ms": q.from_ms,
         "to_ms": q.to_ms,
         "as_of_ms": q.as_of_ms,
-        **sla_params(q.sla_ms),
+        "opening_ms": opening_ms(q.from_ms, max(targets.values())),
+        **targets,
         **filter_values(q),
     }
+
+
+def opening_ms(from_ms: int, longest_target_ms: int) -> int:
+    """Where a question starts reading moments: the start of the UTC day holding ``from_ms``
+    less the longest SLA target (a creation that much earlier may breach in the range), never
+    before the epoch. Earlier days reach the backlog through their day rows."""
+    return max(0, (from_ms - longest_target_ms) // DAY_MS * DAY_MS)
 
 
 def figures_of(row: Mapping[str, int], backlog: int) -> HelpdeskFigures:

@@ -9,7 +9,8 @@ hold 10 % more. ``helpdesk_refresh_batch_ms``: what the sink pays after insertin
 5,000 raw events (the tenant's latest) to refresh the moments they touched;
 ``helpdesk_refresh_worst_batch_ms``: the same for 5,000 events of 5,000 conversations spread
 over the month.
-Run alone with ``python -m tests.bench.helpdesk``; ``BENCH_HELPDESK_DIR=<dir>`` keeps the
+Run alone with ``python -m tests.bench.helpdesk``; ``BENCH_HELPDESK_HISTORY=<n>`` adds n months
+of the same traffic before the range to the measured tenant; ``BENCH_HELPDESK_DIR=<dir>`` keeps the
 generated data there and reuses it on the next run (same range), so an experiment does not
 regenerate 5M events; each run's refreshes stay in it as unmerged parts until ClickHouse merges
 them, so runs on a kept directory start from the merge state the previous one left.
@@ -35,6 +36,9 @@ from tests.bench.month import DAY_MS, month, run
 EVENTS = int(os.environ.get("BENCH_HELPDESK_EVENTS", "5000000"))
 KEPT_DIR = os.environ.get("BENCH_HELPDESK_DIR")
 HELPDESK_DERIVATIONS = tuple(d for d in DERIVATIONS if d.name.startswith("helpdesk"))
+# Months of the same traffic before the range (``BENCH_HELPDESK_HISTORY``): a question's cost
+# should not grow with them.
+HISTORY = int(os.environ.get("BENCH_HELPDESK_HISTORY", "0"))
 QUERIES = 40
 BATCH = 5_000
 ZONE = "America/New_York"
@@ -44,7 +48,7 @@ _GENERATE = """
 INSERT INTO events_raw (tenant_id, event_id, event_type, occurred_at, channel, sender_type,
                         conversation_id, agent_id, org_unit, priority, score, source_topic,
                         source_partition, source_offset, ingested_at)
-SELECT '{tenant}', concat('{tenant}-', toString(number)),
+SELECT '{tenant}', concat('{tenant}-{era}', toString(number)),
        multiIf(k = 0, 'conversation.created', k = 1, 'conversation.assigned',
                k IN (2, 6), 'message.received', k = 7, 'conversation.resolved',
                k = 8 AND conv % 10 = 0, 'conversation.reopened', k = 9, 'csat.submitted',
@@ -56,7 +60,7 @@ SELECT '{tenant}', concat('{tenant}-', toString(number)),
            k = 8, 9100000 + (conv % 86400) * 1000, 9200000 + (conv % 86400) * 1000)), 'UTC'),
        ['whatsapp', 'email', 'webchat'][conv % 3 + 1],
        multiIf(k = 3, 'bot', k IN (2, 6), 'contact', 'agent'),
-       concat('conv-', toString(conv)),
+       concat('conv-{era}', toString(conv)),
        if(k IN (1, 4, 5, 8), concat('agent-', toString(conv % 50)), ''),
        if(k = 1, concat('team-', toString(conv % 5)), ''),
        if(k = 0, ['low', 'normal', 'high', 'urgent'][conv % 4 + 1], ''),
@@ -69,16 +73,21 @@ FROM (SELECT number, intDiv(number, 10) AS conv, number % 10 AS k,
 
 
 def load(db: ClickHouse, tenant: str, events: int, start_ms: int) -> None:
+    """``events`` of ``tenant`` over the 30 days from ``start_ms``, and for the measured tenant
+    as many in each of the :data:`HISTORY` months of 30 days before."""
     conversations = max(events // 10, 1)
-    db.execute(
-        _GENERATE.format(
-            tenant=tenant,
-            start_ms=start_ms,
-            span=30 * DAY_MS,
-            conversations=conversations,
-            events=conversations * 10,
+    eras = range(HISTORY + 1) if tenant == "acme" else range(1)
+    for era in eras:
+        db.execute(
+            _GENERATE.format(
+                tenant=tenant,
+                era=f"h{era}-" if era else "",
+                start_ms=start_ms - era * 30 * DAY_MS,
+                span=30 * DAY_MS,
+                conversations=conversations,
+                events=conversations * 10,
+            )
         )
-    )
 
 
 # A live sink batch: the latest events of the tenant. The worst case: one resolution of each of

@@ -36,7 +36,7 @@ _RANGE = (
 def reads(db: ClickHouse, q: HelpdeskQuery) -> dict[str, Callable[[], object]]:
     """The timed lines: the answer, its statement's planning and parts, and reading floors."""
     sql, params = statement(q)
-    events, union, creations = sql.partition("UNION ALL")
+    events, union, creations = sql.partition("\nUNION ALL\n")
     if not union:
         sys.exit("the helpdesk statement is no longer two scans joined by UNION ALL")
     by_day = START["day"].replace("{at}", "t")

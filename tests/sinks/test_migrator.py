@@ -27,6 +27,7 @@ AFTER_9 |= {"web_slots"}  # web slot rollups (m0016; m0018 folded web_dnt_slots 
 # The views of daily figures Grafana and Metabase read (m0017).
 AFTER_9 |= {"messaging_daily", "campaign_daily", "helpdesk_daily", "web_daily"}
 AFTER_9 |= {"web_visitor_sessions", "web_visitor_sessions_mv", "web_visitor_sessions_rolled"}
+AFTER_9 |= {"helpdesk_backlog_days"}  # the helpdesk backlog's change per UTC day (m0019)
 TABLES |= AFTER_9
 # The worker's old aggregates: m0002 made them, m0009 dropped them.
 RETIRED = {"messaging_counters", "conversation_frt"}
