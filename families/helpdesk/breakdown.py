@@ -29,6 +29,7 @@ from pulse.families.breakdowns.spec import (
 )
 from pulse.families.helpdesk.figures_sql import (
     BACKLOG_CHANGE,
+    EARLIER_ANSWERED,
     FILTERS,
     OPENING,
     OPENING_AT,
@@ -65,7 +66,7 @@ _ROWS = f"""
     FROM helpdesk_moments FINAL
     WHERE tenant_id = {{tenant_id:String}} AND kind = {CREATED} AND known_creation
       AND t < {OPENING_AT} AND reply_ms >= {{from_ms:Int64}} AND reply_ms < {{to_ms:Int64}}
-      {{filters}}"""
+      AND {EARLIER_ANSWERED} {{filters}}"""
 
 _SOURCE = f"""
 SELECT channel, org_unit, agent, priority, kind, value, reply_ms,

@@ -12,7 +12,7 @@ costs what its range holds, not the tenant's whole history:
   reply (first response, SLA met against the question's target) and by the bucket of their
   deadline (SLA breached: by ``asOf``, no reply by the deadline, no resolution in
   [creation, deadline)), and over the whole range. A creation before the opening can only be
-  answered in the range (its deadline is past before the range starts): those are read through
+  answered in the range (its deadline passed before the range starts): those are found through
   the ``reply_ms`` index (m0019).
 
 Every caller value is a ``{name:Type}`` parameter; the bucket function (by granularity) and the
@@ -157,13 +157,15 @@ _CREATIONS = _columns(
     }
 )
 
-# Known creations before the opening whose first reply falls in the range.
-EARLIER_ANSWERED = f"""
-    SELECT t, priority, reply_ms, first_resolution_ms
-    FROM helpdesk_moments FINAL
-    WHERE tenant_id = {{tenant_id:String}} AND kind = {CREATED} AND known_creation
-      AND t < {OPENING_AT} AND reply_ms >= {{from_ms:Int64}} AND reply_ms < {{to_ms:Int64}}
-      {{filters}}"""
+# The instants of known creations before the opening whose first reply falls in the range (their
+# deadline passed before it). The reply index finds rows of any version with such a reply when
+# read without FINAL (FINAL widens what an index keeps to every part overlapping it); the
+# creations scan then reads the latest version of those instants and judges it again.
+_EARLIER_REPLY = (
+    f"tenant_id = {{tenant_id:String}} AND kind = {CREATED} AND t < {OPENING_AT}"
+    " AND reply_ms >= {from_ms:Int64} AND reply_ms < {to_ms:Int64}"
+)
+EARLIER_ANSWERED = f"t IN (SELECT t FROM helpdesk_moments WHERE {_EARLIER_REPLY})"
 
 FIGURES_SQL = f"""
 SELECT
@@ -211,14 +213,10 @@ FROM (
                 AND ifNull(reply_ms > deadline_ms, 1)
                 AND ifNull(first_resolution_ms >= deadline_ms, 1) AS breach,
             if(breach, toInt64({{start_of_deadline}}) * 1000, toInt64(-1)) AS db
-        FROM (
-            SELECT t, priority, reply_ms, first_resolution_ms
-            FROM helpdesk_moments FINAL
-            WHERE tenant_id = {{tenant_id:String}} AND kind = {CREATED} AND known_creation
-              AND t >= {OPENING_AT} AND t < {_TO} {{filters}}
-            UNION ALL{EARLIER_ANSWERED}
-        )
-        WHERE answered OR breach
+        FROM helpdesk_moments FINAL
+        WHERE tenant_id = {{tenant_id:String}} AND kind = {CREATED} AND known_creation
+          AND t < {_TO} AND (t >= {OPENING_AT} OR {EARLIER_ANSWERED}) {{filters}}
+          AND (answered OR breach)
     )
     GROUP BY rb, db
 )
