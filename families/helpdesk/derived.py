@@ -10,6 +10,7 @@ chunk of conversations, then recounts the backlog rows of the days those moments
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping, Sequence
+from datetime import date
 from typing import Any
 
 from pulse.families.derivation import (
@@ -111,9 +112,13 @@ class HelpdeskMoments:
         """Rewrite every moment of ``keys`` and the backlog rows of their days; the number of
         conversations recomputed (neither client reports the rows an ``INSERT … SELECT`` wrote)."""
         sql = refresh_sql(SOME)
+        days: dict[str, set[date]] = {}
         for tenant_id, ids in entity_chunks(keys, CHUNK):
             db.execute(sql, {"tenant_id": tenant_id, "ids": ids})
-            backlog_days.recount(db, tenant_id, backlog_days.days_of(db, tenant_id, ids))
+            days.setdefault(tenant_id, set()).update(backlog_days.days_of(db, tenant_id, ids))
+        # Once per tenant, after every chunk: chunks of one batch share their days.
+        for tenant_id, touched in days.items():
+            backlog_days.recount(db, tenant_id, sorted(touched))
         return len(keys)
 
     def forget(self, db: ClickHouse, keys: Collection[Key], event_ids: Collection[str]) -> int:

@@ -40,6 +40,9 @@ min.insync.replicas=1
 offsets.topic.replication.factor=1
 transaction.state.log.replication.factor=1
 transaction.state.log.min.isr=1
+# Created when the first transactional producer starts: 50 partitions (the default) took seconds
+# of the first exactly-once start on a fresh broker; one node needs few.
+transaction.state.log.num.partitions=4
 share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
 # Tests and the demo join groups often; the 3 s default delay only slows them down.

@@ -23,6 +23,18 @@ pytestmark = pytest.mark.clickhouse
 RANGE = ("2026-03-02T00:00Z", "2026-03-04T00:00Z")
 # h3's first reply: 50 days and one hour after its creation.
 LATE_FRT_S = 50 * 86_400 + 3_600
+# Everything of the range lands on March 2nd: r1 created (and breached two hours later,
+# unanswered), h3's first response; h1, h3 and r1 open at its end.
+MARCH_2ND = fig(
+    conversations_created=1,
+    first_responses=1,
+    frt_avg_seconds=LATE_FRT_S,
+    frt_p50_seconds=LATE_FRT_S,
+    frt_p90_seconds=LATE_FRT_S,
+    sla_breached=1,
+    sla_breach_rate=100.0,
+    backlog=3,
+)
 
 
 def question(**filters: Any) -> HelpdeskQuery:
@@ -52,16 +64,7 @@ def test_backlog_opens_from_earlier_days_and_an_old_creation_answered_in_range_c
     """h1 and h3 open the backlog; h3's first response lands in the range with its whole FRT."""
     history(db)
     answer = helpdesk_answer(db, question())
-    assert answer.totals == fig(
-        conversations_created=1,
-        first_responses=1,
-        frt_avg_seconds=LATE_FRT_S,
-        frt_p50_seconds=LATE_FRT_S,
-        frt_p90_seconds=LATE_FRT_S,
-        sla_breached=1,  # r1, unanswered two hours after its creation
-        sla_breach_rate=100.0,
-        backlog=3,
-    )
+    assert answer.totals == MARCH_2ND
     assert [b.backlog for b in answer.buckets] == [3, 3]
 
 
@@ -99,16 +102,7 @@ def test_breakdown_by_day_carries_the_opening_and_the_late_first_response(
     answer = helpdesk_breakdown(db, question(), BreakdownRequest(("day",), "backlog"))
     found = {dict(r.keys)["day"]: figures(r) for r in answer.rows}
     assert set(found) == {"2026-03-02"}
-    assert found["2026-03-02"] == fig(
-        conversations_created=1,
-        first_responses=1,
-        frt_avg_seconds=LATE_FRT_S,
-        frt_p50_seconds=LATE_FRT_S,
-        frt_p90_seconds=LATE_FRT_S,
-        sla_breached=1,  # r1, unanswered two hours after its creation
-        sla_breach_rate=100.0,
-        backlog=3,
-    )
+    assert found["2026-03-02"] == MARCH_2ND
     assert figures(answer.total) == helpdesk_answer(db, question()).totals
 
 
