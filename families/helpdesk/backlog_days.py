@@ -13,7 +13,7 @@ read every moment written before it, wins.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -25,15 +25,17 @@ from pulse.sinks.clickhouse import ClickHouse
 TABLE = "helpdesk_backlog_days"
 _FILING = ("channel", "priority", "agent", "org_unit")
 
-# The UTC days of every moment a conversation has that moves the backlog. Without FINAL: the
-# facts only accumulate (sets, min/max), so the days of a conversation's unmerged rows together
-# are those of its merged row (-30 % for a batch's 4,000 conversations).
+# The UTC days of every moment the conversations have that moves the backlog, for every tenant
+# of a batch at once (an id another of those tenants also uses adds its days too: a day
+# recounted for nothing, never one missed). Without FINAL: the facts only accumulate (sets,
+# min/max), so the days of a conversation's unmerged rows together are those of its merged row
+# (-30 % for a batch's 4,000 conversations).
 _DAYS_SQL = """
-SELECT DISTINCT toDate(at, 'UTC') AS day
+SELECT DISTINCT tenant_id, toDate(at, 'UTC') AS day
 FROM helpdesk_conversations
 ARRAY JOIN arrayConcat(creations.1, resolutions.1, reopenings.1) AS at
-WHERE tenant_id = {tenant_id:String} AND conversation_id IN {ids:Array(String)}
-ORDER BY day
+WHERE tenant_id IN {tenants:Array(String)} AND conversation_id IN {ids:Array(String)}
+ORDER BY tenant_id, day
 """
 
 # The UTC days of the stored moments of some events (an erasure's, before they go).
@@ -47,12 +49,14 @@ ORDER BY day
 
 _CHANGE = f"toInt64(if(kind = {RESOLVED}, -1, 1))"
 _MOMENT_KINDS = f"kind IN ({CREATED}, {RESOLVED}, {REOPENED})"
-# One run of consecutive days, as a range of the moments' key (``{n}``: its number), so that a
-# recount of scattered days reads those days only.
+# One run of consecutive days of a tenant, as a range of the moments' key (``{n}``: its name),
+# so that a recount of scattered days reads those days only.
 _RUN = (
     "(t >= toDateTime64({{first_{n}:Date}}, 3, 'UTC')"
     " AND t < toDateTime64({{last_{n}:Date}} + 1, 3, 'UTC'))"
 )
+_TENANT = "(tenant_id = {{tenant_{i}:String}} AND ({runs}))"
+_STORED_DAYS = "(tenant_id = {{tenant_{i}:String}} AND has({{days_{i}:Array(Date)}}, day))"
 
 # The days' rows as the moments give them (``{db}`` qualifies the tables, for the migration).
 COUNTED_SQL = f"""
@@ -71,11 +75,11 @@ FROM (
     SELECT tenant_id, toDate(t, 'UTC') AS day, channel, priority, agent, org_unit,
            {_CHANGE} AS delta, 1 AS counted
     FROM helpdesk_moments FINAL
-    WHERE tenant_id = {{tenant_id:String}} AND {_MOMENT_KINDS} AND ({{runs}})
+    WHERE {_MOMENT_KINDS} AND ({{runs}})
     UNION ALL
     SELECT tenant_id, day, channel, priority, agent, org_unit, change AS delta, 0 AS counted
     FROM {TABLE} FINAL
-    WHERE tenant_id = {{tenant_id:String}} AND has({{days:Array(Date)}}, day)
+    WHERE {{stored}}
 )
 GROUP BY tenant_id, day, channel, priority, agent, org_unit
 HAVING max(counted) = 1 OR sumIf(delta, NOT counted) != 0
@@ -84,14 +88,20 @@ HAVING max(counted) = 1 OR sumIf(delta, NOT counted) != 0
 _STORED_SQL = f"""
 SELECT day, channel, priority, agent, org_unit, change
 FROM {TABLE} FINAL
-WHERE tenant_id = {{tenant_id:String}} AND has({{days:Array(Date)}}, day) AND change != 0
+WHERE ({{stored}}) AND change != 0
 """
 
 
-def days_of(db: Reader, tenant_id: str, conversation_ids: Sequence[str]) -> list[date]:
-    """The UTC days holding a creation, resolution or reopening of the conversations."""
-    rows = db.query(_DAYS_SQL, {"tenant_id": tenant_id, "ids": list(conversation_ids)})
-    return [row["day"] for row in rows]
+def days_of(db: Reader, keys: Collection[Key]) -> dict[str, list[date]]:
+    """Per tenant, the UTC days holding a creation, resolution or reopening of the
+    ``(tenant_id, conversation_id)`` of ``keys`` (one statement for them all)."""
+    if not keys:
+        return {}
+    params = {"tenants": sorted({k[0] for k in keys}), "ids": sorted({k[1] for k in keys})}
+    found: dict[str, list[date]] = {}
+    for row in db.query(_DAYS_SQL, params):
+        found.setdefault(str(row["tenant_id"]), []).append(row["day"])
+    return found
 
 
 def days_of_events(
@@ -102,37 +112,47 @@ def days_of_events(
     return [row["day"] for row in db.query(_EVENT_DAYS_SQL, params)]
 
 
-def recount(db: ClickHouse, tenant_id: str, days: Sequence[date]) -> None:
-    """Rewrite the tenant's rows of ``days`` from the moments stored now."""
-    if days:
-        runs, params = _runs(tenant_id, days)
-        db.execute(_RECOUNT_SQL.replace("{runs}", runs), params)
+def recount(db: ClickHouse, days: Mapping[str, Sequence[date]]) -> None:
+    """Rewrite the rows of each tenant's ``days`` from the moments stored now, in one
+    statement for every tenant."""
+    if any(days.values()):
+        runs, stored, params = _where(days)
+        db.execute(_RECOUNT_SQL.replace("{runs}", runs).replace("{stored}", stored), params)
 
 
 def differences(db: Reader, tenant_id: str, days: Sequence[date]) -> list[Difference]:
     """Day rows of ``days`` whose change a recount would not write the same way."""
     if not days:
         return []
-    runs, params = _runs(tenant_id, days)
-    where = f"tenant_id = {{tenant_id:String}} AND ({runs})"
-    counted = db.query(COUNTED_SQL.replace("{db}", "").replace("{where}", where), params)
+    runs, stored, params = _where({tenant_id: days})
+    counted = db.query(COUNTED_SQL.replace("{db}", "").replace("{where}", f"({runs})"), params)
     recounted = {_key(r): r for r in counted if int(r["change"]) != 0}
-    stored = {_key(r): r for r in db.query(_STORED_SQL, params)}
-    return row_differences(TABLE, tenant_id, stored, recounted, ("change",))
+    stored_rows = {_key(r): r for r in db.query(_STORED_SQL.replace("{stored}", stored), params)}
+    return row_differences(TABLE, tenant_id, stored_rows, recounted, ("change",))
 
 
-def _runs(tenant_id: str, days: Sequence[date]) -> tuple[str, dict[str, Any]]:
-    """The key ranges of ``days`` (runs of consecutive days OR-ed, fixed text) and parameters."""
-    ordered = sorted(set(days))
-    params: dict[str, Any] = {"tenant_id": tenant_id, "days": ordered}
-    runs: list[str] = []
-    for day in ordered:
-        if runs and (day - params[f"last_{len(runs) - 1}"]).days == 1:
-            params[f"last_{len(runs) - 1}"] = day
+def _where(days: Mapping[str, Sequence[date]]) -> tuple[str, str, dict[str, Any]]:
+    """The moments' key ranges of every tenant's days (runs of consecutive days OR-ed) and the
+    stored rows of those days, as fixed text, with their parameters."""
+    params: dict[str, Any] = {}
+    tenants: list[str] = []
+    stored: list[str] = []
+    for i, (tenant_id, some) in enumerate(sorted(days.items())):
+        ordered = sorted(set(some))
+        if not ordered:
             continue
-        params[f"first_{len(runs)}"] = params[f"last_{len(runs)}"] = day
-        runs.append(_RUN.format(n=len(runs)))
-    return " OR ".join(runs), params
+        params[f"tenant_{i}"], params[f"days_{i}"] = tenant_id, ordered
+        runs: list[str] = []
+        for day in ordered:
+            last = f"last_{i}_{len(runs) - 1}"
+            if runs and (day - params[last]).days == 1:
+                params[last] = day
+                continue
+            params[f"first_{i}_{len(runs)}"] = params[f"last_{i}_{len(runs)}"] = day
+            runs.append(_RUN.format(n=f"{i}_{len(runs)}"))
+        tenants.append(_TENANT.format(i=i, runs=" OR ".join(runs)))
+        stored.append(_STORED_DAYS.format(i=i))
+    return " OR ".join(tenants), " OR ".join(stored), params
 
 
 def _key(row: dict[str, Any]) -> Key:

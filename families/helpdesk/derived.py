@@ -10,7 +10,6 @@ chunk of conversations, then recounts the backlog rows of the days those moments
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from datetime import date
 from typing import Any
 
 from pulse.families.derivation import (
@@ -112,13 +111,10 @@ class HelpdeskMoments:
         """Rewrite every moment of ``keys`` and the backlog rows of their days; the number of
         conversations recomputed (neither client reports the rows an ``INSERT … SELECT`` wrote)."""
         sql = refresh_sql(SOME)
-        days: dict[str, set[date]] = {}
         for tenant_id, ids in entity_chunks(keys, CHUNK):
             db.execute(sql, {"tenant_id": tenant_id, "ids": ids})
-            days.setdefault(tenant_id, set()).update(backlog_days.days_of(db, tenant_id, ids))
-        # Once per tenant, after every chunk: chunks of one batch share their days.
-        for tenant_id, touched in days.items():
-            backlog_days.recount(db, tenant_id, sorted(touched))
+        # Once for every tenant and chunk: a batch's chunks and tenants share their days.
+        backlog_days.recount(db, backlog_days.days_of(db, keys))
         return len(keys)
 
     def forget(self, db: ClickHouse, keys: Collection[Key], event_ids: Collection[str]) -> int:
@@ -134,7 +130,7 @@ class HelpdeskMoments:
             stored = _by_key(db.query(_STORED_SQL, params))
             recomputed = _by_key(db.query(_RECOMPUTED_SQL, params))
             found.extend(row_differences(self.name, tenant_id, stored, recomputed, _CONTENT))
-            days = backlog_days.days_of(db, tenant_id, ids)
+            days = backlog_days.days_of(db, {(tenant_id, i) for i in ids}).get(tenant_id, [])
             found.extend(backlog_days.differences(db, tenant_id, days))
         return found
 

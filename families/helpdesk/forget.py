@@ -58,5 +58,5 @@ def forget_conversations(db: ClickHouse, keys: Collection[Key], event_ids: Colle
         db.execute(rebuild, params)
         days = backlog_days.days_of_events(db, tenant_id, ids, erased)
         db.execute(_DELETE_MOMENTS.replace("{db}", db.database), {**params, "event_ids": erased})
-        backlog_days.recount(db, tenant_id, days)
+        backlog_days.recount(db, {tenant_id: days})
     return len(keys)

@@ -135,3 +135,24 @@ def test_a_lost_day_row_is_a_difference(db: ClickHouse) -> None:
     assert [(d.table, d.column, d.stored, d.recomputed) for d in found] == [
         ("helpdesk_backlog_days", "exists", False, True)
     ]
+
+
+def test_one_batch_of_two_tenants_recounts_the_days_of_each(db: ClickHouse) -> None:
+    """One refresh, two tenants sharing a conversation id: each tenant's days, none mixed."""
+    store(
+        db,
+        [
+            created("c1", "2026-01-05T10:00Z"),
+            event("conversation.resolved", "c1", "2026-01-08T10:00Z"),
+            created("c1", "2026-02-01T10:00Z", tenant="globex", event_id="g1"),
+        ],
+    )
+    rows = db.query(
+        "SELECT tenant_id, toString(day) AS day, change FROM helpdesk_backlog_days FINAL"
+        " WHERE change != 0 ORDER BY tenant_id, day"
+    )
+    assert [(r["tenant_id"], r["day"], r["change"]) for r in rows] == [
+        ("acme", "2026-01-05", 1),
+        ("acme", "2026-01-08", -1),
+        ("globex", "2026-02-01", 1),
+    ]
