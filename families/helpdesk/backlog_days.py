@@ -67,15 +67,17 @@ WHERE {{where}} AND {_MOMENT_KINDS}
 GROUP BY tenant_id, day, channel, priority, agent, org_unit
 """
 
+_COUNTED = COUNTED_SQL.replace("{db}", "").replace("{where}", "({runs})")
+
+# The days' rows counted now beside those stored (each as ``delta``), so a filing stored but no
+# longer counted is written 0.
 _RECOUNT_SQL = f"""
 INSERT INTO {TABLE} (tenant_id, day, channel, priority, agent, org_unit, change, version)
 SELECT tenant_id, day, channel, priority, agent, org_unit, sumIf(delta, counted) AS change,
        toUInt64(toUnixTimestamp64Micro(now64(6))) AS version
 FROM (
-    SELECT tenant_id, toDate(t, 'UTC') AS day, channel, priority, agent, org_unit,
-           {_CHANGE} AS delta, 1 AS counted
-    FROM helpdesk_moments FINAL
-    WHERE {_MOMENT_KINDS} AND ({{runs}})
+    SELECT tenant_id, day, channel, priority, agent, org_unit, change AS delta, 1 AS counted
+    FROM ({_COUNTED})
     UNION ALL
     SELECT tenant_id, day, channel, priority, agent, org_unit, change AS delta, 0 AS counted
     FROM {TABLE} FINAL
@@ -125,7 +127,7 @@ def differences(db: Reader, tenant_id: str, days: Sequence[date]) -> list[Differ
     if not days:
         return []
     runs, stored, params = _where({tenant_id: days})
-    counted = db.query(COUNTED_SQL.replace("{db}", "").replace("{where}", f"({runs})"), params)
+    counted = db.query(_COUNTED.replace("{runs}", runs), params)
     recounted = {_key(r): r for r in counted if int(r["change"]) != 0}
     stored_rows = {_key(r): r for r in db.query(_STORED_SQL.replace("{stored}", stored), params)}
     return row_differences(TABLE, tenant_id, stored_rows, recounted, ("change",))

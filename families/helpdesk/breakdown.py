@@ -33,6 +33,7 @@ from pulse.families.helpdesk.figures_sql import (
     FILTERS,
     OPENING,
     OPENING_AT,
+    OPENING_DAYS,
     P50,
     P90,
     TARGET_SQL,
@@ -46,27 +47,27 @@ from pulse.graphql.queries import Reader
 # Pseudo kind of a known creation before the opening answered in the range: a first response
 # and nothing else (its creation is in the backlog's day rows).
 EARLIER_CREATION = 6
-_MOMENT = "channel, org_unit, agent, priority, kind, value, reply_ms, first_resolution_ms, t"
 
-# The moments from the opening to the range's end, the backlog day rows before it and the
-# earlier creations answered in the range, as in ``figures_sql``.
+# The moments ``figures_sql`` reads (from the opening to the range's end, and the earlier
+# creations answered in the range) in one read, and the backlog day rows before the opening.
 _ROWS = f"""
-    SELECT {_MOMENT}, known_creation
-    FROM helpdesk_moments FINAL
-    WHERE tenant_id = {{tenant_id:String}}
-      AND t >= {OPENING_AT} AND t < fromUnixTimestamp64Milli({{to_ms:Int64}}, 'UTC') {{filters}}
+    SELECT channel, org_unit, agent, priority,
+        if(t < {OPENING_AT}, toUInt8({EARLIER_CREATION}), moment_kind) AS kind,
+        value, reply_ms, first_resolution_ms, t, known_creation
+    FROM (
+        SELECT channel, org_unit, agent, priority, kind AS moment_kind, value, reply_ms,
+            first_resolution_ms, t, known_creation
+        FROM helpdesk_moments FINAL
+        WHERE tenant_id = {{tenant_id:String}}
+          AND t < fromUnixTimestamp64Milli({{to_ms:Int64}}, 'UTC')
+          AND (t >= {OPENING_AT} OR (kind = {CREATED} AND known_creation AND {EARLIER_ANSWERED}))
+          {{filters}}
+    )
     UNION ALL
     SELECT channel, org_unit, agent, priority, toUInt8({OPENING}), change,
         CAST(NULL, 'Nullable(Int64)'), CAST(NULL, 'Nullable(Int64)'),
         toDateTime64(day, 3, 'UTC'), toUInt8(0)
-    FROM helpdesk_backlog_days FINAL
-    WHERE tenant_id = {{tenant_id:String}} AND day < toDate({OPENING_AT}, 'UTC') {{filters}}
-    UNION ALL
-    SELECT {_MOMENT.replace("kind,", f"toUInt8({EARLIER_CREATION}),")}, known_creation
-    FROM helpdesk_moments FINAL
-    WHERE tenant_id = {{tenant_id:String}} AND kind = {CREATED} AND known_creation
-      AND t < {OPENING_AT} AND reply_ms >= {{from_ms:Int64}} AND reply_ms < {{to_ms:Int64}}
-      AND {EARLIER_ANSWERED} {{filters}}"""
+    {OPENING_DAYS}"""
 
 _SOURCE = f"""
 SELECT channel, org_unit, agent, priority, kind, value, reply_ms,

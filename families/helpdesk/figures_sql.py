@@ -96,11 +96,13 @@ BACKLOG_CHANGE = (
     f" kind = {OPENING}, value, 0)"
 )
 
-# The backlog day rows before the opening, as moments of kind OPENING at their day's start.
-OPENING_ROWS = f"""
-    SELECT toUInt8({OPENING}) AS kind, change AS value, toDateTime64(day, 3, 'UTC') AS t
+# The backlog day rows before the opening (their day as ``t``).
+OPENING_DAYS = f"""
     FROM helpdesk_backlog_days FINAL
     WHERE tenant_id = {{tenant_id:String}} AND day < toDate({OPENING_AT}, 'UTC') {{filters}}"""
+OPENING_ROWS = f"""
+    SELECT toUInt8({OPENING}) AS kind, change AS value, toDateTime64(day, 3, 'UTC') AS t
+    {OPENING_DAYS}"""
 
 # Each scan aggregates in two steps: per bucket key in one pass over the rows (partial counts and
 # percentile states), then the few partial rows into the grouping sets, so a row feeds one hash

@@ -241,9 +241,7 @@ def rerun_pipeline(events: list[dict[str, object]], workdir: Path) -> float:
     workdir.mkdir()
     settings = bench_settings(workdir)
     try:
-        pulse(settings, "topics", "apply")
-        for tenant in TENANTS:
-            pulse(settings, "tenants", "set", tenant.tenant_id, "--timezone", tenant.timezone)
+        declare(settings)
         produce(settings, events)
         return pipeline_rate(settings, len(events), workdir)
     finally:
@@ -273,10 +271,15 @@ def isolated(module: str, **env: str) -> dict[str, float]:
     return result
 
 
-def measure(settings: Settings, workdir: Path) -> dict[str, float]:
+def declare(settings: Settings) -> None:
+    """The run's topics and its tenants' zones."""
     pulse(settings, "topics", "apply")
     for tenant in TENANTS:
         pulse(settings, "tenants", "set", tenant.tenant_id, "--timezone", tenant.timezone)
+
+
+def measure(settings: Settings, workdir: Path) -> dict[str, float]:
+    declare(settings)
     events = messaging_events(EVENTS)
     print(f"producing {len(events)} events", file=sys.stderr)
     produced = produce(settings, events)
