@@ -35,7 +35,7 @@ class PassMemo:
             self._answers[key] = self._db.query(sql, params)
         return self._answers[key]
 
-    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> int:
         raise NotImplementedError("a pass memo only reads")
 
     def insert(self, table: str, rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> None:

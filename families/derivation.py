@@ -90,6 +90,42 @@ def entity_chunks(keys: Collection[Key], size: int) -> Iterator[tuple[str, list[
             yield tenant_id, ids[start : start + size]
 
 
+# The tenants of a sink batch share a refresh statement, whose cost is mostly fixed (planning,
+# reading the tables' parts): a batch of many tenants would otherwise pay one per tenant.
+TENANTS_PER_STATEMENT = 16
+
+
+def tenants_scope(column: str, tenants: int) -> str:
+    """A predicate choosing the ids of ``tenants`` tenants, ``column`` holding the id: fixed text
+    whose values are :func:`tenants_params`."""
+    return " OR ".join(
+        f"(tenant_id = {{tenant{t}:String}} AND {column} IN {{ids{t}:Array(String)}})"
+        for t in range(tenants)
+    )
+
+
+def tenants_params(ids: Mapping[str, Sequence[str]]) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for t, (tenant_id, tenant_ids) in enumerate(ids.items()):
+        params[f"tenant{t}"], params[f"ids{t}"] = tenant_id, list(tenant_ids)
+    return params
+
+
+def tenants_chunks(keys: Collection[Key], size: int) -> Iterator[dict[str, list[str]]]:
+    """``(tenant_id, entity_id)`` keys by tenant, at most ``size`` ids and
+    :data:`TENANTS_PER_STATEMENT` tenants at a time: one :func:`tenants_scope` statement's."""
+    chunk: dict[str, list[str]] = {}
+    held = 0
+    for tenant_id, ids in entity_chunks(keys, size):
+        if held + len(ids) > size or len(chunk) == TENANTS_PER_STATEMENT:
+            yield chunk
+            chunk, held = {}, 0
+        chunk[tenant_id] = ids
+        held += len(ids)
+    if chunk:
+        yield chunk
+
+
 def row_differences(
     table: str,
     tenant_id: str,

@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pyarrow as pa
 from chdb.session import Session
@@ -23,6 +23,14 @@ from pulse.sinks.arrow_types import arrow_type
 from pulse.sinks.clickhouse import columns_of, identifier, qualified
 from pulse.sinks.errors import ClickHouseError
 from pulse.sinks.params import format_params
+
+
+class _Result(Protocol):
+    """What a chdb query returns, as far as this client reads it."""
+
+    def bytes(self) -> bytes: ...
+
+    def rows_written(self) -> int: ...
 
 
 class EmbeddedClickHouse:
@@ -44,10 +52,10 @@ class EmbeddedClickHouse:
         self.execute(f"CREATE DATABASE IF NOT EXISTS {self.database}")
         self.execute(f"USE {self.database}")
 
-    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> int:
         with self._lock:
             self._types.clear()
-            self._run(sql, "CSV", format_params(params) if params else None)
+            return self._run(sql, "CSV", format_params(params) if params else None).rows_written()
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         with self._lock:
@@ -104,7 +112,7 @@ class EmbeddedClickHouse:
         return self._types[name]
 
     def _rows(self, sql: str, params: Mapping[str, Any] | None) -> list[dict[str, Any]]:
-        data = self._run(sql, "Arrow", format_params(params) if params else None)
+        data = self._run(sql, "Arrow", format_params(params) if params else None).bytes()
         if not data:
             return []
         table = pa.ipc.open_file(pa.py_buffer(data)).read_all()
@@ -116,13 +124,12 @@ class EmbeddedClickHouse:
                     row[name] = dict(row[name])
         return rows
 
-    def _run(self, sql: str, fmt: str, params: dict[str, str] | None) -> bytes:
+    def _run(self, sql: str, fmt: str, params: dict[str, str] | None) -> _Result:
         try:
-            result = self._live().query(sql, fmt, params=params)  # type: ignore[no-untyped-call]
+            result: _Result = self._live().query(sql, fmt, params=params)  # type: ignore[no-untyped-call]
         except RuntimeError as exc:
             raise ClickHouseError(f"ClickHouse rejected a statement: {exc}", sql=sql[:500]) from exc
-        data: bytes = result.bytes()
-        return data
+        return result
 
     def _live(self) -> Session:
         if self._session is None:

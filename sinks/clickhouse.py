@@ -28,9 +28,11 @@ class ClickHouse(Protocol):
 
     database: str
 
-    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
-        """Run a statement that returns nothing (DDL, ``INSERT … SELECT``); ``params`` fill
-        ``{name:Type}`` placeholders."""
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> int:
+        """Run a statement that returns no rows (DDL, ``INSERT … SELECT``); ``params`` fill
+        ``{name:Type}`` placeholders. The rows it wrote (0 for DDL), as the server reports them:
+        a derivation's refresh counts what it wrote without reading it back."""
+        ...
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         """Rows of a ``SELECT`` as dicts; ``params`` fill ``{name:Type}`` placeholders."""

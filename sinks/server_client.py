@@ -51,9 +51,11 @@ class ServerClickHouse:
             bootstrap.disconnect()
         self._client = Client(database=self.database, **options)
 
-    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> int:
         with self._lock:
             self._call(sql, dict(params) if params else None)
+            progress = self._client.last_query.progress if self._client.last_query else None
+            return int(progress.written_rows) if progress is not None else 0
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         with self._lock:

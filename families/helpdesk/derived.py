@@ -2,9 +2,9 @@
 
 The materialized view has folded a batch into ``helpdesk_conversations`` by the time the sink
 calls :meth:`HelpdeskMoments.refresh`, so a refresh reads the merged facts of the touched
-conversations and rewrites all their moments (``moments_sql``) in one statement per tenant and
-chunk of conversations, then recounts the backlog rows of the days those moments sit on
-(``backlog_days``).
+conversations and rewrites all their moments (``moments_sql``) in one statement per chunk of
+conversations (of up to ``TENANTS_PER_STATEMENT`` tenants), then recounts the backlog rows of
+the days those moments sit on (``backlog_days``).
 """
 
 from __future__ import annotations
@@ -19,6 +19,9 @@ from pulse.families.derivation import (
     entity_chunks,
     row_differences,
     scope_bounds,
+    tenants_chunks,
+    tenants_params,
+    tenants_scope,
 )
 from pulse.families.helpdesk import backlog_days
 from pulse.families.helpdesk.conversations_sql import SOME
@@ -110,9 +113,9 @@ class HelpdeskMoments:
     def refresh(self, db: ClickHouse, keys: Collection[Key]) -> int:
         """Rewrite every moment of ``keys`` and the backlog rows of their days; the number of
         conversations recomputed (neither client reports the rows an ``INSERT … SELECT`` wrote)."""
-        sql = refresh_sql(SOME)
-        for tenant_id, ids in entity_chunks(keys, CHUNK):
-            db.execute(sql, {"tenant_id": tenant_id, "ids": ids})
+        for chunk in tenants_chunks(keys, CHUNK):
+            sql = refresh_sql(tenants_scope("conversation_id", len(chunk)))
+            db.execute(sql, tenants_params(chunk))
         # Once for every tenant and chunk: a batch's chunks and tenants share their days.
         backlog_days.recount(db, backlog_days.days_of(db, keys))
         return len(keys)

@@ -1,14 +1,15 @@
 """The messaging derivation: ``messaging_slots`` rows recomputed for the slots a batch touched.
 
 A key is ``(tenant_id, slot_ms)``: the 15-minute UTC slot of a ``message.*`` raw event. A
-refresh rewrites every row of its slots from ``events_raw FINAL`` in one statement per tenant
-(absolute counts, version from the statement's clock), so it may run any number of times.
-Under the sink raw events are only ever added, so a slot's set of dimension rows only grows and
-rewriting the rows a recomputation finds leaves no stale row behind. An erasure deletes raw
-events: it calls :meth:`MessagingSlots.forget`, whose statement also writes zero counts for each
-stored row of its slots that the recomputation no longer finds (``retiring_sql``). Folding that
-into every refresh was measured here at +30% per sink batch (a second read of the stored
-rows and a regrouping), for rows only an erasure can leave behind.
+refresh rewrites every row of its slots from ``events_raw FINAL`` (absolute counts, version from
+the statement's clock), so it may run any number of times; one statement serves up to
+:data:`TENANTS_PER_STATEMENT` tenants, since a statement's cost is mostly fixed. Under the sink
+raw events are only ever added, so a slot's set of dimension rows only grows and rewriting the
+rows a recomputation finds leaves no stale row behind. An erasure deletes raw events: it calls
+:meth:`MessagingSlots.forget`, whose statement also writes zero counts for each stored row of its
+slots that the recomputation no longer finds (``retiring_sql``). Folding that into every refresh
+was measured here at +30% per sink batch (a second read of the stored rows and a regrouping),
+for rows only an erasure can leave behind.
 """
 
 from __future__ import annotations
@@ -41,41 +42,62 @@ def _ranges(slots: Sequence[int]) -> list[tuple[int, int]]:
     return [(slots[a], slots[b - 1] + SLOT_MS) for a, b in pairwise(bounds)]
 
 
-def _in_ranges(column: str, ranges: int) -> str:
-    """``column`` in any of the parameters' ranges, and its slot one of ``{slots}``; fixed
-    text, the bounds are parameters."""
-    either = " OR ".join(
-        f"({column} >= fromUnixTimestamp64Milli({{lo{i}:Int64}}, 'UTC')"
-        f" AND {column} < fromUnixTimestamp64Milli({{hi{i}:Int64}}, 'UTC'))"
-        for i in range(ranges)
-    )
-    return (
-        f" AND tenant_id = {{tenant_id:String}} AND ({either})"
-        f" AND toInt64(toUnixTimestamp(toStartOfFifteenMinutes({column}))) * 1000"
-        " IN {slots:Array(Int64)}"
-    )
+# Tenants of a batch share one refresh statement (its cost is mostly fixed), at most this many.
+TENANTS_PER_STATEMENT = 16
 
 
-def _params(tenant: str, slots: Sequence[int]) -> dict[str, Any]:
-    params: dict[str, Any] = {"tenant_id": tenant, "slots": slots}
-    for i, (lo, hi) in enumerate(_ranges(slots)):
-        params[f"lo{i}"], params[f"hi{i}"] = lo, hi
+def _in_slots(column: str, plan: Sequence[int]) -> str:
+    """``column`` in the ranges of its tenant (tenant ``i`` of ``plan`` has ``plan[i]`` ranges)
+    and its slot one of that tenant's; fixed text, the tenants and bounds are parameters
+    (:func:`_params`)."""
+    clauses = []
+    for t, ranges in enumerate(plan):
+        either = " OR ".join(
+            f"({column} >= fromUnixTimestamp64Milli({{lo{t}_{i}:Int64}}, 'UTC')"
+            f" AND {column} < fromUnixTimestamp64Milli({{hi{t}_{i}:Int64}}, 'UTC'))"
+            for i in range(ranges)
+        )
+        clauses.append(
+            f"(tenant_id = {{tenant{t}:String}} AND ({either})"
+            f" AND toInt64(toUnixTimestamp(toStartOfFifteenMinutes({column}))) * 1000"
+            f" IN {{slots{t}:Array(Int64)}})"
+        )
+    return f" AND ({' OR '.join(clauses)})"
+
+
+def _plan(slots: Mapping[str, Sequence[int]]) -> list[int]:
+    return [len(_ranges(tenant_slots)) for tenant_slots in slots.values()]
+
+
+def _params(slots: Mapping[str, Sequence[int]]) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for t, (tenant, tenant_slots) in enumerate(slots.items()):
+        params[f"tenant{t}"], params[f"slots{t}"] = tenant, tenant_slots
+        for i, (lo, hi) in enumerate(_ranges(tenant_slots)):
+            params[f"lo{t}_{i}"], params[f"hi{t}_{i}"] = lo, hi
     return params
 
 
-def _stored_sql(db: ClickHouse, slots: Sequence[int]) -> str:
+def _stored_sql(db: ClickHouse, slots: Mapping[str, Sequence[int]]) -> str:
     return (
         "SELECT tenant_id, toInt64(toUnixTimestamp(slot)) * 1000 AS slot_ms,"
         f" {', '.join((*DIMENSIONS, *COUNTS))}"
         f" FROM {qualified(db.database, TABLE)} FINAL"
-        f" WHERE 1 {_in_ranges('slot', len(_ranges(slots)))}"
+        f" WHERE 1 {_in_slots('slot', _plan(slots))}"
     )
 
 
-def _recomputed_sql(db: ClickHouse, slots: Sequence[int]) -> str:
+def _recomputed_sql(db: ClickHouse, slots: Mapping[str, Sequence[int]]) -> str:
     return slot_counts_sql(
-        qualified(db.database, "events_raw"), _in_ranges("occurred_at", len(_ranges(slots)))
+        qualified(db.database, "events_raw"), _in_slots("occurred_at", _plan(slots))
     )
+
+
+def _groups(keys: Collection[Key]) -> Iterator[dict[str, list[int]]]:
+    """The keys' slots by tenant, :data:`TENANTS_PER_STATEMENT` tenants at a time."""
+    by_tenant = list(time_keys_by_tenant(keys).items())
+    for start in range(0, len(by_tenant), TENANTS_PER_STATEMENT):
+        yield dict(by_tenant[start : start + TENANTS_PER_STATEMENT])
 
 
 def slot_of(instant_ms: int) -> int:
@@ -103,37 +125,35 @@ class MessagingSlots:
         return time_keys_in(db, _TYPES, SLOT_MS, (tenant_id, from_ms, to_ms), KEYS_PER_CHUNK)
 
     def refresh(self, db: ClickHouse, keys: Collection[Key]) -> int:
-        written = 0
-        for tenant, slots in time_keys_by_tenant(keys).items():
-            insert = f"INSERT INTO {qualified(db.database, TABLE)} ({', '.join(COLUMNS)}) "
-            db.execute(insert + _recomputed_sql(db, slots), _params(tenant, slots))
-            written += self._count(db, tenant, slots)
-        return written
+        insert = f"INSERT INTO {qualified(db.database, TABLE)} ({', '.join(COLUMNS)}) "
+        return sum(
+            db.execute(insert + _recomputed_sql(db, slots), _params(slots))
+            for slots in _groups(keys)
+        )
 
     def forget(self, db: ClickHouse, keys: Collection[Key], event_ids: Collection[str]) -> int:
         """After an erasure: rewrite the slots of ``keys`` and retire (zero) their rows whose
-        events are all gone; how many rows the slots hold afterwards."""
-        written = 0
+        events are all gone; how many rows that wrote."""
         table = qualified(db.database, TABLE)
-        for tenant, slots in time_keys_by_tenant(keys).items():
-            ranges = _in_ranges("slot", len(_ranges(slots)))
-            select = retiring_sql(_recomputed_sql(db, slots), table, ranges)
-            db.execute(
-                f"INSERT INTO {table} ({', '.join(COLUMNS)}) {select}", _params(tenant, slots)
+        written = 0
+        for slots in _groups(keys):
+            select = retiring_sql(
+                _recomputed_sql(db, slots), table, _in_slots("slot", _plan(slots))
             )
-            written += self._count(db, tenant, slots)
+            written += db.execute(
+                f"INSERT INTO {table} ({', '.join(COLUMNS)}) {select}", _params(slots)
+            )
         return written
 
     def differences(self, db: ClickHouse, keys: Collection[Key]) -> list[Difference]:
         found: list[Difference] = []
-        for tenant, slots in time_keys_by_tenant(keys).items():
-            stored = self._rows(db, _stored_sql(db, slots), tenant, slots)
+        for slots in _groups(keys):
+            stored = self._rows(db, _stored_sql(db, slots), slots)
             recomputed = _recomputed_sql(db, slots)
             fresh = self._rows(
                 db,
                 "SELECT tenant_id, toInt64(toUnixTimestamp(slot)) * 1000 AS slot_ms,"
                 f" {', '.join((*DIMENSIONS, *COUNTS))} FROM ({recomputed})",
-                tenant,
                 slots,
             )
             for key in sorted(set(stored) | set(fresh)):
@@ -147,22 +167,14 @@ class MessagingSlots:
 
     @staticmethod
     def _rows(
-        db: ClickHouse, sql: str, tenant: str, slots: Sequence[int]
+        db: ClickHouse, sql: str, slots: Mapping[str, Sequence[int]]
     ) -> dict[Key, dict[str, int]]:
         return {
-            (tenant, int(row["slot_ms"]), *(str(row[d]) for d in DIMENSIONS)): {
+            (str(row["tenant_id"]), int(row["slot_ms"]), *(str(row[d]) for d in DIMENSIONS)): {
                 name: int(row[name]) for name in COUNTS
             }
-            for row in db.query(sql, _params(tenant, slots))
+            for row in db.query(sql, _params(slots))
         }
-
-    @staticmethod
-    def _count(db: ClickHouse, tenant: str, slots: Sequence[int]) -> int:
-        rows = db.query(
-            f"SELECT toInt64(count()) AS n FROM ({_stored_sql(db, slots)})",
-            _params(tenant, slots),
-        )
-        return int(rows[0]["n"]) if rows else 0
 
 
 MESSAGING_SLOTS = MessagingSlots()

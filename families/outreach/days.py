@@ -3,9 +3,10 @@
 A key is ``(tenant_id, day_ms)``: the UTC day of a ``message.*`` raw event. A refresh rewrites
 every row of its days from ``messaging_slots FINAL``, which the messaging derivation (registered
 before this one) has just refreshed for the same batch, so the sink and ``pulse recalc`` keep
-the order slots → days. Absolute counts with the statement's clock as version: repeating a
-refresh is harmless and a later one wins. Slot rows are never deleted, so a day's set of rows
-only grows and a refresh leaves no stale row.
+the order slots → days; one statement serves up to :data:`TENANTS_PER_STATEMENT` tenants.
+Absolute counts with the statement's clock as version: repeating a refresh is harmless and a
+later one wins. Slot rows are never deleted, so a day's set of rows only grows and a refresh
+leaves no stale row.
 """
 
 from __future__ import annotations
@@ -24,16 +25,36 @@ KEYS_PER_CHUNK = 500
 _TYPES = frozenset(EVENT_TYPES)
 _DIMENSIONS = ("campaign_id", "template_id", "channel")
 
-# The days' slots: a range on the slots' primary key, then the days themselves.
-_OF_DAYS = """
-    AND tenant_id = {tenant_id:String}
-    AND slot >= toDateTime(intDiv({lo:Int64}, 1000), 'UTC')
-    AND slot < toDateTime(intDiv({hi:Int64}, 1000), 'UTC')
-    AND toInt64(toUnixTimestamp(toStartOfDay(slot))) * 1000 IN {days:Array(Int64)}"""
+# Tenants of a batch share one refresh statement (its cost is mostly fixed), at most this many.
+TENANTS_PER_STATEMENT = 16
 
 
-def _params(tenant: str, days: Sequence[int]) -> dict[str, Any]:
-    return {"tenant_id": tenant, "lo": days[0], "hi": days[-1] + DAY_MS, "days": list(days)}
+def _of_days(column: str, day_of: str, tenants: int) -> str:
+    """Rows whose ``column`` falls in the days of their tenant (``day_of`` its day): a range on
+    the primary key, then the days themselves; fixed text, the values are :func:`_params`."""
+    clauses = " OR ".join(
+        f"(tenant_id = {{tenant{t}:String}}"
+        f" AND {column} >= toDateTime(intDiv({{lo{t}:Int64}}, 1000), 'UTC')"
+        f" AND {column} < toDateTime(intDiv({{hi{t}:Int64}}, 1000), 'UTC')"
+        f" AND toInt64(toUnixTimestamp({day_of})) * 1000 IN {{days{t}:Array(Int64)}})"
+        for t in range(tenants)
+    )
+    return f" AND ({clauses})"
+
+
+def _params(days: Mapping[str, Sequence[int]]) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for t, (tenant, tenant_days) in enumerate(days.items()):
+        params[f"tenant{t}"], params[f"days{t}"] = tenant, list(tenant_days)
+        params[f"lo{t}"], params[f"hi{t}"] = tenant_days[0], tenant_days[-1] + DAY_MS
+    return params
+
+
+def _groups(keys: Collection[Key]) -> Iterator[dict[str, list[int]]]:
+    """The keys' days by tenant, :data:`TENANTS_PER_STATEMENT` tenants at a time."""
+    by_tenant = list(time_keys_by_tenant(keys).items())
+    for start in range(0, len(by_tenant), TENANTS_PER_STATEMENT):
+        yield dict(by_tenant[start : start + TENANTS_PER_STATEMENT])
 
 
 class OutreachDays:
@@ -56,18 +77,17 @@ class OutreachDays:
         return time_keys_in(db, _TYPES, DAY_MS, (tenant_id, from_ms, to_ms), KEYS_PER_CHUNK)
 
     def refresh(self, db: ClickHouse, keys: Collection[Key]) -> int:
-        written = 0
         insert = f"INSERT INTO {qualified(db.database, TABLE)} ({', '.join(COLUMNS)}) "
-        for tenant, days in time_keys_by_tenant(keys).items():
-            db.execute(insert + self._recomputed(db), _params(tenant, days))
-            written += len(self._rows(db, self._stored(db), tenant, days))
-        return written
+        return sum(
+            db.execute(insert + self._recomputed(db, len(days)), _params(days))
+            for days in _groups(keys)
+        )
 
     def differences(self, db: ClickHouse, keys: Collection[Key]) -> list[Difference]:
         found: list[Difference] = []
-        for tenant, days in time_keys_by_tenant(keys).items():
-            stored = self._rows(db, self._stored(db), tenant, days)
-            fresh = self._rows(db, self._recomputed(db), tenant, days)
+        for days in _groups(keys):
+            stored = self._rows(db, self._stored(db, len(days)), days)
+            fresh = self._rows(db, self._recomputed(db, len(days)), days)
             for key in sorted(set(stored) | set(fresh)):
                 before, after = stored.get(key, {}), fresh.get(key, {})
                 found.extend(
@@ -78,33 +98,33 @@ class OutreachDays:
         return found
 
     @staticmethod
-    def _recomputed(db: ClickHouse) -> str:
-        return day_counts_sql(qualified(db.database, "messaging_slots"), _OF_DAYS)
+    def _recomputed(db: ClickHouse, tenants: int) -> str:
+        return day_counts_sql(
+            qualified(db.database, "messaging_slots"),
+            _of_days("slot", "toStartOfDay(slot)", tenants),
+        )
 
     @staticmethod
-    def _stored(db: ClickHouse) -> str:
+    def _stored(db: ClickHouse, tenants: int) -> str:
         return (
             f"SELECT tenant_id, day, {', '.join((*_DIMENSIONS, *COUNTS))}"
             f" FROM {qualified(db.database, TABLE)} FINAL"
-            " WHERE tenant_id = {tenant_id:String}"
-            " AND day >= toDateTime(intDiv({lo:Int64}, 1000), 'UTC')"
-            " AND day < toDateTime(intDiv({hi:Int64}, 1000), 'UTC')"
-            " AND toInt64(toUnixTimestamp(day)) * 1000 IN {days:Array(Int64)}"
+            f" WHERE 1 {_of_days('day', 'day', tenants)}"
         )
 
     @staticmethod
     def _rows(
-        db: ClickHouse, sql: str, tenant: str, days: Sequence[int]
+        db: ClickHouse, sql: str, days: Mapping[str, Sequence[int]]
     ) -> dict[Key, dict[str, int]]:
         keyed = (
-            "SELECT toInt64(toUnixTimestamp(day)) * 1000 AS day_ms,"
+            "SELECT tenant_id, toInt64(toUnixTimestamp(day)) * 1000 AS day_ms,"
             f" {', '.join((*_DIMENSIONS, *COUNTS))} FROM ({sql})"
         )
         return {
-            (tenant, int(row["day_ms"]), *(str(row[d]) for d in _DIMENSIONS)): {
+            (str(row["tenant_id"]), int(row["day_ms"]), *(str(row[d]) for d in _DIMENSIONS)): {
                 name: int(row[name]) for name in COUNTS
             }
-            for row in db.query(keyed, _params(tenant, days))
+            for row in db.query(keyed, _params(days))
         }
 
 

@@ -229,8 +229,8 @@ class CountingReads:
         self.raw_reads += "events_raw" in sql
         return self.db.query(sql, params)
 
-    def execute(self, sql: str, params: Any = None) -> None:
-        self.db.execute(sql, params)
+    def execute(self, sql: str, params: Any = None) -> int:
+        return self.db.execute(sql, params)
 
     def insert(self, table: str, rows: Any, columns: Any) -> None:
         self.db.insert(table, rows, columns)

@@ -154,3 +154,17 @@ def test_scattered_slots_are_all_refreshed_and_only_they(db: ClickHouse) -> None
     stored_and_refreshed(db, [message("sent", T + n * day) for n in range(40)])
     refreshed = slots(db)
     assert refreshed == {(SLOT_T + n * day, "whatsapp"): (1, 0) for n in range(40)}
+
+
+def test_one_refresh_of_many_tenants_writes_each_only_its_own_slots(db: ClickHouse) -> None:
+    """Eighteen tenants (more than one statement takes) refreshed at once, each asking for its
+    own slot and for the next tenant's: every tenant gets exactly its own slot's count."""
+    tenants = [f"t{i:02}" for i in range(18)]
+    rows = [message("sent", T + i * SLOT, tenant=t) for i, t in enumerate(tenants)]
+    insert_raw(db, rows)
+    keys = {(t, SLOT_T + i * SLOT) for i, t in enumerate(tenants)}
+    keys |= {(t, SLOT_T + (i + 1) * SLOT) for i, t in enumerate(tenants)}
+    assert MESSAGING_SLOTS.refresh(db, keys) == 18
+    for i, tenant in enumerate(tenants):
+        assert slots(db, tenant) == {(SLOT_T + i * SLOT, "whatsapp"): (1, 0)}
+    assert MESSAGING_SLOTS.differences(db, keys) == []
