@@ -117,7 +117,7 @@ def tenants_chunks(keys: Collection[Key], size: int) -> Iterator[dict[str, list[
     chunk: dict[str, list[str]] = {}
     held = 0
     for tenant_id, ids in entity_chunks(keys, size):
-        if held + len(ids) > size or len(chunk) == TENANTS_PER_STATEMENT:
+        if held + len(ids) > size or len(chunk) == TENANTS_PER_STATEMENT or tenant_id in chunk:
             yield chunk
             chunk, held = {}, 0
         chunk[tenant_id] = ids

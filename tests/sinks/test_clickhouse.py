@@ -100,6 +100,15 @@ def test_rows_and_columns_inserts_read_back_typed(clickhouse: ClickHouse) -> Non
 
 
 @pytest.mark.clickhouse
+def test_execute_counts_the_rows_a_statement_wrote(clickhouse: ClickHouse) -> None:
+    """An INSERT … SELECT reports the rows it wrote (what a refresh returns); DDL reports 0."""
+    assert clickhouse.execute(TABLE) == 0
+    insert = "INSERT INTO kv (k, at) SELECT toString(number), now64(3) FROM numbers({n:UInt32})"
+    assert clickhouse.execute(insert, {"n": 7}) == 7
+    assert clickhouse.execute(insert, {"n": 0}) == 0
+
+
+@pytest.mark.clickhouse
 def test_values_that_do_not_fit_are_a_clickhouse_error(clickhouse: ClickHouse) -> None:
     """A value Arrow cannot put in the column's type fails as ClickHouseError before inserting."""
     clickhouse.execute(TABLE)
