@@ -215,3 +215,11 @@ def time_keys_by_tenant(keys: Collection[Key]) -> dict[str, list[int]]:
     for tenant, start_ms in keys:
         starts[str(tenant)].add(int(start_ms))
     return {tenant: sorted(found) for tenant, found in starts.items()}
+
+
+def time_keys_in_groups(keys: Collection[Key]) -> Iterator[dict[str, list[int]]]:
+    """:func:`time_keys_by_tenant`, :data:`TENANTS_PER_STATEMENT` tenants at a time: the
+    tenants one refresh statement of a time-keyed derivation serves."""
+    by_tenant = list(time_keys_by_tenant(keys).items())
+    for start in range(0, len(by_tenant), TENANTS_PER_STATEMENT):
+        yield dict(by_tenant[start : start + TENANTS_PER_STATEMENT])

@@ -2,14 +2,14 @@
 
 A key is ``(tenant_id, slot_ms)``: the 15-minute UTC slot of a ``message.*`` raw event. A
 refresh rewrites every row of its slots from ``events_raw FINAL`` (absolute counts, version from
-the statement's clock), so it may run any number of times; one statement serves up to
-:data:`TENANTS_PER_STATEMENT` tenants, since a statement's cost is mostly fixed. Under the sink
-raw events are only ever added, so a slot's set of dimension rows only grows and rewriting the
-rows a recomputation finds leaves no stale row behind. An erasure deletes raw events: it calls
-:meth:`MessagingSlots.forget`, whose statement also writes zero counts for each stored row of its
-slots that the recomputation no longer finds (``retiring_sql``). Folding that into every refresh
-was measured here at +30% per sink batch (a second read of the stored rows and a regrouping),
-for rows only an erasure can leave behind.
+the statement's clock), so it may run any number of times; one statement serves up to 16
+tenants (``derivation.TENANTS_PER_STATEMENT``), since a statement's cost is mostly fixed. Under
+the sink raw events are only ever added, so a slot's set of dimension rows only grows and
+rewriting the rows a recomputation finds leaves no stale row behind. An erasure deletes raw
+events: it calls :meth:`MessagingSlots.forget`, whose statement also writes zero counts for each
+stored row of its slots that the recomputation no longer finds (``retiring_sql``). Folding that
+into every refresh was measured here at +30% per sink batch (a second read of the stored rows
+and a regrouping), for rows only an erasure can leave behind.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from itertools import pairwise
 from typing import Any
 
-from pulse.families.derivation import Difference, Key, time_keys_by_tenant, time_keys_in
+from pulse.families.derivation import Difference, Key, time_keys_in, time_keys_in_groups
 from pulse.families.messaging.model import COUNTS, DIMENSIONS, EVENT_TYPES, SLOT_MS
 from pulse.families.messaging.slots_sql import COLUMNS, retiring_sql, slot_counts_sql
 from pulse.sinks.clickhouse import ClickHouse, qualified
@@ -40,10 +40,6 @@ def _ranges(slots: Sequence[int]) -> list[tuple[int, int]]:
     cuts = sorted(i for i in gaps[: MAX_RANGES - 1] if slots[i] - slots[i - 1] > SLOT_MS)
     bounds = [0, *cuts, len(slots)]
     return [(slots[a], slots[b - 1] + SLOT_MS) for a, b in pairwise(bounds)]
-
-
-# Tenants of a batch share one refresh statement (its cost is mostly fixed), at most this many.
-TENANTS_PER_STATEMENT = 16
 
 
 def _in_slots(column: str, plan: Sequence[int]) -> str:
@@ -93,13 +89,6 @@ def _recomputed_sql(db: ClickHouse, slots: Mapping[str, Sequence[int]]) -> str:
     )
 
 
-def _groups(keys: Collection[Key]) -> Iterator[dict[str, list[int]]]:
-    """The keys' slots by tenant, :data:`TENANTS_PER_STATEMENT` tenants at a time."""
-    by_tenant = list(time_keys_by_tenant(keys).items())
-    for start in range(0, len(by_tenant), TENANTS_PER_STATEMENT):
-        yield dict(by_tenant[start : start + TENANTS_PER_STATEMENT])
-
-
 def slot_of(instant_ms: int) -> int:
     """The start of the 15-minute UTC slot holding ``instant_ms``."""
     return instant_ms - instant_ms % SLOT_MS
@@ -128,7 +117,7 @@ class MessagingSlots:
         insert = f"INSERT INTO {qualified(db.database, TABLE)} ({', '.join(COLUMNS)}) "
         return sum(
             db.execute(insert + _recomputed_sql(db, slots), _params(slots))
-            for slots in _groups(keys)
+            for slots in time_keys_in_groups(keys)
         )
 
     def forget(self, db: ClickHouse, keys: Collection[Key], event_ids: Collection[str]) -> int:
@@ -136,7 +125,7 @@ class MessagingSlots:
         events are all gone; how many rows that wrote."""
         table = qualified(db.database, TABLE)
         written = 0
-        for slots in _groups(keys):
+        for slots in time_keys_in_groups(keys):
             select = retiring_sql(
                 _recomputed_sql(db, slots), table, _in_slots("slot", _plan(slots))
             )
@@ -147,7 +136,7 @@ class MessagingSlots:
 
     def differences(self, db: ClickHouse, keys: Collection[Key]) -> list[Difference]:
         found: list[Difference] = []
-        for slots in _groups(keys):
+        for slots in time_keys_in_groups(keys):
             stored = self._rows(db, _stored_sql(db, slots), slots)
             recomputed = _recomputed_sql(db, slots)
             fresh = self._rows(

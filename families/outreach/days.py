@@ -3,7 +3,7 @@
 A key is ``(tenant_id, day_ms)``: the UTC day of a ``message.*`` raw event. A refresh rewrites
 every row of its days from ``messaging_slots FINAL``, which the messaging derivation (registered
 before this one) has just refreshed for the same batch, so the sink and ``pulse recalc`` keep
-the order slots → days; one statement serves up to :data:`TENANTS_PER_STATEMENT` tenants.
+the order slots → days; one statement serves up to ``derivation.TENANTS_PER_STATEMENT`` tenants.
 Absolute counts with the statement's clock as version: repeating a refresh is harmless and a
 later one wins. Slot rows are never deleted, so a day's set of rows only grows and a refresh
 leaves no stale row.
@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any
 
-from pulse.families.derivation import Difference, Key, time_keys_by_tenant, time_keys_in
+from pulse.families.derivation import Difference, Key, time_keys_in, time_keys_in_groups
 from pulse.families.messaging.model import COUNTS, EVENT_TYPES
 from pulse.families.outreach.days_sql import COLUMNS, day_counts_sql
 from pulse.sinks.clickhouse import ClickHouse, qualified
@@ -24,9 +24,6 @@ DAY_MS = 86_400_000
 KEYS_PER_CHUNK = 500
 _TYPES = frozenset(EVENT_TYPES)
 _DIMENSIONS = ("campaign_id", "template_id", "channel")
-
-# Tenants of a batch share one refresh statement (its cost is mostly fixed), at most this many.
-TENANTS_PER_STATEMENT = 16
 
 
 def _of_days(column: str, day_of: str, tenants: int) -> str:
@@ -48,13 +45,6 @@ def _params(days: Mapping[str, Sequence[int]]) -> dict[str, Any]:
         params[f"tenant{t}"], params[f"days{t}"] = tenant, list(tenant_days)
         params[f"lo{t}"], params[f"hi{t}"] = tenant_days[0], tenant_days[-1] + DAY_MS
     return params
-
-
-def _groups(keys: Collection[Key]) -> Iterator[dict[str, list[int]]]:
-    """The keys' days by tenant, :data:`TENANTS_PER_STATEMENT` tenants at a time."""
-    by_tenant = list(time_keys_by_tenant(keys).items())
-    for start in range(0, len(by_tenant), TENANTS_PER_STATEMENT):
-        yield dict(by_tenant[start : start + TENANTS_PER_STATEMENT])
 
 
 class OutreachDays:
@@ -80,12 +70,12 @@ class OutreachDays:
         insert = f"INSERT INTO {qualified(db.database, TABLE)} ({', '.join(COLUMNS)}) "
         return sum(
             db.execute(insert + self._recomputed(db, len(days)), _params(days))
-            for days in _groups(keys)
+            for days in time_keys_in_groups(keys)
         )
 
     def differences(self, db: ClickHouse, keys: Collection[Key]) -> list[Difference]:
         found: list[Difference] = []
-        for days in _groups(keys):
+        for days in time_keys_in_groups(keys):
             stored = self._rows(db, self._stored(db, len(days)), days)
             fresh = self._rows(db, self._recomputed(db, len(days)), days)
             for key in sorted(set(stored) | set(fresh)):
