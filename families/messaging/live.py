@@ -15,7 +15,7 @@ from typing import Any
 from pulse.families.grid import grid
 from pulse.families.messaging.derived import MESSAGING_SLOTS
 from pulse.families.messaging.model import SLOT_MS, MessagingCounts
-from pulse.families.messaging.query import slot_channels
+from pulse.families.messaging.query import tenants_slot_channels
 from pulse.sinks.clickhouse import ClickHouse
 from pulse.sinks.realtime import RealtimeCache, SlotChannel
 
@@ -45,14 +45,13 @@ class MessagingRealtime:
                 recent[tenant].append(slot_ms)
         rows = [
             SlotChannel(
-                tenant_id=tenant,
+                tenant_id=str(row["tenant_id"]),
                 slot_ms=int(row["slot_ms"]),
                 channel=str(row["channel"]),
                 version=int(row["version"]),
                 counts=MessagingCounts.of(row),
             )
-            for tenant, slots in recent.items()
-            for row in slot_channels(db, tenant, slots)
+            for row in tenants_slot_channels(db, recent)
         ]
         return store.write_slots(rows)
 

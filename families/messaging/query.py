@@ -8,7 +8,7 @@ row's latest recomputation.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pulse.families.messaging.model import (
@@ -45,13 +45,25 @@ GROUP BY GROUPING SETS ((b), ())
 
 _ORG_UNITS = " AND org_unit IN {org_units:Array(String)}"
 
+# Per tenant, slot and channel: the counts and the version stored; {tenants}: which slots of
+# which tenants (``_tenants_slots``).
 _SLOTS_SQL = f"""
-SELECT toInt64(toUnixTimestamp(slot)) * 1000 AS slot_ms, toString(channel) AS channel,
+SELECT tenant_id, toInt64(toUnixTimestamp(slot)) * 1000 AS slot_ms, toString(channel) AS channel,
        toInt64(max(version)) AS version, {_SUMS}
 FROM messaging_slots FINAL
-WHERE {IN_RANGE} AND toInt64(toUnixTimestamp(slot)) * 1000 IN {{slots:Array(Int64)}}
-GROUP BY slot, channel
+WHERE {{tenants}}
+GROUP BY tenant_id, slot, channel
 """
+
+
+def _tenants_slots(tenants: int) -> str:
+    return " OR ".join(
+        f"(tenant_id = {{tenant{t}:String}}"
+        f" AND slot >= toDateTime(intDiv({{from{t}:Int64}}, 1000), 'UTC')"
+        f" AND slot < toDateTime(intDiv({{to{t}:Int64}}, 1000), 'UTC')"
+        f" AND toInt64(toUnixTimestamp(slot)) * 1000 IN {{slots{t}:Array(Int64)}})"
+        for t in range(tenants)
+    )
 
 
 def messaging_answer(db: Reader, q: MessagingQuery) -> MessagingAnswer:
@@ -89,13 +101,17 @@ def filter_clauses(filters: Filters) -> tuple[str, dict[str, Any]]:
 
 def slot_channels(db: Reader, tenant_id: str, slots: Sequence[int]) -> list[dict[str, Any]]:
     """Per slot (of ``slots``, UTC ms) and channel: the counts and the version stored."""
-    if not slots:
+    return tenants_slot_channels(db, {tenant_id: slots})
+
+
+def tenants_slot_channels(db: Reader, slots: Mapping[str, Sequence[int]]) -> list[dict[str, Any]]:
+    """:func:`slot_channels` of several tenants (each row names its ``tenant_id``) in one
+    statement: what the sink's realtime hook reads after every batch, whatever its tenants."""
+    asked = {tenant: sorted(found) for tenant, found in slots.items() if found}
+    if not asked:
         return []
-    ordered = sorted(slots)
-    params = {
-        "tenant_id": tenant_id,
-        "from_ms": ordered[0],
-        "to_ms": ordered[-1] + 1000,
-        "slots": ordered,
-    }
-    return db.query(_SLOTS_SQL, params)
+    params: dict[str, Any] = {}
+    for t, (tenant, ordered) in enumerate(asked.items()):
+        params[f"tenant{t}"], params[f"slots{t}"] = tenant, ordered
+        params[f"from{t}"], params[f"to{t}"] = ordered[0], ordered[-1] + 1000
+    return db.query(_SLOTS_SQL.replace("{tenants}", _tenants_slots(len(asked))), params)

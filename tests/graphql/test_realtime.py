@@ -133,7 +133,7 @@ class CountingReader:
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         assert params is not None
         self.queries += 1
-        self.slots = list(params["slots"])
+        self.slots = list(params["slots0"])
         counts = dict.fromkeys(MessagingCounts.__dataclass_fields__, 0)
         return [
             {"slot_ms": s, "channel": "email", "version": 1, **counts, "sent": self.queries}

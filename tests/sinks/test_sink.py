@@ -243,12 +243,15 @@ def test_recent_slots_reach_the_realtime_cache_after_their_refresh(
     settings: Settings, kafka: str, redis_url: str, migrated: ClickHouse
 ) -> None:
     """Raw message events of a slot within the last two hours of the sink's clock are refreshed
-    in messaging_slots and their counts, by channel, are readable from Redis; older ones are not
-    cached."""
+    in messaging_slots and their counts, by channel, are readable from Redis, each tenant's of a
+    batch under its own name; older ones are not cached."""
     create_rows_topic(settings)
     tenant = settings.kafka.topic_prefix
+    other = f"{tenant}-b"
     rows = [event(tenant, f"r{i}") for i in range(4)] + [
-        event(tenant, "old", occurred_at=T0 - 3 * HOUR)
+        event(tenant, "old", occurred_at=T0 - 3 * HOUR),
+        event(other, "o1", channel="email"),
+        event(other, "o2", channel="email"),
     ]
     produce(settings, [("events_raw", rows)])
     cache = RealtimeCache(redis_url, settings.redis.realtime_ttl_seconds)
@@ -256,6 +259,7 @@ def test_recent_slots_reach_the_realtime_cache_after_their_refresh(
     SinkRunner(settings, migrated, cache, clock=lambda: now).run_until_idle(IDLE)
     found = cache.read_slots(tenant, [T0, T0 - 3 * HOUR])
     assert found == {T0: {"whatsapp": MessagingCounts(sent=4)}}
+    assert cache.read_slots(other, [T0]) == {T0: {"email": MessagingCounts(sent=2)}}
     stored = migrated.query(
         "SELECT toInt64(sum(sent)) AS sent FROM messaging_slots FINAL WHERE tenant_id = {t:String}",
         {"t": tenant},
