@@ -55,8 +55,9 @@ class Derivation(Protocol):
         ...
 
     def refresh(self, db: ClickHouse, keys: Collection[Key]) -> int:
-        """Recompute and store the rows of ``keys``; how many rows that wrote (a family whose
-        ``INSERT … SELECT`` ClickHouse does not count reports the entities it recomputed)."""
+        """Recompute and store the rows of ``keys``; how many rows that wrote, as
+        ``ClickHouse.execute`` counts them (a family refreshing through several statements may
+        report the entities it recomputed instead)."""
         ...
 
     def differences(self, db: ClickHouse, keys: Collection[Key]) -> list[Difference]:
@@ -95,13 +96,18 @@ def entity_chunks(keys: Collection[Key], size: int) -> Iterator[tuple[str, list[
 TENANTS_PER_STATEMENT = 16
 
 
+def tenants_or(clauses: Sequence[str]) -> str:
+    """Rows of any of several tenants, each narrowed by its own clause: fixed text where tenant
+    ``t`` is the parameter ``{tenant<t>:String}`` and ``clauses[t]`` chooses its rows."""
+    return " OR ".join(
+        f"(tenant_id = {{tenant{t}:String}} AND {clause})" for t, clause in enumerate(clauses)
+    )
+
+
 def tenants_scope(column: str, tenants: int) -> str:
     """A predicate choosing the ids of ``tenants`` tenants, ``column`` holding the id: fixed text
     whose values are :func:`tenants_params`."""
-    return " OR ".join(
-        f"(tenant_id = {{tenant{t}:String}} AND {column} IN {{ids{t}:Array(String)}})"
-        for t in range(tenants)
-    )
+    return tenants_or([f"{column} IN {{ids{t}:Array(String)}}" for t in range(tenants)])
 
 
 def tenants_params(ids: Mapping[str, Sequence[str]]) -> dict[str, Any]:

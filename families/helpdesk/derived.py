@@ -111,14 +111,17 @@ class HelpdeskMoments:
         return chunked_keys(rows, "conversation_id", CHUNK)
 
     def refresh(self, db: ClickHouse, keys: Collection[Key]) -> int:
-        """Rewrite every moment of ``keys`` and the backlog rows of their days; the number of
-        conversations recomputed (neither client reports the rows an ``INSERT … SELECT`` wrote)."""
-        for chunk in tenants_chunks(keys, CHUNK):
-            sql = refresh_sql(tenants_scope("conversation_id", len(chunk)))
-            db.execute(sql, tenants_params(chunk))
+        """Rewrite every moment of ``keys`` and the backlog rows of their days; how many moments
+        that wrote."""
+        written = sum(
+            db.execute(
+                refresh_sql(tenants_scope("conversation_id", len(chunk))), tenants_params(chunk)
+            )
+            for chunk in tenants_chunks(keys, CHUNK)
+        )
         # Once for every tenant and chunk: a batch's chunks and tenants share their days.
         backlog_days.recount(db, backlog_days.days_of(db, keys))
-        return len(keys)
+        return written
 
     def forget(self, db: ClickHouse, keys: Collection[Key], event_ids: Collection[str]) -> int:
         """After an erasure: rebuild the facts of ``keys``, drop the erased events' moments."""

@@ -18,7 +18,13 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from itertools import pairwise
 from typing import Any
 
-from pulse.families.derivation import Difference, Key, time_keys_in, time_keys_in_groups
+from pulse.families.derivation import (
+    Difference,
+    Key,
+    tenants_or,
+    time_keys_in,
+    time_keys_in_groups,
+)
 from pulse.families.messaging.model import COUNTS, DIMENSIONS, EVENT_TYPES, SLOT_MS
 from pulse.families.messaging.slots_sql import COLUMNS, retiring_sql, slot_counts_sql
 from pulse.sinks.clickhouse import ClickHouse, qualified
@@ -54,11 +60,10 @@ def _in_slots(column: str, plan: Sequence[int]) -> str:
             for i in range(ranges)
         )
         clauses.append(
-            f"(tenant_id = {{tenant{t}:String}} AND ({either})"
-            f" AND toInt64(toUnixTimestamp(toStartOfFifteenMinutes({column}))) * 1000"
-            f" IN {{slots{t}:Array(Int64)}})"
+            f"({either}) AND toInt64(toUnixTimestamp(toStartOfFifteenMinutes({column}))) * 1000"
+            f" IN {{slots{t}:Array(Int64)}}"
         )
-    return f" AND ({' OR '.join(clauses)})"
+    return f" AND ({tenants_or(clauses)})"
 
 
 def _plan(slots: Mapping[str, Sequence[int]]) -> list[int]:

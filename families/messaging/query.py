@@ -11,6 +11,7 @@ from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from pulse.families.derivation import tenants_or
 from pulse.families.messaging.model import (
     COUNTS,
     Filters,
@@ -57,12 +58,13 @@ GROUP BY tenant_id, slot, channel
 
 
 def _tenants_slots(tenants: int) -> str:
-    return " OR ".join(
-        f"(tenant_id = {{tenant{t}:String}}"
-        f" AND slot >= toDateTime(intDiv({{from{t}:Int64}}, 1000), 'UTC')"
-        f" AND slot < toDateTime(intDiv({{to{t}:Int64}}, 1000), 'UTC')"
-        f" AND toInt64(toUnixTimestamp(slot)) * 1000 IN {{slots{t}:Array(Int64)}})"
-        for t in range(tenants)
+    return tenants_or(
+        [
+            f"slot >= toDateTime(intDiv({{from{t}:Int64}}, 1000), 'UTC')"
+            f" AND slot < toDateTime(intDiv({{to{t}:Int64}}, 1000), 'UTC')"
+            f" AND toInt64(toUnixTimestamp(slot)) * 1000 IN {{slots{t}:Array(Int64)}}"
+            for t in range(tenants)
+        ]
     )
 
 

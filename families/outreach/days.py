@@ -14,7 +14,13 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any
 
-from pulse.families.derivation import Difference, Key, time_keys_in, time_keys_in_groups
+from pulse.families.derivation import (
+    Difference,
+    Key,
+    tenants_or,
+    time_keys_in,
+    time_keys_in_groups,
+)
 from pulse.families.messaging.model import COUNTS, EVENT_TYPES
 from pulse.families.outreach.days_sql import COLUMNS, day_counts_sql
 from pulse.sinks.clickhouse import ClickHouse, qualified
@@ -29,14 +35,13 @@ _DIMENSIONS = ("campaign_id", "template_id", "channel")
 def _of_days(column: str, day_of: str, tenants: int) -> str:
     """Rows whose ``column`` falls in the days of their tenant (``day_of`` its day): a range on
     the primary key, then the days themselves; fixed text, the values are :func:`_params`."""
-    clauses = " OR ".join(
-        f"(tenant_id = {{tenant{t}:String}}"
-        f" AND {column} >= toDateTime(intDiv({{lo{t}:Int64}}, 1000), 'UTC')"
+    clauses = [
+        f"{column} >= toDateTime(intDiv({{lo{t}:Int64}}, 1000), 'UTC')"
         f" AND {column} < toDateTime(intDiv({{hi{t}:Int64}}, 1000), 'UTC')"
-        f" AND toInt64(toUnixTimestamp({day_of})) * 1000 IN {{days{t}:Array(Int64)}})"
+        f" AND toInt64(toUnixTimestamp({day_of})) * 1000 IN {{days{t}:Array(Int64)}}"
         for t in range(tenants)
-    )
-    return f" AND ({clauses})"
+    ]
+    return f" AND ({tenants_or(clauses)})"
 
 
 def _params(days: Mapping[str, Sequence[int]]) -> dict[str, Any]:

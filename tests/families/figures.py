@@ -31,3 +31,19 @@ _EMPTY: dict[str, Any] = {
 def fig(**values: Any) -> HelpdeskFigures:
     """Figures with every field not given empty (0 or None)."""
     return HelpdeskFigures(**{**_EMPTY, **values})
+
+
+def frt(seconds: float, **more: Any) -> HelpdeskFigures:
+    """One created conversation first answered after ``seconds``, still open (backlog 1 unless
+    ``more`` says otherwise)."""
+    return fig(
+        **{
+            "conversations_created": 1,
+            "first_responses": 1,
+            "frt_avg_seconds": seconds,
+            "frt_p50_seconds": seconds,
+            "frt_p90_seconds": seconds,
+            "backlog": 1,
+            **more,
+        }
+    )

@@ -16,7 +16,7 @@ from pulse.families.helpdesk.model import DEFAULT_SLA_MS, HelpdeskQuery
 from pulse.families.helpdesk.query import helpdesk_answer
 from pulse.sinks.clickhouse import ClickHouse
 from tests.families.events import created, event, ms, reply, store
-from tests.families.figures import fig
+from tests.families.figures import frt
 
 pytestmark = pytest.mark.clickhouse
 
@@ -25,16 +25,7 @@ RANGE = ("2026-03-02T00:00Z", "2026-03-04T00:00Z")
 LATE_FRT_S = 50 * 86_400 + 3_600
 # Everything of the range lands on March 2nd: r1 created (and breached two hours later,
 # unanswered), h3's first response; h1, h3 and r1 open at its end.
-MARCH_2ND = fig(
-    conversations_created=1,
-    first_responses=1,
-    frt_avg_seconds=LATE_FRT_S,
-    frt_p50_seconds=LATE_FRT_S,
-    frt_p90_seconds=LATE_FRT_S,
-    sla_breached=1,
-    sla_breach_rate=100.0,
-    backlog=3,
-)
+MARCH_2ND = frt(LATE_FRT_S, sla_breached=1, sla_breach_rate=100.0, backlog=3)
 
 
 def question(**filters: Any) -> HelpdeskQuery:

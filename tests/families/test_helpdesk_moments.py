@@ -14,7 +14,7 @@ from pulse.families.helpdesk.model import DEFAULT_SLA_MS, HelpdeskFigures, Helpd
 from pulse.families.helpdesk.query import helpdesk_answer
 from pulse.sinks.clickhouse import ClickHouse
 from tests.families.events import COLUMNS, created, event, ms, reply, store
-from tests.families.figures import fig
+from tests.families.figures import fig, frt
 
 pytestmark = pytest.mark.clickhouse
 
@@ -34,18 +34,6 @@ def live_rows(db: ClickHouse) -> list[dict[str, Any]]:
     return db.query(
         "SELECT kind, t, event_id, value, known_creation, reply_ms FROM helpdesk_moments FINAL"
         " ORDER BY kind, t, event_id"
-    )
-
-
-def frt(seconds: float, **more: Any) -> HelpdeskFigures:
-    return fig(
-        conversations_created=1,
-        first_responses=1,
-        frt_avg_seconds=seconds,
-        frt_p50_seconds=seconds,
-        frt_p90_seconds=seconds,
-        backlog=1,
-        **more,
     )
 
 
