@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import pyarrow as pa
+
 from pulse.sinks.clickhouse import ClickHouse
 
 
@@ -26,6 +28,7 @@ class PassMemo:
         self._db = db
         self.database = db.database
         self._answers: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+        self._tables: dict[tuple[Any, ...], pa.Table] = {}
         self.reads = 0
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -34,6 +37,13 @@ class PassMemo:
             self.reads += 1
             self._answers[key] = self._db.query(sql, params)
         return self._answers[key]
+
+    def query_arrow(self, sql: str, params: Mapping[str, Any] | None = None) -> pa.Table:
+        key = _key(sql, params)
+        if key not in self._tables:
+            self.reads += 1
+            self._tables[key] = self._db.query_arrow(sql, params)
+        return self._tables[key]
 
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> int:
         raise NotImplementedError("a pass memo only reads")
@@ -46,3 +56,4 @@ class PassMemo:
 
     def close(self) -> None:
         self._answers.clear()
+        self._tables.clear()

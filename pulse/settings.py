@@ -113,6 +113,11 @@ class ApiSettings:
     # ClickHouse's max_execution_time of every API read, and the most one operation may take.
     clickhouse_timeout_seconds: float = 10.0
     operation_timeout_seconds: float = 30.0
+    # Helpdesk answers kept per bucket until a day they rest on changes
+    # (families/helpdesk/answers.py): the most memory they take (0: none kept), and the longest
+    # one is used (what no change marks: raw events expiring by retention).
+    helpdesk_cache_mb: int = 256
+    helpdesk_cache_seconds: float = 900.0
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,12 @@ class EmbeddedClickHouse:
         with self._lock:
             return self._rows(sql, params)
 
+    def query_arrow(self, sql: str, params: Mapping[str, Any] | None = None) -> pa.Table:
+        with self._lock:
+            table = self._table(sql, params)
+        # chdb answers an empty result with no bytes at all: no columns either.
+        return pa.table({}) if table is None else table
+
     def insert(self, table: str, rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> None:
         self.insert_columns(table, columns_of(table, rows, columns))
 
@@ -111,11 +117,14 @@ class EmbeddedClickHouse:
             self._types[name] = {r["name"]: r["type"] for r in rows}
         return self._types[name]
 
-    def _rows(self, sql: str, params: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    def _table(self, sql: str, params: Mapping[str, Any] | None) -> pa.Table | None:
         data = self._run(sql, "Arrow", format_params(params) if params else None).bytes()
-        if not data:
+        return pa.ipc.open_file(pa.py_buffer(data)).read_all() if data else None
+
+    def _rows(self, sql: str, params: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+        table = self._table(sql, params)
+        if table is None:
             return []
-        table = pa.ipc.open_file(pa.py_buffer(data)).read_all()
         maps = [f.name for f in table.schema if pa.types.is_map(f.type)]
         rows: list[dict[str, Any]] = table.to_pylist()
         for row in rows:

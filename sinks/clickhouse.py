@@ -17,6 +17,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
+import pyarrow as pa
+
 from pulse.settings import ClickHouseSettings
 from pulse.sinks.errors import ClickHouseError
 
@@ -36,6 +38,11 @@ class ClickHouse(Protocol):
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         """Rows of a ``SELECT`` as dicts; ``params`` fill ``{name:Type}`` placeholders."""
+        ...
+
+    def query_arrow(self, sql: str, params: Mapping[str, Any] | None = None) -> pa.Table:
+        """The result of a ``SELECT`` as an Arrow table: columns of many values (arrays of a
+        question's percentile values) reach numpy without a Python object per value."""
         ...
 
     def insert(self, table: str, rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> None:

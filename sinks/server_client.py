@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+import pyarrow as pa
 from clickhouse_driver import Client
 from clickhouse_driver.errors import Error as DriverError
 
@@ -62,6 +63,17 @@ class ServerClickHouse:
             rows, columns = self._call(sql, dict(params or {}), with_column_types=True)
         names = [name for name, _ in columns]
         return [dict(zip(names, row, strict=True)) for row in rows]
+
+    def query_arrow(self, sql: str, params: Mapping[str, Any] | None = None) -> pa.Table:
+        with self._lock:
+            data, columns = self._call(
+                sql, dict(params or {}), with_column_types=True, columnar=True
+            )
+        if not data:
+            return pa.table({})
+        return pa.table(
+            {name: list(values) for (name, _), values in zip(columns, data, strict=True)}
+        )
 
     def insert(self, table: str, rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> None:
         self.insert_columns(table, columns_of(table, rows, columns))

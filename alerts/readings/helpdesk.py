@@ -17,8 +17,9 @@ from __future__ import annotations
 from pulse.alerts.errors import AlertError
 from pulse.alerts.readings.reading import Reading
 from pulse.alerts.rules import RuleFilter
+from pulse.families.helpdesk.answers import range_figures
 from pulse.families.helpdesk.model import Bucket, HelpdeskFigures, HelpdeskQuery
-from pulse.families.helpdesk.query import has_conversations, range_figures
+from pulse.families.helpdesk.query import has_conversations
 from pulse.sinks.clickhouse import ClickHouse
 from pulse.topics.tenants import TenantSettings
 

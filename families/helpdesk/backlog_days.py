@@ -14,6 +14,7 @@ read every moment written before it, wins.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -25,16 +26,20 @@ from pulse.sinks.clickhouse import ClickHouse
 TABLE = "helpdesk_backlog_days"
 _FILING = ("channel", "priority", "agent", "org_unit")
 
-# The UTC days of every moment the conversations have that moves the backlog, for every tenant
-# of a batch at once (an id another of those tenants also uses adds its days too: a day
-# recounted for nothing, never one missed). Without FINAL: the facts only accumulate (sets,
-# min/max), so the days of a conversation's unmerged rows together are those of its merged row
-# (-30 % for a batch's 4,000 conversations).
+# The UTC days of every event of the conversations, for every tenant of a batch at once (an id
+# another of those tenants also uses adds its days too: a day recounted for nothing, never one
+# missed), each flagged when it holds a creation, resolution or reopening (what moves the
+# backlog). Without FINAL: the facts only accumulate (sets, min/max), so the days of a
+# conversation's unmerged rows together are those of its merged row (-30 % for a batch's 4,000
+# conversations).
 _DAYS_SQL = """
-SELECT DISTINCT tenant_id, toDate(at, 'UTC') AS day
+SELECT tenant_id, toDate(at.1, 'UTC') AS day, max(at.2) AS moves_backlog
 FROM helpdesk_conversations
-ARRAY JOIN arrayConcat(creations.1, resolutions.1, reopenings.1) AS at
+ARRAY JOIN arrayConcat(
+    arrayMap(x -> (x, 1), arrayConcat(creations.1, resolutions.1, reopenings.1)),
+    arrayMap(x -> (x, 0), arrayConcat(agent_replies.1, csat.1))) AS at
 WHERE tenant_id IN {tenants:Array(String)} AND conversation_id IN {ids:Array(String)}
+GROUP BY tenant_id, day
 ORDER BY tenant_id, day
 """
 
@@ -94,15 +99,29 @@ WHERE ({{stored}}) AND change != 0
 """
 
 
-def days_of(db: Reader, keys: Collection[Key]) -> dict[str, list[date]]:
-    """Per tenant, the UTC days holding a creation, resolution or reopening of the
-    ``(tenant_id, conversation_id)`` of ``keys`` (one statement for them all)."""
+@dataclass(frozen=True)
+class Days:
+    """Per tenant, the UTC days of some conversations' events."""
+
+    # Days holding a creation, resolution or reopening: those whose backlog rows a refresh
+    # recounts.
+    backlog: dict[str, list[date]]
+    # Days holding any of their events: where their figures land (``changes``).
+    every: dict[str, list[date]]
+
+
+def days_of(db: Reader, keys: Collection[Key]) -> Days:
+    """The days of the ``(tenant_id, conversation_id)`` of ``keys`` (one statement for them
+    all)."""
+    found = Days({}, {})
     if not keys:
-        return {}
+        return found
     params = {"tenants": sorted({k[0] for k in keys}), "ids": sorted({k[1] for k in keys})}
-    found: dict[str, list[date]] = {}
     for row in db.query(_DAYS_SQL, params):
-        found.setdefault(str(row["tenant_id"]), []).append(row["day"])
+        tenant = str(row["tenant_id"])
+        found.every.setdefault(tenant, []).append(row["day"])
+        if row["moves_backlog"]:
+            found.backlog.setdefault(tenant, []).append(row["day"])
     return found
 
 

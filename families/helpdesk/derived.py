@@ -4,7 +4,8 @@ The materialized view has folded a batch into ``helpdesk_conversations`` by the 
 calls :meth:`HelpdeskMoments.refresh`, so a refresh reads the merged facts of the touched
 conversations and rewrites all their moments (``moments_sql``) in one statement per chunk of
 conversations (of up to ``TENANTS_PER_STATEMENT`` tenants), then recounts the backlog rows of
-the days those moments sit on (``backlog_days``).
+the days those moments sit on (``backlog_days``) and records the days whose figures changed
+(``changes``).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pulse.families.derivation import (
     tenants_params,
     tenants_scope,
 )
-from pulse.families.helpdesk import backlog_days
+from pulse.families.helpdesk import backlog_days, changes
 from pulse.families.helpdesk.conversations_sql import SOME
 from pulse.families.helpdesk.forget import forget_conversations
 from pulse.families.helpdesk.moments_sql import moments_sql, refresh_sql
@@ -119,8 +120,11 @@ class HelpdeskMoments:
             )
             for chunk in tenants_chunks(keys, CHUNK)
         )
-        # Once for every tenant and chunk: a batch's chunks and tenants share their days.
-        backlog_days.recount(db, backlog_days.days_of(db, keys))
+        # Once for every tenant and chunk: a batch's chunks and tenants share their days. The
+        # changed days go last, once everything a question reads is stored (``changes``).
+        days = backlog_days.days_of(db, keys)
+        backlog_days.recount(db, days.backlog)
+        changes.mark(db, days.every)
         return written
 
     def forget(self, db: ClickHouse, keys: Collection[Key], event_ids: Collection[str]) -> int:
@@ -136,7 +140,9 @@ class HelpdeskMoments:
             stored = _by_key(db.query(_STORED_SQL, params))
             recomputed = _by_key(db.query(_RECOMPUTED_SQL, params))
             found.extend(row_differences(self.name, tenant_id, stored, recomputed, _CONTENT))
-            days = backlog_days.days_of(db, {(tenant_id, i) for i in ids}).get(tenant_id, [])
+            days = backlog_days.days_of(db, {(tenant_id, i) for i in ids}).backlog.get(
+                tenant_id, []
+            )
             found.extend(backlog_days.differences(db, tenant_id, days))
         return found
 

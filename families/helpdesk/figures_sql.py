@@ -1,22 +1,25 @@
-"""The SQL of a helpdesk question over ``helpdesk_moments``: two scans in one statement.
+"""The SQL of a helpdesk question over ``helpdesk_moments``: what stretches of its grid hold.
 
-Both read the moments from the *opening* (``{opening_ms}``: the UTC day holding the range's
-start less the longest SLA target, ``query.opening_ms``) to the range's end, so a question
-costs what its range holds, not the tenant's whole history:
+A question is answered per bucket (``answers.py``), so that a bucket whose figures cannot have
+changed is not read again. Two statements read the buckets asked for (*runs* of consecutive
+buckets, OR-ed key ranges) and return a row per bucket start with its counts and sums and the
+values its exact percentiles and SLA breaches need:
 
-- ``events``: those moments grouped by the bucket of their event (``GROUPING SETS``: per bucket
-  and the whole range); moments before the range, and the ``helpdesk_backlog_days`` rows of the
-  days before the opening (pseudo kind :data:`OPENING`, their change in ``value``), fall into
-  the bucket ``-1`` that opens the backlog.
-- ``replies`` / ``deadlines``: the known creation rows, grouped by the bucket of their first
-  reply (first response, SLA met against the question's target) and by the bucket of their
-  deadline (SLA breached: by ``asOf``, no reply by the deadline, no resolution in
-  [creation, deadline)), and over the whole range. A creation before the opening can only be
-  answered in the range (its deadline passed before the range starts): those are found through
-  the ``reply_ms`` index (m0019).
+- ``EVENTS_SQL``: the moments of the runs grouped by the bucket of their event; with the
+  *opening* asked for, also the moments from the opening (``{opening_ms}``: the UTC day holding
+  the range's start less the longest SLA target, ``query.opening_ms``) to the range's start, and
+  the ``helpdesk_backlog_days`` rows of the days before it (pseudo kind :data:`OPENING`, their
+  change in ``value``), all in the bucket ``-1`` that opens the backlog;
+- ``CREATIONS_SQL``: the known creation rows whose first reply falls in a run (first response,
+  SLA met against the question's target), grouped by the reply's bucket, and those whose
+  deadline falls in one with no reply by the deadline and no resolution in [creation,
+  deadline), by the deadline's bucket, with their deadlines: a breach counts once ``asOf``
+  reaches its deadline, so the same row answers any ``asOf``. A creation older than the
+  opening of the runs can only be answered in them (its deadline passed before): those are
+  found through the ``reply_ms`` index (m0019).
 
-Every caller value is a ``{name:Type}`` parameter; the bucket function (by granularity) and the
-filter clauses are fixed text chosen by code.
+Every caller value is a ``{name:Type}`` parameter; the bucket function (by granularity), the runs
+and the filter clauses are fixed text chosen by code.
 """
 
 from __future__ import annotations
@@ -58,37 +61,6 @@ OPENING_AT = "fromUnixTimestamp64Milli({opening_ms:Int64}, 'UTC')"
 # ``value`` is the day's change.
 OPENING = 5
 _TO = "fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC')"
-_ZERO = "toInt64(0)"
-
-# Columns of both scans, in order; a scan gives zero for those of the other.
-COLUMNS = (
-    "created",
-    "resolved",
-    "reopened",
-    "res_n",
-    "res_total",
-    "res_p50",
-    "res_p90",
-    "backlog_change",
-    "csat_n",
-    "csat_total",
-    "csat_good",
-    "frt_n",
-    "frt_total",
-    "frt_p50",
-    "frt_p90",
-    "met",
-    "breached",
-)
-
-
-def _columns(given: dict[str, str]) -> str:
-    return ",\n    ".join(f"toInt64({given.get(c, _ZERO)}) AS {c}" for c in COLUMNS)
-
-
-def _partials(given: dict[str, str]) -> str:
-    return ",\n        ".join(f"{expression} AS part_{name}" for name, expression in given.items())
-
 
 # What a moment (or a day row before the opening) adds to the backlog.
 BACKLOG_CHANGE = (
@@ -104,61 +76,6 @@ OPENING_ROWS = f"""
     SELECT toUInt8({OPENING}) AS kind, change AS value, toDateTime64(day, 3, 'UTC') AS t
     {OPENING_DAYS}"""
 
-# Each scan aggregates in two steps: per bucket key in one pass over the rows (partial counts and
-# percentile states), then the few partial rows into the grouping sets, so a row feeds one hash
-# table instead of one per grouping set.
-_RES = f"kind = {RESOLVED} AND value >= 0 AND inside"
-_EVENT_PARTIALS = _partials(
-    {
-        "created": f"countIf(kind = {CREATED} AND inside)",
-        "resolved": f"countIf(kind = {RESOLVED} AND inside)",
-        "reopened": f"countIf(kind = {REOPENED} AND inside)",
-        "res_n": f"countIf({_RES})",
-        "res_total": f"sumIf(value, {_RES})",
-        "res_ranks": f"quantilesExactLowStateIf({P50}, {P90})(value, {_RES})",
-        "backlog_change": f"sum({BACKLOG_CHANGE})",
-        "csat_n": f"countIf(kind = {CSAT} AND inside)",
-        "csat_total": f"sumIf(value, kind = {CSAT} AND inside)",
-        "csat_good": f"countIf(kind = {CSAT} AND value >= 4 AND inside)",
-    }
-)
-_EVENT_COUNTS = (
-    "created",
-    "resolved",
-    "reopened",
-    "res_n",
-    "res_total",
-    "backlog_change",
-    "csat_n",
-    "csat_total",
-    "csat_good",
-)
-_RES_RANKS = f"quantilesExactLowMerge({P50}, {P90})(part_res_ranks)"
-_EVENTS = _columns(
-    {
-        **{c: f"sum(part_{c})" for c in _EVENT_COUNTS},
-        "res_p50": f"{_RES_RANKS}[1]",
-        "res_p90": f"{_RES_RANKS}[2]",
-    }
-)
-_CREATION_PARTIALS = _partials(
-    {
-        "frt_n": "countIf(answered)",
-        "frt_total": "sumIf(frt, answered)",
-        "frt_ranks": f"quantilesExactLowStateIf({P50}, {P90})(frt, answered)",
-        "met": "countIf(answered AND frt <= target)",
-        "breached": "countIf(breach)",
-    }
-)
-_FRT_RANKS = f"quantilesExactLowMerge({P50}, {P90})(part_frt_ranks)"
-_CREATIONS = _columns(
-    {
-        **{c: f"sum(part_{c})" for c in ("frt_n", "frt_total", "met", "breached")},
-        "frt_p50": f"{_FRT_RANKS}[1]",
-        "frt_p90": f"{_FRT_RANKS}[2]",
-    }
-)
-
 # The instants of known creations before the opening whose first reply falls in the range (their
 # deadline passed before it). The reply index finds rows of any version with such a reply when
 # read without FINAL (FINAL widens what an index keeps to every part overlapping it); the
@@ -169,68 +86,98 @@ _EARLIER_REPLY = (
 )
 EARLIER_ANSWERED = f"t IN (SELECT t FROM helpdesk_moments WHERE {_EARLIER_REPLY})"
 
-FIGURES_SQL = f"""
+_RES = f"kind = {RESOLVED} AND value >= 0 AND inside"
+
+# A bucket's counts and sums, its resolution times and the backlog's change.
+EVENTS_SQL = f"""
 SELECT
-    if(grouping(b) = 0, 'events', 'total') AS grouped,
     b AS start_ms,
-    {_EVENTS}
+    countIf(kind = {CREATED} AND inside) AS created,
+    countIf(kind = {RESOLVED} AND inside) AS resolved,
+    countIf(kind = {REOPENED} AND inside) AS reopened,
+    countIf({_RES}) AS res_n,
+    sumIf(value, {_RES}) AS res_total,
+    groupArrayIf(value, {_RES}) AS resolutions,
+    sum({BACKLOG_CHANGE}) AS backlog_change,
+    countIf(kind = {CSAT} AND inside) AS csat_n,
+    sumIf(value, kind = {CSAT} AND inside) AS csat_total,
+    countIf(kind = {CSAT} AND value >= 4 AND inside) AS csat_good
 FROM (
-    SELECT
-        b,
-        {_EVENT_PARTIALS}
+    SELECT kind, value, t >= {_FROM} AS inside,
+           if(inside, toInt64({{start_of_t}}) * 1000, toInt64(-1)) AS b
     FROM (
-        SELECT kind, value, t >= {_FROM} AS inside,
-               if(inside, toInt64({{start_of_t}}) * 1000, toInt64(-1)) AS b
-        FROM (
-            SELECT kind, value, t
-            FROM helpdesk_moments FINAL
-            WHERE tenant_id = {{tenant_id:String}} AND t >= {OPENING_AT} AND t < {_TO}
-              AND (kind != {CSAT} OR t >= {_FROM}) {{filters}}
-            UNION ALL{OPENING_ROWS}
-        )
-    )
-    GROUP BY b
-)
-GROUP BY GROUPING SETS ((b), ())
-UNION ALL
-SELECT
-    multiIf(grouping(rb) = 0, 'replies', grouping(db) = 0, 'deadlines', 'total') AS grouped,
-    if(grouping(rb) = 0, rb, db) AS start_ms,
-    {_CREATIONS}
-FROM (
-    SELECT
-        rb,
-        db,
-        {_CREATION_PARTIALS}
-    FROM (
-        SELECT
-            toUnixTimestamp64Milli(t) AS created_ms,
-            {TARGET_SQL} AS target,
-            created_ms + target AS deadline_ms,
-            ifNull(reply_ms >= {{from_ms:Int64}} AND reply_ms < {{to_ms:Int64}}, 0) AS answered,
-            ifNull(reply_ms, 0) - created_ms AS frt,
-            if(answered, toInt64({{start_of_reply}}) * 1000, toInt64(-1)) AS rb,
-            deadline_ms >= {{from_ms:Int64}} AND deadline_ms < {{to_ms:Int64}}
-                AND deadline_ms <= {{as_of_ms:Int64}}
-                AND ifNull(reply_ms > deadline_ms, 1)
-                AND ifNull(first_resolution_ms >= deadline_ms, 1) AS breach,
-            if(breach, toInt64({{start_of_deadline}}) * 1000, toInt64(-1)) AS db
+        SELECT kind, value, t
         FROM helpdesk_moments FINAL
-        WHERE tenant_id = {{tenant_id:String}} AND kind = {CREATED} AND known_creation
-          AND t < {_TO} AND (t >= {OPENING_AT} OR {EARLIER_ANSWERED}) {{filters}}
-          AND (answered OR breach)
+        WHERE tenant_id = {{tenant_id:String}} AND ({{runs_of_t}})
+          AND (kind != {CSAT} OR t >= {_FROM}) {{filters}}
+        {{opening}}
     )
-    GROUP BY rb, db
 )
-GROUP BY GROUPING SETS ((rb), (db), ())
+GROUP BY b
 """
 
+# The known creations answered or breaching in the runs, by the bucket of each (``-1``: not).
+CREATIONS_SQL = f"""
+SELECT
+    rb AS reply_start_ms,
+    db AS deadline_start_ms,
+    countIf(answered) AS frt_n,
+    sumIf(frt, answered) AS frt_total,
+    groupArrayIf(frt, answered) AS first_responses,
+    countIf(answered AND frt <= target) AS met,
+    groupArrayIf(deadline_ms, late) AS deadlines
+FROM (
+    SELECT
+        toUnixTimestamp64Milli(t) AS created_ms,
+        {TARGET_SQL} AS target,
+        created_ms + target AS deadline_ms,
+        ifNull({{runs_of_reply}}, 0) AS answered,
+        ifNull(reply_ms, 0) - created_ms AS frt,
+        if(answered, toInt64({{start_of_reply}}) * 1000, toInt64(-1)) AS rb,
+        ({{runs_of_deadline}})
+            AND ifNull(reply_ms > deadline_ms, 1)
+            AND ifNull(first_resolution_ms >= deadline_ms, 1) AS late,
+        if(late, toInt64({{start_of_deadline}}) * 1000, toInt64(-1)) AS db
+    FROM helpdesk_moments FINAL
+    WHERE tenant_id = {{tenant_id:String}} AND kind = {CREATED} AND known_creation
+      AND t < {_TO} AND (t >= {OPENING_AT} OR {EARLIER_ANSWERED}) {{filters}}
+      AND (answered OR late)
+)
+GROUP BY rb, db
+"""
 
-def figures_sql(granularity: str, filters: str) -> str:
-    """The statement for buckets of ``granularity`` with the filter clauses ``filters``."""
+# One run ``{i}``: ``[run_from_{i}, run_to_{i})`` in milliseconds, of an Int64 column or of
+# ``t`` (compared as DateTime64, so the primary key keeps only the runs' ranges).
+_RUN = "({at} >= {{run_from_{i}:Int64}} AND {at} < {{run_to_{i}:Int64}})"
+_T_RUN = (
+    "(t >= fromUnixTimestamp64Milli({{run_from_{i}:Int64}}, 'UTC')"
+    " AND t < fromUnixTimestamp64Milli({{run_to_{i}:Int64}}, 'UTC'))"
+)
+_OPENING_RUN = "(t >= " + OPENING_AT + " AND t < " + _FROM + ")"
+
+
+def _runs(run: str, count: int, at: str = "t") -> str:
+    return " OR ".join(run.format(at=at, i=i) for i in range(count)) or "0"
+
+
+def events_sql(granularity: str, filters: str, runs: int, opening: bool) -> str:
+    """``EVENTS_SQL`` over ``runs`` runs of buckets of ``granularity``, and the opening."""
+    of_t = [_runs(_T_RUN, runs)] if runs else []
+    return (
+        EVENTS_SQL.replace("{start_of_t}", START[granularity].replace("{at}", "t"))
+        .replace("{runs_of_t}", " OR ".join(of_t + ([_OPENING_RUN] if opening else [])))
+        .replace("{opening}", f"UNION ALL{OPENING_ROWS}" if opening else "")
+        .replace("{filters}", filters)
+    )
+
+
+def creations_sql(granularity: str, filters: str, runs: int) -> str:
+    """``CREATIONS_SQL`` over ``runs`` runs of buckets of ``granularity``; its ``from_ms`` and
+    ``to_ms`` span the runs, its ``opening_ms`` is theirs."""
     start = START[granularity]
     return (
-        FIGURES_SQL.replace("{start_of_t}", start.replace("{at}", "t"))
+        CREATIONS_SQL.replace("{runs_of_reply}", _runs(_RUN, runs, "reply_ms"))
+        .replace("{runs_of_deadline}", _runs(_RUN, runs, "deadline_ms"))
         .replace("{start_of_reply}", start.replace("{at}", _ms("reply_ms")))
         .replace("{start_of_deadline}", start.replace("{at}", _ms("deadline_ms")))
         .replace("{filters}", filters)

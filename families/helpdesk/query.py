@@ -1,77 +1,25 @@
-"""The helpdesk figures of a question, computed by ClickHouse in one statement over the moments.
+"""What every helpdesk read shares: a question's parameters and filters, where it starts
+reading moments, and final figures from counts.
 
 ``helpdesk_moments`` (``moments_sql``) holds a row per event where a figure lands, filed under
-its conversation's channel, priority, agent and org unit; ``figures_sql`` groups them by bucket
-in the question's zone (bucket starts are UTC instants, matched to the grid) and judges SLA
-against the question's targets and ``asOf``. This module adds up the groups into the grid.
+its conversation's channel, priority, agent and org unit; ``answers.py`` answers a question
+from them bucket by bucket, ``breakdown.py`` by group.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
 from pulse.families.helpdesk.conversations_sql import sla_params
-from pulse.families.helpdesk.figures_sql import COLUMNS, FILTERS, figures_sql
-from pulse.families.helpdesk.model import HelpdeskAnswer, HelpdeskFigures, HelpdeskQuery
+from pulse.families.helpdesk.figures_sql import FILTERS
+from pulse.families.helpdesk.model import HelpdeskFigures, HelpdeskQuery
 from pulse.families.helpdesk.moments_sql import CREATED, REOPENED, RESOLVED
 from pulse.graphql.numbers import mean_seconds, rate, round_half_away
 from pulse.graphql.queries import Reader
 
 DAY_MS = 86_400_000
-
-# Which figures each grouping carries (the others are not computed there).
-_EVENTS = COLUMNS[: COLUMNS.index("frt_n")]
-_REPLIES = ("frt_n", "frt_total", "frt_p50", "frt_p90", "met")
-_CARRIES = {"events": _EVENTS, "replies": _REPLIES, "deadlines": ("breached",)}
-
-
-def helpdesk_answer(db: Reader, q: HelpdeskQuery) -> HelpdeskAnswer:
-    """Figures of every bucket of ``q`` (empty ones zero and null, backlog carried) and totals."""
-    rows = db.query(*statement(q))
-    starts = [b.start_ms for b in q.buckets]
-    per_bucket: list[dict[str, int]] = [dict.fromkeys(COLUMNS, 0) for _ in starts]
-    totals = dict.fromkeys(COLUMNS, 0)
-    opening = 0
-    for row in rows:
-        grouped, start = str(row["grouped"]), int(row["start_ms"])
-        if grouped == "total":
-            # Both scans give a total row; each carries its own figures, zero for the others.
-            for column in COLUMNS:
-                totals[column] += int(row[column])
-        elif start < 0:
-            if grouped == "events":
-                opening = int(row["backlog_change"])
-        else:
-            # A ClickHouse start that is no grid start (a zone whose offset moves by a
-            # non-whole hour) goes to the grid bucket it falls in.
-            found = per_bucket[max(bisect_right(starts, start) - 1, 0)]
-            for column in _CARRIES[grouped]:
-                found[column] = int(row[column])
-    figures: list[HelpdeskFigures] = []
-    backlog = opening
-    for found in per_bucket:
-        backlog += found["backlog_change"]
-        figures.append(figures_of(found, backlog))
-    return HelpdeskAnswer(buckets=tuple(figures), totals=figures_of(totals, backlog))
-
-
-def range_figures(db: Reader, q: HelpdeskQuery) -> HelpdeskFigures:
-    """Figures over the whole ``[q.from_ms, q.to_ms)`` whatever its buckets (an alert's window
-    is on no grid: one bucket spanning it will do), the backlog at ``q.to_ms``.
-
-    Only the statement's total rows are read: they group every moment of the range, and the
-    events scan's total also sums the moments before it, so its backlog change is the backlog.
-    """
-    totals = dict.fromkeys(COLUMNS, 0)
-    for row in db.query(*statement(q)):
-        if str(row["grouped"]) == "total":
-            for column in COLUMNS:
-                totals[column] += int(row[column])
-    return figures_of(totals, totals["backlog_change"])
-
 
 # Stored moments need no FINAL to say whether one exists.
 _ANY_CONVERSATION_SQL = f"""
@@ -100,15 +48,6 @@ def filter_values(q: HelpdeskQuery) -> dict[str, str | list[str]]:
     if q.org_units is not None:
         found["org_units"] = list(q.org_units)
     return found
-
-
-def statement(q: HelpdeskQuery) -> tuple[str, dict[str, Any]]:
-    """The SQL text and parameters of ``q``'s one statement (also what the profile times)."""
-    return _sql(q), statement_params(q)
-
-
-def _sql(q: HelpdeskQuery) -> str:
-    return figures_sql(q.granularity, "".join(FILTERS[name] for name in filter_values(q)))
 
 
 def statement_params(q: HelpdeskQuery) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """The reads the helpdesk resolvers make, held by the API's ``Services`` so tests inject fakes.
 
-Production binds the ClickHouse queries of ``query.py`` and ``unanswered.py``.
+Production binds the ClickHouse queries of ``answers.py`` (answers kept per bucket, as the API's
+settings say) and ``unanswered.py``.
 """
 
 from __future__ import annotations
@@ -9,10 +10,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from pulse.families.helpdesk.answers import AnswerCache, HelpdeskAnswers, helpdesk_answer
 from pulse.families.helpdesk.model import HelpdeskAnswer, HelpdeskQuery, UnansweredConversation
-from pulse.families.helpdesk.query import helpdesk_answer
 from pulse.families.helpdesk.unanswered import unanswered
 from pulse.graphql.queries import Reader
+from pulse.settings import ApiSettings
 
 AnswerFn = Callable[[Reader, HelpdeskQuery], HelpdeskAnswer]
 
@@ -39,3 +41,11 @@ class UnansweredFn(Protocol):
 class HelpdeskReads:
     answer: AnswerFn = helpdesk_answer
     unanswered: UnansweredFn = unanswered
+
+
+def helpdesk_reads(api: ApiSettings) -> HelpdeskReads:
+    """The production reads, answers kept as ``api`` says (none with a size of 0)."""
+    if api.helpdesk_cache_mb <= 0:
+        return HelpdeskReads()
+    cache = AnswerCache(api.helpdesk_cache_mb << 20, api.helpdesk_cache_seconds)
+    return HelpdeskReads(answer=HelpdeskAnswers(cache).answer)

@@ -25,6 +25,7 @@ from pulse.alerts.rule_book import RuleBook
 from pulse.dashboards.book import DashboardBook
 from pulse.dashboards.embed_tokens import EmbedIssuer
 from pulse.dashboards.page_route import page_routes
+from pulse.families.helpdesk.reads import helpdesk_reads
 from pulse.graphql.audit import AuditSink
 from pulse.graphql.auth import Claims, verify_header
 from pulse.graphql.context import ApiContext, DefaultTenants, QueryLimits, Services, TenantLookup
@@ -140,6 +141,7 @@ def create_app(
         ),
         limits=QueryLimits.of(settings.api),
         rates=TenantRates.from_settings(settings),
+        helpdesk=helpdesk_reads(settings.api),
     )
     schema = build_schema()
     secret, algorithm = settings.api.jwt_secret, settings.api.jwt_algorithm

@@ -12,6 +12,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+import pyarrow as pa
+
 from pulse.graphql.errors import QueryTimeoutError
 from pulse.graphql.queries import Reader
 from pulse.sinks.errors import ClickHouseError
@@ -42,8 +44,18 @@ class TimedReader:
         try:
             return self._reader.query(with_time_limit(sql, self._seconds), params)
         except ClickHouseError as exc:
-            if not any(marker in exc.message for marker in _TIMED_OUT):
-                raise
+            self._raise_if_timed_out(exc)
+            raise
+
+    def query_arrow(self, sql: str, params: Mapping[str, Any] | None = None) -> pa.Table:
+        try:
+            return self._reader.query_arrow(with_time_limit(sql, self._seconds), params)
+        except ClickHouseError as exc:
+            self._raise_if_timed_out(exc)
+            raise
+
+    def _raise_if_timed_out(self, exc: ClickHouseError) -> None:
+        if any(marker in exc.message for marker in _TIMED_OUT):
             raise QueryTimeoutError(
                 f"A ClickHouse read ran out of its {self._seconds:g} s.",
                 suggestion="Ask for a shorter range, a coarser granularity or fewer rows.",

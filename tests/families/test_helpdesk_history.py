@@ -10,10 +10,10 @@ import pytest
 
 from pulse.families.breakdowns.spec import BreakdownRequest
 from pulse.families.grid import grid
+from pulse.families.helpdesk.answers import helpdesk_answer
 from pulse.families.helpdesk.breakdown import figures, helpdesk_breakdown
 from pulse.families.helpdesk.derived import HelpdeskMoments
 from pulse.families.helpdesk.model import DEFAULT_SLA_MS, HelpdeskQuery
-from pulse.families.helpdesk.query import helpdesk_answer
 from pulse.sinks.clickhouse import ClickHouse
 from tests.families.events import created, event, ms, reply, store
 from tests.families.figures import frt

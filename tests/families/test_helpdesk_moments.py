@@ -9,9 +9,9 @@ import pytest
 
 from pulse.families.grid import grid
 from pulse.families.helpdesk import derived
+from pulse.families.helpdesk.answers import helpdesk_answer
 from pulse.families.helpdesk.derived import HelpdeskMoments
 from pulse.families.helpdesk.model import DEFAULT_SLA_MS, HelpdeskFigures, HelpdeskQuery
-from pulse.families.helpdesk.query import helpdesk_answer
 from pulse.sinks.clickhouse import ClickHouse
 from tests.families.events import COLUMNS, created, event, ms, reply, store
 from tests.families.figures import fig, frt

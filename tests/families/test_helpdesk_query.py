@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from pulse.families.grid import grid
+from pulse.families.helpdesk.answers import helpdesk_answer
 from pulse.families.helpdesk.model import DEFAULT_SLA_MS, Granularity, HelpdeskQuery
-from pulse.families.helpdesk.query import helpdesk_answer
 from pulse.settings import Settings
 from pulse.sinks.clickhouse import ClickHouse
 from pulse.sinks.migrator import Migrator

@@ -10,8 +10,8 @@ from dataclasses import asdict
 import pytest
 
 from pulse.families.grid import grid
+from pulse.families.helpdesk.answers import helpdesk_answer
 from pulse.families.helpdesk.model import DEFAULT_SLA_MS, HelpdeskQuery
-from pulse.families.helpdesk.query import helpdesk_answer
 from pulse.families.messaging.model import COUNTS, Filters, MessagingQuery
 from pulse.families.messaging.query import messaging_answer
 from pulse.families.outreach.automation import AutomationQuery, automation_answer
