@@ -15,6 +15,7 @@ from typing import Any
 
 import structlog
 
+from pulse.families.helpdesk import changes
 from pulse.families.helpdesk.moments_sql import CSAT
 from pulse.privacy.audit import RETENTION, AuditRecord, record
 from pulse.privacy.windows import RetentionPolicy
@@ -123,6 +124,8 @@ def apply(
 ) -> RetentionReport:
     """Delete (or, for a dry run, count) every expired row; a real run is audited."""
     report = RetentionReport(dry_run, now_ms)
+    # Read before deleting: a tenant may have no moment left after.
+    helpdesk_tenants = [] if dry_run else changes.tenants(db)
     for deletion in deletions(policy, now_ms):
         where, params = deletion.predicate(), deletion.params(policy)
         found = db.query(
@@ -132,6 +135,9 @@ def apply(
         report.rows[deletion.label] = rows
         if rows and not dry_run:
             db.execute(f"DELETE FROM {deletion.target.table} WHERE {where}", params)
+    if not dry_run and any(n for label, n in report.rows.items() if ":helpdesk_" in label):
+        # The API keeps helpdesk answers until a day they rest on changes.
+        changes.mark_every_day_of(db, helpdesk_tenants)
     if not dry_run:
         total = sum(report.rows.values())
         record(

@@ -115,7 +115,7 @@ class ApiSettings:
     operation_timeout_seconds: float = 30.0
     # Helpdesk answers kept per bucket until a day they rest on changes
     # (families/helpdesk/answers.py): the most memory they take (0: none kept), and the longest
-    # one is used (what no change marks: raw events expiring by retention).
+    # one is used (a bound should a change go unmarked: rows deleted by hand).
     helpdesk_cache_mb: int = 256
     helpdesk_cache_seconds: float = 900.0
 

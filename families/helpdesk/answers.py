@@ -42,8 +42,8 @@ _EMPTY = Partial()
 
 class AnswerCache:
     """Partials by key, each with the version it was read at; the least recently used go first
-    beyond ``max_bytes``, and none is used after ``max_age_seconds`` (a bound on what nothing
-    marks: raw events expiring by retention). Safe to share between threads."""
+    beyond ``max_bytes``, and none is used after ``max_age_seconds`` (a bound should a change go
+    unmarked: rows deleted by hand). Safe to share between threads."""
 
     def __init__(
         self,

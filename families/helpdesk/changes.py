@@ -6,7 +6,8 @@ conversations (an event, a first reply, a resolution), or of a creation up to th
 target earlier (a deadline); the backlog opening rests on every earlier day. So every helpdesk
 refresh, once it has rewritten the moments and the backlog rows, writes a row here for every UTC
 day holding any event of the conversations it refreshed (``backlog_days.days_of``), versioned by
-the statement's clock; an erasure writes the tenant's :data:`EVERY_DAY` row. A cached bucket is
+the statement's clock; an erasure writes the tenant's :data:`EVERY_DAY` row, a retention run that
+deleted helpdesk rows every tenant's. A cached bucket is
 reused only while the greatest version of the days it rests on is the one it was computed with:
 whatever changed after that read wrote a newer row once its moments were stored.
 """
@@ -20,7 +21,8 @@ from pulse.graphql.queries import Reader
 from pulse.sinks.clickhouse import ClickHouse
 
 TABLE = "helpdesk_changes"
-# A row of this day stands for every day of its tenant (an erasure's: it may touch any).
+# A row of this day stands for every day of its tenant (an erasure or a retention run may
+# touch any).
 EVERY_DAY = date(1970, 1, 1)
 
 # The rows come from arrays of parameters, the version from the statement's clock, so every
@@ -30,6 +32,8 @@ INSERT INTO {TABLE} (tenant_id, day, version)
 SELECT pair.1, pair.2, toUInt64(toUnixTimestamp64Micro(now64(6)))
 FROM (SELECT arrayJoin(arrayZip({{tenants:Array(String)}}, {{days:Array(Date)}})) AS pair)
 """
+
+_TENANTS_SQL = "SELECT DISTINCT tenant_id FROM helpdesk_moments ORDER BY tenant_id"
 
 _VERSIONS_SQL = f"""
 SELECT day, max(version) AS version
@@ -47,9 +51,14 @@ def mark(db: ClickHouse, days: Mapping[str, Sequence[date]]) -> None:
         db.execute(_MARK_SQL, {"tenants": [p[0] for p in pairs], "days": [p[1] for p in pairs]})
 
 
-def mark_every_day(db: ClickHouse, tenant_id: str) -> None:
-    """Record that any figure of ``tenant_id`` may have changed."""
-    mark(db, {tenant_id: [EVERY_DAY]})
+def tenants(db: Reader) -> list[str]:
+    """Every tenant holding moments: whose answers a deletion by cutoff may change."""
+    return [str(r["tenant_id"]) for r in db.query(_TENANTS_SQL)]
+
+
+def mark_every_day_of(db: ClickHouse, tenant_ids: Sequence[str]) -> None:
+    """Record that any figure of those tenants may have changed."""
+    mark(db, {tenant_id: [EVERY_DAY] for tenant_id in tenant_ids})
 
 
 def versions(db: Reader, tenant_id: str) -> list[tuple[date, int]]:

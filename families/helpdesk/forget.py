@@ -5,7 +5,7 @@ the erased events and no later insert can take them out. So the erased conversat
 are deleted and folded again from the raw events that remain, with the migration's own backfill
 statement (m0006) narrowed to them; then the moments of the erased events (keyed by their ids,
 which no refresh writes again) are deleted, the backlog rows of their days recounted, and every
-answer kept of the tenant made stale (``changes.mark_every_day``). The
+answer kept of the tenant made stale (``changes.mark_every_day_of``). The
 refresh that follows rewrites the remaining moments of those conversations from the rebuilt
 facts, and recounts their days.
 """
@@ -60,5 +60,5 @@ def forget_conversations(db: ClickHouse, keys: Collection[Key], event_ids: Colle
         days = backlog_days.days_of_events(db, tenant_id, ids, erased)
         db.execute(_DELETE_MOMENTS.replace("{db}", db.database), {**params, "event_ids": erased})
         backlog_days.recount(db, {tenant_id: days})
-        changes.mark_every_day(db, tenant_id)
+        changes.mark_every_day_of(db, [tenant_id])
     return len(keys)

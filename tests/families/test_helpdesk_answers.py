@@ -14,9 +14,11 @@ import pytest
 
 from pulse.families.grid import grid
 from pulse.families.helpdesk import changes
-from pulse.families.helpdesk.answers import AnswerCache, helpdesk_answer
+from pulse.families.helpdesk.answers import AnswerCache, HelpdeskAnswers, helpdesk_answer
 from pulse.families.helpdesk.model import DEFAULT_SLA_MS, HelpdeskQuery
 from pulse.families.helpdesk.partials import Partial
+from pulse.families.helpdesk.reads import helpdesk_reads
+from pulse.settings import ApiSettings
 from pulse.sinks.clickhouse import ClickHouse
 from tests.families.events import created, event, ms, reply, store
 
@@ -120,7 +122,7 @@ def test_an_erasure_mark_reads_every_bucket_and_the_opening_again(db: ClickHouse
     cache, spy = AnswerCache(1 << 20, 60), Spy(db)
     helpdesk_answer(spy, question(), cache)
     spy.clear()
-    changes.mark_every_day(db, "acme")
+    changes.mark_every_day_of(db, ["acme"])
     helpdesk_answer(spy, question(), cache)
     assert spy.runs() == {(ms(RANGE[0]), ms(RANGE[1]))}
     assert spy.read_opening()
@@ -175,3 +177,10 @@ def test_the_cache_drops_the_least_recently_used_beyond_its_size_and_stale_versi
     now[0] = 61.0
     assert cache.get("a", 1) is None
     assert cache.size_bytes <= 2 * one.nbytes + 10
+
+
+def test_the_api_keeps_answers_as_its_settings_say() -> None:
+    """A cache size binds answers kept per bucket; a size of 0 reads every bucket each time."""
+    kept = helpdesk_reads(ApiSettings(helpdesk_cache_mb=1)).answer
+    assert isinstance(getattr(kept, "__self__", None), HelpdeskAnswers)
+    assert helpdesk_reads(ApiSettings(helpdesk_cache_mb=0)).answer is helpdesk_answer

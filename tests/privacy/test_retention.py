@@ -157,6 +157,28 @@ def test_conversation_facts_expire_with_their_creation(db: ClickHouse) -> None:
     assert left == {"kept"}
 
 
+def test_deleting_helpdesk_rows_makes_every_kept_answer_of_the_tenants_stale(
+    db: ClickHouse,
+) -> None:
+    """Retention deletes moments without a refresh: it writes each tenant's every-day change,
+    which every kept helpdesk answer rests on; a dry run writes none."""
+    tenant = f"t-{uuid.uuid4().hex[:6]}"
+    store(db, [ev(tenant, "conversation.created", cutoff(400) - 1, conversation_id="gone")])
+
+    def every_day_marks() -> int:
+        rows = db.query(
+            "SELECT count() AS n FROM helpdesk_changes"
+            " WHERE tenant_id = {t:String} AND day = toDate('1970-01-01')",
+            {"t": tenant},
+        )
+        return int(rows[0]["n"])
+
+    apply(db, RetentionPolicy(DEFAULTS), NOW, True, "test")
+    assert every_day_marks() == 0
+    apply(db, RetentionPolicy(DEFAULTS), NOW, False, "test")
+    assert every_day_marks() == 1
+
+
 def test_serve_s_job_applies_the_policy_every_interval(db: ClickHouse) -> None:
     """The scheduled job deletes expired rows on its own, and stops when asked."""
     tenant = f"t-{uuid.uuid4().hex[:6]}"
