@@ -69,13 +69,15 @@ class Derivation(Protocol):
 class Forgets(Protocol):
     """A derivation with rows a refresh cannot rebuild once raw events are deleted (an erasure,
     ``pulse.privacy.erase``): state merged from the deleted events, or rows keyed by them. The
-    eraser calls :meth:`forget` after deleting the raw rows and before :meth:`Derivation.refresh`
-    of the same keys. A derivation whose refresh rewrites (or retires) every row of its keys
-    from what is stored needs none."""
+    eraser calls :meth:`forget` after deleting the raw rows, instead of
+    :meth:`Derivation.refresh`: it leaves the keys as a refresh from what remains would, so that
+    whatever must follow the rewrite (a mark that cached answers are stale) comes last. A
+    derivation whose refresh rewrites (or retires) every row of its keys from what is stored
+    needs none."""
 
     def forget(self, db: ClickHouse, keys: Collection[Key], event_ids: Collection[str]) -> int:
-        """Drop what ``keys`` hold of the deleted raw events ``event_ids``; how many rows of
-        derived tables that removed or rebuilt."""
+        """Drop what ``keys`` hold of the deleted raw events ``event_ids`` and refresh them from
+        what remains; how many rows of derived tables that removed or rebuilt."""
         ...
 
 

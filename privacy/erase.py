@@ -6,9 +6,9 @@ Order, each step safe to repeat (an erasure that fails part-way is run again):
 1. read the subject's rows, column by column as the sink hands them to the derivations;
 2. delete those rows (by event id) from ``events_raw`` (a lightweight ``DELETE``: synchronous,
    the rows are gone from every read when it returns; parts are rewritten by later merges);
-3. for every registered derivation, the keys those rows touched: ``forget`` (when the derivation
-   has rows a refresh cannot rebuild, :class:`~pulse.families.derivation.Forgets`), then
-   ``refresh``, exactly as ``pulse recalc`` would for those keys;
+3. for every registered derivation, the keys those rows touched: ``refresh``, exactly as
+   ``pulse recalc`` would for those keys, or ``forget`` (which also refreshes them) when the
+   derivation has rows a refresh cannot rebuild (:class:`~pulse.families.derivation.Forgets`);
 4. let every realtime hook recompute what Redis holds for those rows (a hook re-reads what the
    refresh stored and overwrites the entries at the new version);
 5. read again: rows the sink stored meanwhile go the same way (:data:`MAX_PASSES` at most);
@@ -134,7 +134,8 @@ def _erase_rows(
             continue
         if isinstance(derivation, Forgets):
             derivation.forget(db, keys, event_ids)
-        derivation.refresh(db, keys)
+        else:
+            derivation.refresh(db, keys)
         report.detail[derivation.name] = report.detail.get(derivation.name, 0) + len(keys)
 
 

@@ -124,20 +124,22 @@ def apply(
 ) -> RetentionReport:
     """Delete (or, for a dry run, count) every expired row; a real run is audited."""
     report = RetentionReport(dry_run, now_ms)
-    # Read before deleting: a tenant may have no moment left after.
-    helpdesk_tenants = [] if dry_run else changes.tenants(db)
+    helpdesk_tenants: set[str] = set()
     for deletion in deletions(policy, now_ms):
         where, params = deletion.predicate(), deletion.params(policy)
         found = db.query(
-            f"SELECT toInt64(count()) AS n FROM {deletion.target.table} WHERE {where}", params
+            f"SELECT tenant_id, toInt64(count()) AS n FROM {deletion.target.table}"
+            f" WHERE {where} GROUP BY tenant_id",
+            params,
         )
-        rows = int(found[0]["n"]) if found else 0
+        rows = sum(int(r["n"]) for r in found)
         report.rows[deletion.label] = rows
         if rows and not dry_run:
             db.execute(f"DELETE FROM {deletion.target.table} WHERE {where}", params)
-    if not dry_run and any(n for label, n in report.rows.items() if ":helpdesk_" in label):
-        # The API keeps helpdesk answers until a day they rest on changes.
-        changes.mark_every_day_of(db, helpdesk_tenants)
+            if deletion.target.table.startswith("helpdesk_"):
+                helpdesk_tenants.update(str(r["tenant_id"]) for r in found)
+    # The API keeps helpdesk answers until a day they rest on changes.
+    changes.mark_every_day_of(db, sorted(helpdesk_tenants))
     if not dry_run:
         total = sum(report.rows.values())
         record(

@@ -10,6 +10,11 @@ every day before the range. A bucket whose days have a newer row is read again, 
 bucket missing, in the two statements of ``figures_sql`` (consecutive buckets as one run); the
 totals are then the kept and read partials together. ``asOf`` decides only which kept deadlines
 have passed, so it is no part of the key.
+
+ClickHouse groups rows by its own bucket starts, which are the grid's but for the hours around a
+non-whole-hour offset change (Australia/Lord_Howe): there a row goes to the read bucket nearest
+its start (``partials.Assembler``), which depends on what was read, so such a question is read
+whole and nothing of it kept.
 """
 
 from __future__ import annotations
@@ -20,7 +25,6 @@ from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from pulse.families.helpdesk import changes
@@ -28,14 +32,19 @@ from pulse.families.helpdesk.conversations_sql import sla_params
 from pulse.families.helpdesk.figures_sql import FILTERS, creations_sql, events_sql
 from pulse.families.helpdesk.model import HelpdeskAnswer, HelpdeskFigures, HelpdeskQuery
 from pulse.families.helpdesk.partials import Assembler, Partial, figures
-from pulse.families.helpdesk.query import figures_of, filter_values, opening_ms, statement_params
+from pulse.families.helpdesk.query import (
+    DAY_MS,
+    figures_of,
+    filter_values,
+    opening_ms,
+    statement_params,
+)
 from pulse.graphql.queries import Reader
 
-DAY_MS = 86_400_000
+_HOUR_MS = 3_600_000
 # More runs than this are read as one span from the first to the last (rereading the kept
 # buckets between them) so that a statement's text stays short.
 MAX_RUNS = 8
-_EPOCH = date(1970, 1, 1)
 _OPENING = -1
 _EMPTY = Partial()
 
@@ -70,11 +79,16 @@ class AnswerCache:
             return partial
 
     def put(self, key: Hashable, version: int, partial: Partial) -> None:
+        """Keep ``partial`` as read at ``version``, unless a newer one is kept already (two
+        questions read it at once)."""
         if partial.nbytes > self._max_bytes:
             return
         with self._lock:
-            old = self._entries.pop(key, None)
+            old = self._entries.get(key)
             if old is not None:
+                if old[0] > version:
+                    return
+                del self._entries[key]
                 self._bytes -= old[2].nbytes
             self._entries[key] = (version, self._clock(), partial)
             self._bytes += partial.nbytes
@@ -104,6 +118,8 @@ def helpdesk_answer(
     count = len(q.buckets)
     kept: dict[int, Partial] = {}
     stamps: dict[int, tuple[Hashable, int]] = {}
+    if cache is not None and not _clock_hours(q):
+        cache = None
     if cache is not None:
         stamps = _stamps(db, q)
         for index, (key, version) in stamps.items():
@@ -166,6 +182,16 @@ def _read(
     return {i: found.get(i, _EMPTY) for i in wanted}
 
 
+def _clock_hours(q: HelpdeskQuery) -> bool:
+    """Whether every bucket starts where ClickHouse's would: any grid but hours around a
+    non-whole-hour offset change, which are no clock hours."""
+    return q.granularity != "hour" or all(
+        b.end_ms - b.start_ms == _HOUR_MS
+        and (b.start_ms + b.offset_minutes * 60_000) % _HOUR_MS == 0
+        for b in q.buckets
+    )
+
+
 def _runs(indexes: Sequence[int]) -> list[tuple[int, int]]:
     """Consecutive indexes as (first, last) pairs."""
     runs: list[tuple[int, int]] = []
@@ -181,7 +207,7 @@ def _stamps(db: Reader, q: HelpdeskQuery) -> dict[int, tuple[Hashable, int]]:
     """For each bucket index (and the opening), its key in the cache and the version of the
     days it rests on now."""
     rows = changes.versions(db, q.tenant_id)
-    days = [(d - _EPOCH).days for d, _ in rows]
+    days = [(d - changes.EVERY_DAY).days for d, _ in rows]
     every = max((v for d, v in rows if d == changes.EVERY_DAY), default=0)
     prefix: list[int] = []
     for _, version in rows:
@@ -201,8 +227,9 @@ def _stamps(db: Reader, q: HelpdeskQuery) -> dict[int, tuple[Hashable, int]]:
         (name, value if isinstance(value, str) else tuple(value))
         for name, value in sorted(filter_values(q).items())
     )
-    asked: tuple[Any, ...] = (q.tenant_id, filters)
-    kind = (q.time_zone, q.granularity, tuple(sorted(targets.items())))
+    # The opening's split between moments and day rows moves with the longest target.
+    asked: tuple[Any, ...] = (q.tenant_id, filters, tuple(sorted(targets.items())))
+    kind = (q.time_zone, q.granularity)
     stamps: dict[int, tuple[Hashable, int]] = {
         _OPENING: ((*asked, "opening", q.from_ms), up_to((q.from_ms - 1) // DAY_MS)),
     }

@@ -6,10 +6,11 @@ conversations (an event, a first reply, a resolution), or of a creation up to th
 target earlier (a deadline); the backlog opening rests on every earlier day. So every helpdesk
 refresh, once it has rewritten the moments and the backlog rows, writes a row here for every UTC
 day holding any event of the conversations it refreshed (``backlog_days.days_of``), versioned by
-the statement's clock; an erasure writes the tenant's :data:`EVERY_DAY` row, a retention run that
-deleted helpdesk rows every tenant's. A cached bucket is
-reused only while the greatest version of the days it rests on is the one it was computed with:
-whatever changed after that read wrote a newer row once its moments were stored.
+the statement's clock; an erasure or a retention run that deleted a tenant's helpdesk rows
+writes its :data:`EVERY_DAY` row. A cached bucket is reused only while the greatest version of
+the days it rests on is the one it was computed with: whatever changed after that read wrote a
+newer row once its moments were stored. A ReplacingMergeTree keeps one row per tenant and day,
+so the table stays as small as the days of history (retention leaves it be).
 """
 
 from __future__ import annotations
@@ -33,8 +34,6 @@ SELECT pair.1, pair.2, toUInt64(toUnixTimestamp64Micro(now64(6)))
 FROM (SELECT arrayJoin(arrayZip({{tenants:Array(String)}}, {{days:Array(Date)}})) AS pair)
 """
 
-_TENANTS_SQL = "SELECT DISTINCT tenant_id FROM helpdesk_moments ORDER BY tenant_id"
-
 _VERSIONS_SQL = f"""
 SELECT day, max(version) AS version
 FROM {TABLE}
@@ -49,11 +48,6 @@ def mark(db: ClickHouse, days: Mapping[str, Sequence[date]]) -> None:
     pairs = [(tenant, day) for tenant, some in sorted(days.items()) for day in sorted(set(some))]
     if pairs:
         db.execute(_MARK_SQL, {"tenants": [p[0] for p in pairs], "days": [p[1] for p in pairs]})
-
-
-def tenants(db: Reader) -> list[str]:
-    """Every tenant holding moments: whose answers a deletion by cutoff may change."""
-    return [str(r["tenant_id"]) for r in db.query(_TENANTS_SQL)]
 
 
 def mark_every_day_of(db: ClickHouse, tenant_ids: Sequence[str]) -> None:

@@ -128,8 +128,14 @@ class HelpdeskMoments:
         return written
 
     def forget(self, db: ClickHouse, keys: Collection[Key], event_ids: Collection[str]) -> int:
-        """After an erasure: rebuild the facts of ``keys``, drop the erased events' moments."""
-        return forget_conversations(db, keys, event_ids)
+        """After an erasure: rebuild the facts of ``keys``, drop the erased events' moments,
+        refresh the rest; then every answer kept of their tenants is stale (a day that held only
+        erased events is no day of what remains, and an answer read before the refresh rests on
+        it)."""
+        forget_conversations(db, keys, event_ids)
+        written = self.refresh(db, keys)
+        changes.mark_every_day_of(db, sorted({tenant for tenant, _ in keys}))
+        return written
 
     def differences(self, db: ClickHouse, keys: Collection[Key]) -> list[Difference]:
         """Moments stored for ``keys``, and backlog rows of their days, that a recomputation

@@ -4,10 +4,9 @@
 the erased events and no later insert can take them out. So the erased conversations' fact rows
 are deleted and folded again from the raw events that remain, with the migration's own backfill
 statement (m0006) narrowed to them; then the moments of the erased events (keyed by their ids,
-which no refresh writes again) are deleted, the backlog rows of their days recounted, and every
-answer kept of the tenant made stale (``changes.mark_every_day_of``). The
-refresh that follows rewrites the remaining moments of those conversations from the rebuilt
-facts, and recounts their days.
+which no refresh writes again) are deleted and the backlog rows of their days recounted. The
+refresh that follows (``derived.HelpdeskMoments.forget``) rewrites the remaining moments of those
+conversations from the rebuilt facts and recounts their days.
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ from collections.abc import Collection
 
 from pulse.families.derivation import Key, entity_chunks
 from pulse.families.errors import FamilyError
-from pulse.families.helpdesk import backlog_days, changes
+from pulse.families.helpdesk import backlog_days
 from pulse.sinks.clickhouse import ClickHouse
 from pulse.sinks.migrations import m0006_helpdesk_facts
 
@@ -60,5 +59,4 @@ def forget_conversations(db: ClickHouse, keys: Collection[Key], event_ids: Colle
         days = backlog_days.days_of_events(db, tenant_id, ids, erased)
         db.execute(_DELETE_MOMENTS.replace("{db}", db.database), {**params, "event_ids": erased})
         backlog_days.recount(db, {tenant_id: days})
-        changes.mark_every_day_of(db, [tenant_id])
     return len(keys)

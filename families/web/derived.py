@@ -126,18 +126,18 @@ class WebSessions:
 
     def forget(self, db: ClickHouse, keys: Collection[Key], event_ids: Collection[str]) -> int:
         """After an erasure: drop the erased events' copies and session rows (keyed by the
-        events, so no refresh writes them again); the refresh that follows re-sessions what
-        remains of the visitors. How many visitors that touched."""
+        events, so no refresh writes them again), then re-session what remains of the visitors.
+        How many visitors that touched."""
         erased = sorted(set(event_ids))
         for tenant_id, ids in entity_chunks(keys, CHUNK):
             params = {"tenant_id": tenant_id, "ids": ids, "event_ids": erased}
             slots = [int(r["slot"]) for r in db.query(ERASED_SLOTS_SQL, params)]
             for table in _KEYED_BY_EVENT:
                 db.execute(_FORGET_SQL.format(table=qualified(db.database, table)), params)
-            # The refresh that follows rewrites the slots of what remains; those of the erased
-            # events it cannot see.
+            # The refresh below rewrites the slots of what remains; those of the erased events
+            # it cannot see.
             _rewrite_slots(db, tenant_id, slots)
-        return len(keys)
+        return self.refresh(db, keys)
 
     def differences(self, db: ClickHouse, keys: Collection[Key]) -> list[Difference]:
         """Rows stored for ``keys`` that a recomputation would not write the same way."""

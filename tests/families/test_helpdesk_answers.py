@@ -159,6 +159,70 @@ def test_kept_answers_match_fresh_ones_through_late_and_reassigned_history(
             assert kept == helpdesk_answer(db, question(**filters)), (batch, filters)
 
 
+def zoned(zone: str, first: str, last: str) -> HelpdeskQuery:
+    """Hour buckets of ``zone`` over ``[first, last)``, judged at its end."""
+    buckets = grid(ms(first), ms(last), "hour", zone, 100)
+    return HelpdeskQuery("acme", buckets, zone, "hour", ms(last), DEFAULT_SLA_MS)
+
+
+def test_kept_hours_across_a_fall_back_match_fresh_ones(db: ClickHouse) -> None:
+    """Lisbon's hour buckets around 2026-10-25's fall-back (two 01:00 local hours), kept while
+    random conversation events arrive in batches, equal hours read from scratch."""
+    chance = random.Random(11)
+    cache = AnswerCache(1 << 22, 60)
+    first, last = "2026-10-24T20:00Z", "2026-10-25T06:00Z"
+    for _ in range(4):
+        rows = []
+        for _ in range(6):
+            conversation = f"h{chance.randrange(8)}"
+            at = ms(first) - 3 * 3_600_000 + chance.randrange(13 * 3_600_000)
+            kind = chance.choice(["created", "reply", "resolved"])
+            if kind == "created":
+                rows.append(created(conversation, at, priority=chance.choice(["urgent", "high"])))
+            elif kind == "reply":
+                rows.append(reply(conversation, at, agent_id="ann"))
+            else:
+                rows.append(event("conversation.resolved", conversation, at))
+        store(db, rows)
+        q = zoned("Europe/Lisbon", first, last)
+        assert helpdesk_answer(db, q, cache) == helpdesk_answer(db, q)
+
+
+def test_hours_around_a_half_hour_offset_change_are_read_whole_each_time(db: ClickHouse) -> None:
+    """Lord Howe moves from +10:30 to +11 on 2026-10-04 (15:30Z): ClickHouse's hours there are
+    not the grid's, so those questions are read whole every time (and stay exact); a week
+    later its clock hours are kept."""
+    store(
+        db,
+        [
+            created("l1", "2026-10-03T15:10Z", priority="urgent"),
+            reply("l1", "2026-10-03T15:45Z", agent_id="ann"),
+            created("l2", "2026-10-10T15:10Z", priority="urgent"),
+        ],
+    )
+    cache, spy = AnswerCache(1 << 20, 60), Spy(db)
+    around = zoned("Australia/Lord_Howe", "2026-10-03T12:00Z", "2026-10-03T20:00Z")
+    helpdesk_answer(spy, around, cache)
+    spy.clear()
+    assert helpdesk_answer(spy, around, cache) == helpdesk_answer(db, around)
+    assert spy.runs() == {(around.from_ms, around.to_ms)}
+    later = zoned("Australia/Lord_Howe", "2026-10-10T12:00Z", "2026-10-10T20:00Z")
+    helpdesk_answer(spy, later, cache)
+    spy.clear()
+    assert helpdesk_answer(spy, later, cache) == helpdesk_answer(db, later)
+    assert spy.reads == []
+
+
+def test_a_slower_read_of_an_older_version_keeps_the_newer_one() -> None:
+    """Two questions read a bucket at once: the one read at the older version, stored last,
+    does not replace the newer."""
+    cache, newer, older = AnswerCache(1 << 20, 60), _partial(2), _partial(1)
+    cache.put("a", 2, newer)
+    cache.put("a", 1, older)
+    assert (cache.get("a", 2), cache.get("a", 1)) == (newer, None)
+    assert cache.size_bytes == newer.nbytes
+
+
 def _partial(values: int) -> Partial:
     return Partial(resolutions=np.arange(values, dtype=np.int64))
 

@@ -160,23 +160,29 @@ def test_conversation_facts_expire_with_their_creation(db: ClickHouse) -> None:
 def test_deleting_helpdesk_rows_makes_every_kept_answer_of_the_tenants_stale(
     db: ClickHouse,
 ) -> None:
-    """Retention deletes moments without a refresh: it writes each tenant's every-day change,
-    which every kept helpdesk answer rests on; a dry run writes none."""
-    tenant = f"t-{uuid.uuid4().hex[:6]}"
-    store(db, [ev(tenant, "conversation.created", cutoff(400) - 1, conversation_id="gone")])
+    """Retention deletes moments without a refresh: it writes the every-day change (which every
+    kept helpdesk answer rests on) of each tenant it deleted rows of; a dry run writes none."""
+    tenant, untouched = f"t-{uuid.uuid4().hex[:6]}", f"t-{uuid.uuid4().hex[:6]}"
+    store(
+        db,
+        [
+            ev(tenant, "conversation.created", cutoff(400) - 1, conversation_id="gone"),
+            ev(untouched, "conversation.created", cutoff(400) + 1, conversation_id="kept"),
+        ],
+    )
 
-    def every_day_marks() -> int:
+    def every_day_marks(of: str) -> int:
         rows = db.query(
             "SELECT count() AS n FROM helpdesk_changes"
             " WHERE tenant_id = {t:String} AND day = toDate('1970-01-01')",
-            {"t": tenant},
+            {"t": of},
         )
         return int(rows[0]["n"])
 
     apply(db, RetentionPolicy(DEFAULTS), NOW, True, "test")
-    assert every_day_marks() == 0
+    assert every_day_marks(tenant) == 0
     apply(db, RetentionPolicy(DEFAULTS), NOW, False, "test")
-    assert every_day_marks() == 1
+    assert (every_day_marks(tenant), every_day_marks(untouched)) == (1, 0)
 
 
 def test_serve_s_job_applies_the_policy_every_interval(db: ClickHouse) -> None:
