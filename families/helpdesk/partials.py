@@ -145,7 +145,8 @@ def nearest_ranks(sorted_parts: Sequence[Values]) -> tuple[int, int]:
     ranks = ((n + 1) // 2 - 1, (9 * n + 9) // 10 - 1)
     if len(filled) == 1:
         return int(filled[0][ranks[0]]), int(filled[0][ranks[1]])
-    chosen = np.partition(np.concatenate(filled), ranks)
+    chosen = np.concatenate(filled)
+    chosen.partition(ranks)  # in place: np.partition would copy the concatenation again
     return int(chosen[ranks[0]]), int(chosen[ranks[1]])
 
 
@@ -160,4 +161,8 @@ def _lists(table: pa.Table, name: str) -> list[Values]:
 def _sorted(arrays: list[Values]) -> Values:
     if not arrays:
         return _NONE
-    return np.sort(np.concatenate(arrays) if len(arrays) > 1 else arrays[0])
+    if len(arrays) == 1:
+        return np.sort(arrays[0])  # a copy: the view of a statement's column is not ours
+    joined = np.concatenate(arrays)
+    joined.sort()
+    return joined
