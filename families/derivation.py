@@ -77,7 +77,8 @@ class Forgets(Protocol):
 
     def forget(self, db: ClickHouse, keys: Collection[Key], event_ids: Collection[str]) -> int:
         """Drop what ``keys`` hold of the deleted raw events ``event_ids`` and refresh them from
-        what remains; how many rows of derived tables that removed or rebuilt."""
+        what remains; how many rows (or entities) that wrote, as :meth:`Derivation.refresh`
+        counts."""
         ...
 
 

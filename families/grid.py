@@ -10,7 +10,7 @@ contiguous grid whose hours around the change are not clock hours.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -57,6 +57,16 @@ def grid(
         buckets.append(Bucket(start, end, _offset_minutes(start, zone)))
         start = end
     return tuple(buckets)
+
+
+def clock_hours(buckets: Sequence[Bucket]) -> bool:
+    """Whether hour ``buckets`` are all local clock hours, as ClickHouse's ``toStartOfHour`` in
+    the zone finds them: false only around a non-whole-hour offset change."""
+    return all(
+        b.end_ms - b.start_ms == _HOUR_MS
+        and (b.start_ms + b.offset_minutes * 60_000) % _HOUR_MS == 0
+        for b in buckets
+    )
 
 
 def _too_large(granularity: str, limit: int, from_ms: int, to_ms: int) -> GridTooLargeError:

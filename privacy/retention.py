@@ -125,21 +125,25 @@ def apply(
     """Delete (or, for a dry run, count) every expired row; a real run is audited."""
     report = RetentionReport(dry_run, now_ms)
     helpdesk_tenants: set[str] = set()
-    for deletion in deletions(policy, now_ms):
-        where, params = deletion.predicate(), deletion.params(policy)
-        found = db.query(
-            f"SELECT tenant_id, toInt64(count()) AS n FROM {deletion.target.table}"
-            f" WHERE {where} GROUP BY tenant_id",
-            params,
-        )
-        rows = sum(int(r["n"]) for r in found)
-        report.rows[deletion.label] = rows
-        if rows and not dry_run:
-            db.execute(f"DELETE FROM {deletion.target.table} WHERE {where}", params)
-            if deletion.target.table.startswith("helpdesk_"):
-                helpdesk_tenants.update(str(r["tenant_id"]) for r in found)
-    # The API keeps helpdesk answers until a day they rest on changes.
-    changes.mark_every_day_of(db, sorted(helpdesk_tenants))
+    try:
+        for deletion in deletions(policy, now_ms):
+            where, params = deletion.predicate(), deletion.params(policy)
+            found = db.query(
+                f"SELECT tenant_id, toInt64(count()) AS n FROM {deletion.target.table}"
+                f" WHERE {where} GROUP BY tenant_id",
+                params,
+            )
+            rows = sum(int(r["n"]) for r in found)
+            report.rows[deletion.label] = rows
+            if rows and not dry_run:
+                if deletion.target.table.startswith("helpdesk_"):
+                    helpdesk_tenants.update(str(r["tenant_id"]) for r in found)
+                db.execute(f"DELETE FROM {deletion.target.table} WHERE {where}", params)
+    finally:
+        # The API keeps helpdesk answers until a day they rest on changes, also when a later
+        # deletion failed. A tenant whose first expired rows came between the count and the
+        # delete goes unmarked: its answers are kept at most the cache's age.
+        changes.mark_every_day_of(db, sorted(helpdesk_tenants))
     if not dry_run:
         total = sum(report.rows.values())
         record(

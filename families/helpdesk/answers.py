@@ -27,6 +27,7 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pulse.families.grid import clock_hours
 from pulse.families.helpdesk import changes
 from pulse.families.helpdesk.conversations_sql import sla_params
 from pulse.families.helpdesk.figures_sql import FILTERS, creations_sql, events_sql
@@ -41,7 +42,6 @@ from pulse.families.helpdesk.query import (
 )
 from pulse.graphql.queries import Reader
 
-_HOUR_MS = 3_600_000
 # More runs than this are read as one span from the first to the last (rereading the kept
 # buckets between them) so that a statement's text stays short.
 MAX_RUNS = 8
@@ -118,7 +118,7 @@ def helpdesk_answer(
     count = len(q.buckets)
     kept: dict[int, Partial] = {}
     stamps: dict[int, tuple[Hashable, int]] = {}
-    if cache is not None and not _clock_hours(q):
+    if cache is not None and q.granularity == "hour" and not clock_hours(q.buckets):
         cache = None
     if cache is not None:
         stamps = _stamps(db, q)
@@ -182,16 +182,6 @@ def _read(
     return {i: found.get(i, _EMPTY) for i in wanted}
 
 
-def _clock_hours(q: HelpdeskQuery) -> bool:
-    """Whether every bucket starts where ClickHouse's would: any grid but hours around a
-    non-whole-hour offset change, which are no clock hours."""
-    return q.granularity != "hour" or all(
-        b.end_ms - b.start_ms == _HOUR_MS
-        and (b.start_ms + b.offset_minutes * 60_000) % _HOUR_MS == 0
-        for b in q.buckets
-    )
-
-
 def _runs(indexes: Sequence[int]) -> list[tuple[int, int]]:
     """Consecutive indexes as (first, last) pairs."""
     runs: list[tuple[int, int]] = []
@@ -207,6 +197,8 @@ def _stamps(db: Reader, q: HelpdeskQuery) -> dict[int, tuple[Hashable, int]]:
     """For each bucket index (and the opening), its key in the cache and the version of the
     days it rests on now."""
     rows = changes.versions(db, q.tenant_id)
+    # Day numbers from the epoch, which is also the every-day row's day: ``up_to`` counts that
+    # row in every opening, as it must.
     days = [(d - changes.EVERY_DAY).days for d, _ in rows]
     every = max((v for d, v in rows if d == changes.EVERY_DAY), default=0)
     prefix: list[int] = []

@@ -23,7 +23,8 @@ from pulse.sinks.clickhouse import ClickHouse
 
 TABLE = "helpdesk_changes"
 # A row of this day stands for every day of its tenant (an erasure or a retention run may
-# touch any).
+# touch any). It must stay the epoch: ``answers`` numbers days from it and counts the row in
+# every opening of the backlog.
 EVERY_DAY = date(1970, 1, 1)
 
 # The rows come from arrays of parameters, the version from the statement's clock, so every

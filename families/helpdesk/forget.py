@@ -47,9 +47,9 @@ def _backfill(database: str) -> str:
     return backfill.replace(_ALL, _SOME).replace("{db}", database)
 
 
-def forget_conversations(db: ClickHouse, keys: Collection[Key], event_ids: Collection[str]) -> int:
+def forget_conversations(db: ClickHouse, keys: Collection[Key], event_ids: Collection[str]) -> None:
     """Rebuild the facts of ``keys`` from the raw events left, delete the moments of
-    ``event_ids`` and recount their days' backlog rows; how many conversations were rebuilt."""
+    ``event_ids`` and recount their days' backlog rows."""
     rebuild = _backfill(db.database)
     erased = sorted(set(event_ids))
     for tenant_id, ids in entity_chunks(keys, CHUNK):
@@ -59,4 +59,3 @@ def forget_conversations(db: ClickHouse, keys: Collection[Key], event_ids: Colle
         days = backlog_days.days_of_events(db, tenant_id, ids, erased)
         db.execute(_DELETE_MOMENTS.replace("{db}", db.database), {**params, "event_ids": erased})
         backlog_days.recount(db, {tenant_id: days})
-    return len(keys)

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pulse.families.errors import FamilyError, GridTooLargeError
-from pulse.families.grid import grid
+from pulse.families.grid import clock_hours, grid
 from pulse.families.helpdesk.model import Bucket
 
 ZONES = [
@@ -117,6 +117,25 @@ def test_lord_howe_half_hour_shift_gives_a_contiguous_grid() -> None:
     assert hours
     assert all(a.end_ms == b.start_ms for a, b in itertools.pairwise(hours))
     assert all(b.start_ms < b.end_ms for b in hours)
+
+
+@pytest.mark.parametrize(
+    ("zone", "first", "last", "clock"),
+    [
+        ("Australia/Lord_Howe", "2026-04-04T12:00Z", "2026-04-05T12:00Z", False),
+        ("Australia/Lord_Howe", "2026-10-03T12:00Z", "2026-10-03T20:00Z", False),
+        ("Australia/Lord_Howe", "2026-10-10T12:00Z", "2026-10-10T20:00Z", True),
+        ("Europe/Lisbon", "2026-10-24T20:00Z", "2026-10-25T06:00Z", True),
+        ("Asia/Kolkata", "2026-01-01T00:00Z", "2026-01-02T00:00Z", True),
+        ("Asia/Kathmandu", "2026-01-01T00:00Z", "2026-01-02T00:00Z", True),
+    ],
+)
+def test_clock_hours_are_false_only_around_a_non_whole_hour_change(
+    zone: str, first: str, last: str, clock: bool
+) -> None:
+    """Lord Howe's half-hour changes (back in April, forward in October) break clock hours;
+    its other days, a whole-hour fall-back, +05:30 and +05:45 keep them."""
+    assert clock_hours(grid(ms(first), ms(last), "hour", zone, 99)) is clock
 
 
 def test_too_many_buckets_is_refused_with_the_limit() -> None:
