@@ -12,7 +12,10 @@ Order, each step safe to repeat (an erasure that fails part-way is run again):
 4. let every realtime hook recompute what Redis holds for those rows (a hook re-reads what the
    refresh stored and overwrites the entries at the new version);
 5. read again: rows the sink stored meanwhile go the same way (:data:`MAX_PASSES` at most);
-6. write the audit record.
+6. on a ClickHouse server, wait out the inserts running at that point (a sink refresh may have
+   read the facts before step 3 rebuilt them and write the erased rows back,
+   ``pulse.privacy.writers``), then repeat steps 3 and 4 for every row erased;
+7. write the audit record.
 
 Query-time families (outreach flows) read ``events_raw`` and need nothing more.
 """
@@ -31,6 +34,8 @@ from pulse.families.derivation import Derivation, Forgets
 from pulse.families.realtime import RealtimeHook
 from pulse.privacy.audit import ERASE, AuditRecord, record
 from pulse.privacy.subject import Subject
+from pulse.privacy.writers import running_inserts, wait_out
+from pulse.settings import PrivacySettings
 from pulse.sinks.clickhouse import ClickHouse
 from pulse.sinks.realtime import RealtimeCache
 
@@ -65,6 +70,10 @@ class ErasureReport:
     detail: dict[str, int] = field(default_factory=dict)
     realtime_entries: int = 0
     realtime_error: str = ""
+    # Inserts that ran beside the repair, waited out before repairing again; those still
+    # running when the wait gave up (their rows need ``pulse recalc --verify``).
+    inserts_waited: int = 0
+    inserts_unsettled: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -73,6 +82,8 @@ class ErasureReport:
             "detail": dict(self.detail),
             "realtime_entries": self.realtime_entries,
             "realtime_error": self.realtime_error,
+            "inserts_waited": self.inserts_waited,
+            "inserts_unsettled": self.inserts_unsettled,
         }
 
 
@@ -84,21 +95,33 @@ def erase(
     cache: RealtimeCache | None,
     audit_key: str,
     clock: Callable[[], float] = time.time,
+    settle_seconds: float = PrivacySettings.erase_settle_seconds,
 ) -> ErasureReport:
     """Erase ``request.subject`` (see the module); the report of what was done."""
     subject = request.subject
     subject.check()
     bound = log.bind(tenant_id=subject.tenant_id, subject_kind=subject.kind)
     report = ErasureReport()
+    erased: list[dict[str, list[Any]]] = []
     # Only the rows read are deleted, so every deleted row is repaired for; one the sink
     # stores meanwhile is found by the next pass.
     for _ in range(MAX_PASSES):
         raw = _columns(db.query(_ROWS_SQL.replace("{subject}", subject.where), subject.params))
         if not raw:
             break
-        _erase_rows(db, subject, raw, derivations, report)
+        event_ids = [str(e) for e in raw["event_id"]]
+        db.execute(
+            _DELETE_SQL.replace("{subject}", subject.where),
+            {**subject.params, "event_ids": event_ids},
+        )
+        report.events += len(event_ids)
+        for name, keys in _repair(db, raw, derivations).items():
+            report.detail[name] = report.detail.get(name, 0) + keys
         if cache is not None:
             _recache(db, cache, hooks, raw, int(clock() * 1000), report)
+        erased.append(raw)
+    if erased:
+        _settle(db, erased, derivations, hooks, cache, settle_seconds, report, clock)
     report.detail["events_raw"] = report.events
     now_ms = int(clock() * 1000)
     entry = AuditRecord.of(
@@ -117,17 +140,12 @@ def erase(
     return report
 
 
-def _erase_rows(
-    db: ClickHouse,
-    subject: Subject,
-    raw: Mapping[str, Sequence[Any]],
-    derivations: Sequence[Derivation],
-    report: ErasureReport,
-) -> None:
+def _repair(
+    db: ClickHouse, raw: Mapping[str, Sequence[Any]], derivations: Sequence[Derivation]
+) -> dict[str, int]:
+    """Repair every derivation for the deleted rows ``raw``; keys repaired by derivation."""
     event_ids = [str(e) for e in raw["event_id"]]
-    params = {**subject.params, "event_ids": event_ids}
-    db.execute(_DELETE_SQL.replace("{subject}", subject.where), params)
-    report.events += len(event_ids)
+    repaired: dict[str, int] = {}
     for derivation in derivations:
         keys = derivation.touched(raw)
         if not keys:
@@ -136,7 +154,37 @@ def _erase_rows(
             derivation.forget(db, keys, event_ids)
         else:
             derivation.refresh(db, keys)
-        report.detail[derivation.name] = report.detail.get(derivation.name, 0) + len(keys)
+        repaired[derivation.name] = len(keys)
+    return repaired
+
+
+def _settle(
+    db: ClickHouse,
+    erased: Sequence[Mapping[str, Sequence[Any]]],
+    derivations: Sequence[Derivation],
+    hooks: Sequence[RealtimeHook],
+    cache: RealtimeCache | None,
+    settle_seconds: float,
+    report: ErasureReport,
+    clock: Callable[[], float],
+) -> None:
+    """Step 6: once the inserts running now have ended, repair again for every erased row."""
+    running = running_inserts(db)
+    if not running:
+        return
+    left = wait_out(db, running, settle_seconds)
+    report.inserts_waited = len(running)
+    report.inserts_unsettled = len(left)
+    if left:
+        log.error(
+            "inserts still running after an erasure's wait; run pulse recalc --verify",
+            tenant_id=erased[0]["tenant_id"][0],
+            query_ids=sorted(left),
+        )
+    for raw in erased:
+        _repair(db, raw, derivations)
+        if cache is not None:
+            _recache(db, cache, hooks, raw, int(clock() * 1000), report)
 
 
 def _recache(

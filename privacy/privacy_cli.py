@@ -125,6 +125,12 @@ def _erase(args: argparse.Namespace, settings: Settings) -> int:
     print(json.dumps(report, sort_keys=True))
     if report.get("realtime_error"):
         print(f"warning: Redis not refreshed: {report['realtime_error']}", file=sys.stderr)
+    if report.get("inserts_unsettled"):
+        print(
+            f"warning: {report['inserts_unsettled']} inserts still ran after the wait: check"
+            f" with pulse recalc --verify --tenant {request.subject.tenant_id}",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -132,8 +138,16 @@ def _erase_here(settings: Settings, request: ErasureRequest) -> dict[str, Any]:
     db = connect(settings.clickhouse)
     cache = RealtimeCache(settings.redis.url, settings.redis.realtime_ttl_seconds)
     try:
-        key = settings.privacy.audit_key
-        return erase(db, request, DERIVATIONS, REALTIME, cache, key).to_json()
+        privacy = settings.privacy
+        return erase(
+            db,
+            request,
+            DERIVATIONS,
+            REALTIME,
+            cache,
+            privacy.audit_key,
+            settle_seconds=privacy.erase_settle_seconds,
+        ).to_json()
     finally:
         cache.close()
         db.close()

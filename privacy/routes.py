@@ -144,6 +144,7 @@ def _erase(services: PrivacyServices, body: dict[str, Any]) -> Response:
         services.realtime,
         services.settings.privacy.audit_key,
         services.clock,
+        services.settings.privacy.erase_settle_seconds,
     )
     return JSONResponse(report.to_json())
 

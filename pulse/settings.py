@@ -203,6 +203,9 @@ class PrivacySettings:
     audit_key: str = "dev-only-audit-key-change-me"
     # Rows an export reads per query, so a large subject never sits in memory at once.
     export_page_rows: int = 5000
+    # On a ClickHouse server, the longest an erasure waits for the inserts running beside its
+    # repair (a sink refresh may write erased rows back) before it repairs again.
+    erase_settle_seconds: float = 120.0
 
 
 @dataclass(frozen=True)

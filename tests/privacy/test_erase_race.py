@@ -1,0 +1,115 @@
+"""An erasure beside a sink refresh on a ClickHouse server: the refresh's rows written after
+the repair, from facts read before it, are removed once the refresh has ended."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import pytest
+
+from pulse.families.helpdesk.moments_sql import COLUMNS
+from pulse.families.recalc import ChunkDone, RecalcRequest, recalc
+from pulse.families.registry import DERIVATIONS, REALTIME
+from pulse.privacy.erase import ErasureRequest, erase
+from pulse.privacy.subject import Subject
+from pulse.privacy.writers import running_inserts, wait_out
+from pulse.sinks.clickhouse import ClickHouse
+from pulse.sinks.realtime import RealtimeCache
+from tests.privacy.dataset import now_ms, store, tenant_events
+
+pytestmark = [pytest.mark.clickhouse, pytest.mark.redis]
+
+_MOMENTS_SQL = (
+    f"SELECT {COLUMNS} FROM helpdesk_moments FINAL"
+    " WHERE tenant_id = {t:String} AND event_id IN {ids:Array(String)}"
+)
+
+
+class LateRefresh:
+    """The embedded ClickHouse, with one sink refresh running on a server beside it: listed
+    among the running inserts until it writes ``rows`` (read before the erasure) and ends."""
+
+    def __init__(self, db: ClickHouse, rows: list[dict[str, Any]]) -> None:
+        self._db, self._rows, self.polls = db, rows, 0
+
+    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        if "system.processes" not in sql:
+            return self._db.query(sql, params)
+        self.polls += 1
+        if self.polls == 1:
+            return [{"query_id": "sink-refresh"}]
+        if self.polls == 2:
+            self._db.insert("helpdesk_moments", self._rows, [c.strip() for c in COLUMNS.split(",")])
+        return []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._db, name)
+
+
+@pytest.fixture
+def cache(redis_url: str) -> Iterator[RealtimeCache]:
+    store_ = RealtimeCache(redis_url, 600)
+    yield store_
+    store_.close()
+
+
+def test_moments_a_refresh_writes_back_during_an_erasure_are_erased_once_it_ends(
+    db: ClickHouse, cache: RealtimeCache
+) -> None:
+    """Moments of erased events written by a refresh running beside the erasure are gone."""
+    acme = f"acme-{uuid.uuid4().hex[:8]}"
+    now = now_ms()
+    rows = tenant_events(acme, now)
+    store(db, rows)
+    erased = [r["event_id"] for r in rows if r["contact_id"] == "k1"]
+    stale = db.query(_MOMENTS_SQL, {"t": acme, "ids": erased})
+    assert stale, "the dataset gives the erased contact helpdesk moments"
+    server = LateRefresh(db, stale)
+
+    report = erase(
+        server,  # type: ignore[arg-type]
+        ErasureRequest(Subject(acme, "contact", "k1"), "dpo@example.com"),
+        DERIVATIONS,
+        REALTIME,
+        cache,
+        "test-audit-key",
+        clock=lambda: now / 1000,
+    )
+
+    assert server.polls >= 2, "the late refresh wrote its rows"
+    assert (report.inserts_waited, report.inserts_unsettled) == (1, 0)
+    assert db.query(_MOMENTS_SQL, {"t": acme, "ids": erased}) == []
+    events = list(recalc(db, DERIVATIONS, RecalcRequest(tenant_id=acme, verify=True)))
+    assert [d for e in events if isinstance(e, ChunkDone) for d in e.differences] == []
+
+
+def test_embedded_clickhouse_lists_no_insert_beside_a_statement(db: ClickHouse) -> None:
+    """chdb runs one statement at a time: an erasure there never waits."""
+    assert running_inserts(db) == set()
+
+
+class Listed:
+    """Running inserts as a server would list them, one list per poll."""
+
+    def __init__(self, polls: Sequence[Sequence[str]]) -> None:
+        self._polls = list(polls)
+
+    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        ids = self._polls.pop(0) if len(self._polls) > 1 else self._polls[0]
+        return [{"query_id": i} for i in ids]
+
+
+def test_the_wait_ignores_inserts_begun_after_it_and_gives_up_at_its_timeout() -> None:
+    """Only the inserts waited for count; one still running at the timeout is returned."""
+    now = [0.0]
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    begun_after = Listed([["a", "b"], ["b", "c"], ["c"]])
+    assert wait_out(begun_after, {"a", "b"}, 5, lambda: now[0], sleep) == set()  # type: ignore[arg-type]
+    stuck = Listed([["a"]])
+    assert wait_out(stuck, {"a"}, 1, lambda: now[0], sleep) == {"a"}  # type: ignore[arg-type]
+    assert now[0] >= 1
