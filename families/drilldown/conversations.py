@@ -5,10 +5,13 @@ Read from ``helpdesk_moments`` alone, which helpdesk's derivation files by its o
 priority, agent, org unit, first reply and first resolution, and its ``RESOLVED`` and ``CSAT``
 rows the resolutions and scores. A page is the range's known creation rows read in the table's
 key order ``(tenant_id, kind, t, event_id)`` from the cursor on (creation time, then the creation
-event's id), a range read of the key; then the resolutions and CSAT of the page's conversations
-only. Per-conversation point reads of ``helpdesk_conversations`` would decompress most of its
-granules of arrays for any page (ids do not follow creation time), which costs about as much as
-reading every conversation of the tenant.
+event's id), a range read of the key, a week first, then twice the span and so on until the
+page is full (``FINAL`` merges each week's partition of the moments on its own, m0021, so a read
+of many weeks would start every week's merge for the first rows of one); then the resolutions
+and CSAT of the page's conversations only. Per-conversation point reads of
+``helpdesk_conversations`` would decompress most of its granules of arrays for any page (ids do
+not follow creation time), which costs about as much as reading every conversation of the
+tenant.
 
 The SLA state is judged at ``as_of_ms`` as the figures do: met when the first reply came by the
 deadline, breached when the deadline passed with no reply by it and no resolution in
@@ -19,7 +22,7 @@ the latest (by time, then event id) giving the score.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +30,10 @@ from pulse.families.drilldown.rows import MAX_PAGE, Page, decode, paged
 from pulse.families.helpdesk.conversations_sql import deadline_sql, sla_params
 from pulse.families.helpdesk.moments_sql import CREATED, CSAT, RESOLVED
 from pulse.graphql.queries import Reader
+
+WEEK_MS = 7 * 86_400_000
+# 1970-01-05, the first Monday after the epoch: where the moments' partitions (UTC weeks) start.
+_MONDAY_MS = 4 * 86_400_000
 
 # The cursors' kind tag. Its version names the sort key: cursors of the earlier key
 # (created_ms, conversation_id) had the same types, so only the tag tells them apart (BAD_CURSOR).
@@ -149,10 +156,18 @@ class ConversationRows:
             if value is not None:
                 params[name] = list(value) if name == "org_units" else value
                 filters += clause
+        start = self.from_ms
         if after is not None:
             params["after_ms"], params["after_id"] = decode(KIND, after, (int, str))
             filters += _AFTER
-        rows = self.db.query(_PAGE.replace("{filters}", filters), params)
+            start = max(start, params["after_ms"])
+        wanted, rows = params["limit"], []
+        sql = _PAGE.replace("{filters}", filters)
+        for window_from, window_to in _windows(start, self.to_ms):
+            window = {"from_ms": window_from, "to_ms": window_to, "limit": wanted - len(rows)}
+            rows += self.db.query(sql, {**params, **window})
+            if len(rows) == wanted:
+                break
         return paged(KIND, self._with_follow_ups(rows), min(limit, MAX_PAGE), _KEY)
 
     def _with_follow_ups(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -171,3 +186,14 @@ class ConversationRows:
             }
             for row in rows
         ]
+
+
+def _windows(from_ms: int, to_ms: int) -> Iterator[tuple[int, int]]:
+    """``[from_ms, to_ms)`` in consecutive windows ending on UTC Mondays: to the first, then
+    two weeks on, four, and so on."""
+    weeks = 1
+    while from_ms < to_ms:
+        week_start = (from_ms - _MONDAY_MS) // WEEK_MS * WEEK_MS + _MONDAY_MS
+        end = min(to_ms, week_start + weeks * WEEK_MS)
+        yield from_ms, end
+        from_ms, weeks = end, weeks * 2

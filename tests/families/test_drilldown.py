@@ -154,3 +154,28 @@ def test_a_cursor_of_the_earlier_conversation_key_is_refused(db: ClickHouse) -> 
     with pytest.raises(BadCursorError):
         source.page(earlier, 1)
     assert source.page(source.page(None, 1).cursor, 1).rows
+
+
+def test_conversations_weeks_apart_come_in_order_whatever_the_page_size(db: ClickHouse) -> None:
+    """Conversations spread over 50 weeks (one at a Monday's first instant, one a millisecond
+    before another Monday) are paged in creation order, each once, for any page size."""
+    monday = ms("2026-01-05T00:00Z")
+    week = 7 * 86_400_000
+    at = {
+        "w0": monday + 3_600_000,
+        "w3-monday": monday + 3 * week,
+        "w9-sunday": monday + 9 * week - 1,
+        "w9-monday": monday + 9 * week,
+        "w49": monday + 49 * week + 5,
+    }
+    store(db, [created(c, t, event_id=f"e-{c}") for c, t in at.items()])
+    order = sorted(at, key=lambda c: at[c])
+    for size in (1, 2, 3, 100):
+        source = ConversationRows(
+            db, "acme", monday - 1, monday + 50 * week, monday + 50 * week, DEFAULT_SLA_MS
+        )
+        assert [r["conversation_id"] for r in every(source, size)] == order, size
+    later = ConversationRows(
+        db, "acme", monday + 9 * week, monday + 50 * week, monday, DEFAULT_SLA_MS
+    )
+    assert [r["conversation_id"] for r in every(later, 1)] == ["w9-monday", "w49"]
