@@ -71,10 +71,15 @@ def moments_sql(scope: str, source: str = "helpdesk_conversations") -> str:
     return _UNFOLD.replace("{rules}", rules_sql(scope, source))
 
 
+# The moments are partitioned by week (m0021), and the conversations of one refresh may span
+# more weeks than ClickHouse lets one insert write by default (100).
+_ANY_PARTITIONS = "SETTINGS max_partitions_per_insert_block = 0"
+
+
 def refresh_sql(scope: str, db: str | None = None) -> str:
     """``INSERT`` of the moments of ``scope``; ``db`` qualifies both tables (the migration)."""
     prefix = f"{db}." if db else ""
     return (
-        f"INSERT INTO {prefix}helpdesk_moments ({COLUMNS}) "
+        f"INSERT INTO {prefix}helpdesk_moments ({COLUMNS}) {_ANY_PARTITIONS} "
         f"SELECT {_SELECTED} FROM ({moments_sql(scope, prefix + 'helpdesk_conversations')})"
     )
