@@ -27,6 +27,7 @@ class PassMemo:
     def __init__(self, db: ClickHouse) -> None:
         self._db = db
         self.database = db.database
+        self.shared = db.shared
         self._answers: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
         self._tables: dict[tuple[Any, ...], pa.Table] = {}
         self.reads = 0

@@ -12,9 +12,9 @@ Order, each step safe to repeat (an erasure that fails part-way is run again):
 4. let every realtime hook recompute what Redis holds for those rows (a hook re-reads what the
    refresh stored and overwrites the entries at the new version);
 5. read again: rows the sink stored meanwhile go the same way (:data:`MAX_PASSES` at most);
-6. on a ClickHouse server, wait out the inserts running at that point (a sink refresh may have
-   read the facts before step 3 rebuilt them and write the erased rows back,
-   ``pulse.privacy.writers``), then repeat steps 3 and 4 for every row erased;
+6. on a ClickHouse server, wait out the inserts running at that point, then repeat steps 3 and 4
+   for every row erased: a sink refresh may have read the facts before step 3 rebuilt them and
+   written the erased rows back, before this point or after it (``pulse.privacy.writers``);
 7. write the audit record.
 
 Query-time families (outreach flows) read ``events_raw`` and need nothing more.
@@ -120,7 +120,7 @@ def erase(
         if cache is not None:
             _recache(db, cache, hooks, raw, int(clock() * 1000), report)
         erased.append(raw)
-    if erased:
+    if erased and db.shared:
         _settle(db, erased, derivations, hooks, cache, settle_seconds, report, clock)
     report.detail["events_raw"] = report.events
     now_ms = int(clock() * 1000)
@@ -170,9 +170,7 @@ def _settle(
 ) -> None:
     """Step 6: once the inserts running now have ended, repair again for every erased row."""
     running = running_inserts(db)
-    if not running:
-        return
-    left = wait_out(db, running, settle_seconds)
+    left = wait_out(db, running, settle_seconds) if running else set()
     report.inserts_waited = len(running)
     report.inserts_unsettled = len(left)
     if left:

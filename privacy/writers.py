@@ -4,11 +4,13 @@ On a ClickHouse server the sink's refreshes run beside an erasure. A refresh is 
 ``INSERT … SELECT``: it reads facts when it starts and writes when it ends, so one that read
 before the erasure rebuilt the facts and wrote after it repaired the derived rows stores the
 erased events' rows again. Once every insert running when the repair ended has finished, every
-later one reads what the erasure left, and repairing again removes what the earlier ones wrote.
-Embedded chdb runs one statement at a time in its one process, so none is ever found running.
+later one reads what the erasure left, and repairing again removes what the earlier ones wrote,
+whether they were still running then or not. The embedded engine runs one statement at a time
+in its one process, so there the first repair is the last.
 
 ``system.processes`` lists the statements of every user only to a user allowed to see them
-(the sink and the eraser normally share pulse's user).
+(the sink and the eraser normally share pulse's user); only inserts into the eraser's database
+are waited for.
 """
 
 from __future__ import annotations
@@ -18,17 +20,19 @@ from collections.abc import Callable
 
 from pulse.graphql.queries import Reader
 
-_RUNNING_SQL = """
+# An insert's text, led by any spaces or lines (the sink's statements begin with a newline).
+IS_INSERT = "match(query, '(?i)^\\s*INSERT')"
+RUNNING_SQL = f"""
 SELECT query_id
 FROM system.processes
-WHERE startsWith(upper(trimLeft(query)), 'INSERT') AND query_id != queryID()
+WHERE {IS_INSERT} AND current_database = currentDatabase() AND query_id != queryID()
 """
 POLL_SECONDS = 0.05
 
 
 def running_inserts(db: Reader) -> set[str]:
     """The ids of the inserts running now, but this statement's own."""
-    return {str(row["query_id"]) for row in db.query(_RUNNING_SQL)}
+    return {str(row["query_id"]) for row in db.query(RUNNING_SQL)}
 
 
 def wait_out(

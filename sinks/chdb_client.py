@@ -38,6 +38,7 @@ class EmbeddedClickHouse:
 
     def __init__(self, path: str | Path, database: str) -> None:
         self.database = identifier(database)
+        self.shared = False
         self.path = Path(path)
         self._lock = threading.Lock()
         # Column types per table, for typed Arrow inserts; any DDL may change them.

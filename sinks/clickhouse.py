@@ -29,6 +29,9 @@ class ClickHouse(Protocol):
     """Statements, parameterised reads and column inserts against one database."""
 
     database: str
+    # Whether other processes' statements may run beside this client's (a server), or each
+    # statement runs alone (the embedded engine: one process, one statement at a time).
+    shared: bool
 
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> int:
         """Run a statement that returns no rows (DDL, ``INSERT … SELECT``); ``params`` fill

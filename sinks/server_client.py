@@ -32,6 +32,7 @@ class ServerClickHouse:
     def __init__(self, url: str, database: str | None = None) -> None:
         parts = urlsplit(url)
         self.database = identifier(database or parts.path.strip("/") or "default")
+        self.shared = True
         self._address = f"{parts.hostname}:{parts.port or 9000}"
         self._lock = threading.Lock()
         options: dict[str, Any] = {

@@ -86,7 +86,8 @@ WHERE tenant_id = {{tenant_id:String}} AND kind = {CREATED} AND known_creation =
   {{filters}}
 ORDER BY t, event_id
 LIMIT {{limit:UInt32}}
-SETTINGS split_intersecting_parts_ranges_into_layers_final = 0
+SETTINGS split_intersecting_parts_ranges_into_layers_final = 0,
+    do_not_merge_across_partitions_select_final = 1
 """
 # The latest version of each resolution and CSAT row of the page's conversations: a row's key
 # is its own event's, which belongs to one conversation, so filtering before deduplicating is
@@ -161,7 +162,8 @@ class ConversationRows:
             params["after_ms"], params["after_id"] = decode(KIND, after, (int, str))
             filters += _AFTER
             start = max(start, params["after_ms"])
-        wanted, rows = params["limit"], []
+        wanted = params["limit"]
+        rows: list[dict[str, Any]] = []
         sql = _PAGE.replace("{filters}", filters)
         for window_from, window_to in _windows(start, self.to_ms):
             window = {"from_ms": window_from, "to_ms": window_to, "limit": wanted - len(rows)}

@@ -19,7 +19,7 @@ from datetime import date
 from typing import Any
 
 from pulse.families.derivation import Difference, Key, row_differences
-from pulse.families.helpdesk.moments_sql import CREATED, REOPENED, RESOLVED
+from pulse.families.helpdesk.moments_sql import CREATED, FINAL_SETTINGS, REOPENED, RESOLVED
 from pulse.graphql.queries import Reader
 from pulse.sinks.clickhouse import ClickHouse
 
@@ -90,6 +90,7 @@ FROM (
 )
 GROUP BY tenant_id, day, channel, priority, agent, org_unit
 HAVING max(counted) = 1 OR sumIf(delta, NOT counted) != 0
+{FINAL_SETTINGS}
 """
 
 _STORED_SQL = f"""

@@ -24,7 +24,7 @@ and the filter clauses are fixed text chosen by code.
 
 from __future__ import annotations
 
-from pulse.families.helpdesk.moments_sql import CREATED, CSAT, REOPENED, RESOLVED
+from pulse.families.helpdesk.moments_sql import CREATED, CSAT, FINAL_SETTINGS, REOPENED, RESOLVED
 
 # The start of the bucket holding the UTC DateTime64 ``{at}``, as UTC seconds.
 START = {
@@ -79,9 +79,16 @@ OPENING_ROWS = f"""
 # The instants of known creations before the opening whose first reply falls in the range (their
 # deadline passed before it). The reply index finds rows of any version with such a reply when
 # read without FINAL (FINAL widens what an index keeps to every part overlapping it); the
-# creations scan then reads the latest version of those instants and judges it again.
+# creations scan then reads the latest version of those instants and judges it again. None
+# waited longer for its reply than the tenant's longest wait (m0022), so none lies further
+# before the range: the weeks before that are not opened.
+_LONGEST_WAIT = (
+    "(SELECT ifNull(maxMerge(wait_ms), 0) FROM helpdesk_longest_waits"
+    " WHERE tenant_id = {tenant_id:String})"
+)
 _EARLIER_REPLY = (
     f"tenant_id = {{tenant_id:String}} AND kind = {CREATED} AND t < {OPENING_AT}"
+    f" AND t >= fromUnixTimestamp64Milli(greatest({{from_ms:Int64}} - {_LONGEST_WAIT}, 0), 'UTC')"
     " AND reply_ms >= {from_ms:Int64} AND reply_ms < {to_ms:Int64}"
 )
 EARLIER_ANSWERED = f"t IN (SELECT t FROM helpdesk_moments WHERE {_EARLIER_REPLY})"
@@ -114,6 +121,7 @@ FROM (
     )
 )
 GROUP BY b
+{FINAL_SETTINGS}
 """
 
 # The known creations answered or breaching in the runs, by the bucket of each (``-1``: not).
@@ -144,6 +152,7 @@ FROM (
       AND (answered OR late)
 )
 GROUP BY rb, db
+{FINAL_SETTINGS}
 """
 
 # One run ``{i}``: ``[run_from_{i}, run_to_{i})`` in milliseconds, of an Int64 column or of

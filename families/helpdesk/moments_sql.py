@@ -74,6 +74,10 @@ def moments_sql(scope: str, source: str = "helpdesk_conversations") -> str:
 # The moments are partitioned by week (m0021), and the conversations of one refresh may span
 # more weeks than ClickHouse lets one insert write by default (100).
 _ANY_PARTITIONS = "SETTINGS max_partitions_per_insert_block = 0"
+# A read under FINAL: a row's versions share its week (``t`` is in the key), so FINAL need not
+# merge across partitions, and reads a partition of one part without merging (ClickHouse 24.1
+# decides so alone; 23.x needs the setting).
+FINAL_SETTINGS = "SETTINGS do_not_merge_across_partitions_select_final = 1"
 
 
 def refresh_sql(scope: str, db: str | None = None) -> str:

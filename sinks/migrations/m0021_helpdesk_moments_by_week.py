@@ -11,10 +11,16 @@ being a function of a key column). By day, a question's reply index subquery ope
 day before its range (the creations statement took 51 ms against 27), and two years make 730
 partitions; by month, a live read would merge a month.
 
-The table is rebuilt: the stored rows (their latest versions) are copied into a partitioned
-table, which then takes the name. Every statement can run again after a failure. Moments a sink
-on a ClickHouse server writes between the copy and the rename are lost with the old table:
+The table is rebuilt: the stored rows (their latest versions) are copied, a week after
+another so that each insert block writes one or two partitions, into a partitioned table,
+which then trades names with the old one in one atomic ``EXCHANGE`` (a database of the Atomic
+engine, every default since ClickHouse 20.10); the old one is dropped last. Run again after a
+failure at any statement, it starts over from whichever table holds the name. Moments a sink on
+a ClickHouse server writes between the copy and the exchange are lost with the old table:
 migrate with the sink stopped there, or ``pulse recalc`` the days it wrote.
+
+``FINAL`` skips merging across partitions by itself from ClickHouse 24.1; the moments' reads
+ask for it (``moments_sql.FINAL_SETTINGS``) so that a 23.x server does too.
 """
 
 _COLUMNS = """
@@ -44,13 +50,13 @@ def _rebuild(partition: str) -> list[str]:
     it the name."""
     return [
         "DROP TABLE IF EXISTS {db}.helpdesk_moments_rebuilt",
-        "DROP TABLE IF EXISTS {db}.helpdesk_moments_replaced",
         f"CREATE TABLE {{db}}.helpdesk_moments_rebuilt {_COLUMNS} {partition} {_ORDER}",
-        "INSERT INTO {db}.helpdesk_moments_rebuilt SETTINGS max_partitions_per_insert_block = 0"
-        " SELECT * FROM {db}.helpdesk_moments FINAL",
-        "RENAME TABLE {db}.helpdesk_moments TO {db}.helpdesk_moments_replaced,"
-        " {db}.helpdesk_moments_rebuilt TO {db}.helpdesk_moments",
-        "DROP TABLE {db}.helpdesk_moments_replaced",
+        "INSERT INTO {db}.helpdesk_moments_rebuilt"
+        " SETTINGS max_partitions_per_insert_block = 0,"
+        " max_bytes_before_external_sort = 1000000000"
+        " SELECT * FROM {db}.helpdesk_moments FINAL ORDER BY toMonday(t)",
+        "EXCHANGE TABLES {db}.helpdesk_moments AND {db}.helpdesk_moments_rebuilt",
+        "DROP TABLE {db}.helpdesk_moments_rebuilt",
     ]
 
 

@@ -147,3 +147,26 @@ def test_one_batch_of_two_tenants_recounts_the_days_of_each(db: ClickHouse) -> N
         ("acme", "2026-01-08", -1),
         ("globex", "2026-02-01", 1),
     ]
+
+
+def test_the_longest_wait_bounds_the_search_yet_a_reply_at_the_range_start_counts(
+    db: ClickHouse,
+) -> None:
+    """A creation whose reply came exactly as the range began, after the tenant's longest wait,
+    still lands its first response in the range; the longest wait is that reply's."""
+    store(
+        db,
+        [
+            created("old", "2026-01-01T00:00Z"),
+            reply("old", RANGE[0], agent_id="cy"),
+            created("quick", "2026-02-01T00:00Z"),
+            reply("quick", "2026-02-01T00:05Z", agent_id="cy"),
+        ],
+    )
+    longest = db.query(
+        "SELECT maxMerge(wait_ms) AS ms FROM helpdesk_longest_waits WHERE tenant_id = 'acme'"
+    )
+    assert longest == [{"ms": ms(RANGE[0]) - ms("2026-01-01T00:00Z")}]
+    answer = helpdesk_answer(db, question())
+    assert answer.totals.first_responses == 1
+    assert answer.totals.frt_avg_seconds == (ms(RANGE[0]) - ms("2026-01-01T00:00Z")) / 1000

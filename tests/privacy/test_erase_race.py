@@ -14,7 +14,7 @@ from pulse.families.recalc import ChunkDone, RecalcRequest, recalc
 from pulse.families.registry import DERIVATIONS, REALTIME
 from pulse.privacy.erase import ErasureRequest, erase
 from pulse.privacy.subject import Subject
-from pulse.privacy.writers import running_inserts, wait_out
+from pulse.privacy.writers import IS_INSERT, RUNNING_SQL, running_inserts, wait_out
 from pulse.sinks.clickhouse import ClickHouse
 from pulse.sinks.realtime import RealtimeCache
 from tests.privacy.dataset import now_ms, store, tenant_events
@@ -28,19 +28,23 @@ _MOMENTS_SQL = (
 
 
 class LateRefresh:
-    """The embedded ClickHouse, with one sink refresh running on a server beside it: listed
-    among the running inserts until it writes ``rows`` (read before the erasure) and ends."""
+    """The embedded ClickHouse as a server would be, with one sink refresh beside the erasure
+    that writes ``rows`` (read before it) once the repair is done: listed among the running
+    inserts until it writes and ends, or (``listed`` false) ended just before the list is
+    read."""
 
-    def __init__(self, db: ClickHouse, rows: list[dict[str, Any]]) -> None:
-        self._db, self._rows, self.polls = db, rows, 0
+    shared = True
+
+    def __init__(self, db: ClickHouse, rows: list[dict[str, Any]], listed: bool) -> None:
+        self._db, self._rows, self._listed, self.polls = db, rows, listed, 0
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         if "system.processes" not in sql:
             return self._db.query(sql, params)
         self.polls += 1
-        if self.polls == 1:
+        if self._listed and self.polls == 1:
             return [{"query_id": "sink-refresh"}]
-        if self.polls == 2:
+        if self.polls == (2 if self._listed else 1):
             self._db.insert("helpdesk_moments", self._rows, [c.strip() for c in COLUMNS.split(",")])
         return []
 
@@ -55,10 +59,12 @@ def cache(redis_url: str) -> Iterator[RealtimeCache]:
     store_.close()
 
 
+@pytest.mark.parametrize("listed", [True, False], ids=["still-running", "just-ended"])
 def test_moments_a_refresh_writes_back_during_an_erasure_are_erased_once_it_ends(
-    db: ClickHouse, cache: RealtimeCache
+    db: ClickHouse, cache: RealtimeCache, listed: bool
 ) -> None:
-    """Moments of erased events written by a refresh running beside the erasure are gone."""
+    """Moments of erased events written back by a refresh beside the erasure are gone, whether
+    it was still running once the repair was done or had just ended."""
     acme = f"acme-{uuid.uuid4().hex[:8]}"
     now = now_ms()
     rows = tenant_events(acme, now)
@@ -66,7 +72,7 @@ def test_moments_a_refresh_writes_back_during_an_erasure_are_erased_once_it_ends
     erased = [r["event_id"] for r in rows if r["contact_id"] == "k1"]
     stale = db.query(_MOMENTS_SQL, {"t": acme, "ids": erased})
     assert stale, "the dataset gives the erased contact helpdesk moments"
-    server = LateRefresh(db, stale)
+    server = LateRefresh(db, stale, listed)
 
     report = erase(
         server,  # type: ignore[arg-type]
@@ -78,16 +84,32 @@ def test_moments_a_refresh_writes_back_during_an_erasure_are_erased_once_it_ends
         clock=lambda: now / 1000,
     )
 
-    assert server.polls >= 2, "the late refresh wrote its rows"
-    assert (report.inserts_waited, report.inserts_unsettled) == (1, 0)
+    assert server.polls >= (2 if listed else 1), "the late refresh wrote its rows"
+    assert (report.inserts_waited, report.inserts_unsettled) == (int(listed), 0)
     assert db.query(_MOMENTS_SQL, {"t": acme, "ids": erased}) == []
     events = list(recalc(db, DERIVATIONS, RecalcRequest(tenant_id=acme, verify=True)))
     assert [d for e in events if isinstance(e, ChunkDone) for d in e.differences] == []
 
 
-def test_embedded_clickhouse_lists_no_insert_beside_a_statement(db: ClickHouse) -> None:
-    """chdb runs one statement at a time: an erasure there never waits."""
+def test_embedded_clickhouse_runs_alone_and_lists_no_insert_beside_a_statement(
+    db: ClickHouse,
+) -> None:
+    """chdb runs one statement at a time: an erasure there neither waits nor repairs twice."""
+    assert db.shared is False
     assert running_inserts(db) == set()
+
+
+def test_running_inserts_are_those_of_this_database_whatever_leads_their_text(
+    db: ClickHouse,
+) -> None:
+    """The filter keeps inserts of the eraser's database, their text led by spaces or lines."""
+    texts = ["\n  INSERT INTO t SELECT 1", "insert into t values", "SELECT 1 -- INSERT"]
+    found = db.query(
+        f"SELECT {IS_INSERT} AS insert FROM (SELECT arrayJoin({{texts:Array(String)}}) AS query)",
+        {"texts": texts},
+    )
+    assert [r["insert"] for r in found] == [1, 1, 0]
+    assert "current_database = currentDatabase()" in RUNNING_SQL
 
 
 class Listed:

@@ -29,6 +29,8 @@ AFTER_9 |= {"messaging_daily", "campaign_daily", "helpdesk_daily", "web_daily"}
 AFTER_9 |= {"web_visitor_sessions", "web_visitor_sessions_mv", "web_visitor_sessions_rolled"}
 AFTER_9 |= {"helpdesk_backlog_days"}  # the helpdesk backlog's change per UTC day (m0019)
 AFTER_9 |= {"helpdesk_changes"}  # the UTC days whose helpdesk figures changed (m0020)
+# The longest wait for a first reply per tenant, and the view that keeps it (m0022).
+AFTER_9 |= {"helpdesk_longest_waits", "helpdesk_longest_waits_mv"}
 TABLES |= AFTER_9
 # The worker's old aggregates: m0002 made them, m0009 dropped them.
 RETIRED = {"messaging_counters", "conversation_frt"}
