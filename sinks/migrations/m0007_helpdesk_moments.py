@@ -16,28 +16,29 @@ conversation the sink refreshes meanwhile gets the rows of the later version.
 from pulse.families.helpdesk.conversations_sql import EVERYTHING
 from pulse.families.helpdesk.moments_sql import refresh_sql
 
+# The moments' columns, in ``moments_sql.COLUMNS``' order (m0021 rebuilds the table with them).
+COLUMN_TYPES = (
+    "tenant_id LowCardinality(String)",
+    "kind UInt8",
+    "t DateTime64(3, 'UTC')",
+    "event_id String",
+    "conversation_id String",
+    "value Int64",
+    "channel LowCardinality(String)",
+    "priority LowCardinality(String)",
+    "agent LowCardinality(String)",
+    "org_unit LowCardinality(String)",
+    "known_creation UInt8",
+    "reply_ms Nullable(Int64)",
+    "first_resolution_ms Nullable(Int64)",
+    "version UInt64",
+)
+ENGINE = "ENGINE = ReplacingMergeTree(version)"
+ORDER = "ORDER BY (tenant_id, kind, t, event_id)"
+
 FORWARDS = [
-    """
-    CREATE TABLE IF NOT EXISTS {db}.helpdesk_moments
-    (
-        tenant_id LowCardinality(String),
-        kind UInt8,
-        t DateTime64(3, 'UTC'),
-        event_id String,
-        conversation_id String,
-        value Int64,
-        channel LowCardinality(String),
-        priority LowCardinality(String),
-        agent LowCardinality(String),
-        org_unit LowCardinality(String),
-        known_creation UInt8,
-        reply_ms Nullable(Int64),
-        first_resolution_ms Nullable(Int64),
-        version UInt64
-    )
-    ENGINE = ReplacingMergeTree(version)
-    ORDER BY (tenant_id, kind, t, event_id)
-    """,
+    f"CREATE TABLE IF NOT EXISTS {{db}}.helpdesk_moments ({', '.join(COLUMN_TYPES)})"
+    f" {ENGINE} {ORDER}",
     refresh_sql(EVERYTHING, "{db}"),
 ]
 

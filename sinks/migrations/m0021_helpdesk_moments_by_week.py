@@ -23,26 +23,10 @@ migrate with the sink stopped there, or ``pulse recalc`` the days it wrote.
 ask for it (``moments_sql.FINAL_SETTINGS``) so that a 23.x server does too.
 """
 
-_COLUMNS = """
-    (
-        tenant_id LowCardinality(String),
-        kind UInt8,
-        t DateTime64(3, 'UTC'),
-        event_id String,
-        conversation_id String,
-        value Int64,
-        channel LowCardinality(String),
-        priority LowCardinality(String),
-        agent LowCardinality(String),
-        org_unit LowCardinality(String),
-        known_creation UInt8,
-        reply_ms Nullable(Int64),
-        first_resolution_ms Nullable(Int64),
-        version UInt64,
-        INDEX reply_minmax reply_ms TYPE minmax GRANULARITY 1
-    )
-    ENGINE = ReplacingMergeTree(version)"""
-_ORDER = "ORDER BY (tenant_id, kind, t, event_id)"
+from pulse.sinks.migrations.m0007_helpdesk_moments import COLUMN_TYPES, ENGINE, ORDER
+
+# The columns and key of m0007, with m0019's index on the first reply.
+_TABLE = f"({', '.join(COLUMN_TYPES)}, INDEX reply_minmax reply_ms TYPE minmax GRANULARITY 1)"
 
 
 def _rebuild(partition: str) -> list[str]:
@@ -50,7 +34,7 @@ def _rebuild(partition: str) -> list[str]:
     it the name."""
     return [
         "DROP TABLE IF EXISTS {db}.helpdesk_moments_rebuilt",
-        f"CREATE TABLE {{db}}.helpdesk_moments_rebuilt {_COLUMNS} {partition} {_ORDER}",
+        f"CREATE TABLE {{db}}.helpdesk_moments_rebuilt {_TABLE} {ENGINE} {partition} {ORDER}",
         "INSERT INTO {db}.helpdesk_moments_rebuilt"
         " SETTINGS max_partitions_per_insert_block = 0,"
         " max_bytes_before_external_sort = 1000000000"
