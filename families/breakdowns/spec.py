@@ -53,6 +53,8 @@ class BreakdownSpec:
     aggregates: tuple[Aggregate, ...]
     figures: Mapping[str, str]
     timeline: Mapping[str, str] = field(default_factory=dict)
+    # A SETTINGS clause the statement ends with ('' for none).
+    settings: str = ""
 
     def time_dimension(self, by: tuple[str, ...]) -> str | None:
         """The one dimension of ``by`` that is a time bucket, if any."""

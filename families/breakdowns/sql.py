@@ -103,4 +103,4 @@ def breakdown_sql(spec: BreakdownSpec, source: str, request: BreakdownRequest) -
     for name, text in parts.items():
         sql = sql.replace("{" + name + "}", text)
     # The source last: its own parameters' braces must not be taken for the parts above.
-    return sql.replace("{source}", source)
+    return sql.replace("{source}", source) + spec.settings

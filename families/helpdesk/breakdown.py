@@ -39,7 +39,7 @@ from pulse.families.helpdesk.figures_sql import (
     TARGET_SQL,
 )
 from pulse.families.helpdesk.model import HelpdeskFigures, HelpdeskQuery
-from pulse.families.helpdesk.moments_sql import CREATED, CSAT, REOPENED, RESOLVED
+from pulse.families.helpdesk.moments_sql import CREATED, CSAT, FINAL_SETTINGS, REOPENED, RESOLVED
 from pulse.families.helpdesk.query import figures_of, filter_values, statement_params
 from pulse.families.published_sql import mean_sql, rate_sql
 from pulse.graphql.queries import Reader
@@ -173,6 +173,7 @@ SPEC = BreakdownSpec(
         "csat_percent": rate_sql("csat_good", "csat_n"),
     },
     timeline=dict.fromkeys(TIME_DIMENSIONS, "landed_ms"),
+    settings=FINAL_SETTINGS,
 )
 
 

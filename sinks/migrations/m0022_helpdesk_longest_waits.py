@@ -9,7 +9,11 @@ view takes the maximum of every moment row inserted (stale versions too): a boun
 grows, and so is never too short; a row deleted later (an erasure, retention) leaves it as it
 was, which costs reading, never a figure.
 
-The backfill reads every stored known creation row.
+The backfill reads every stored known creation row. On a ClickHouse server, a refresh that
+began before the view and ended after the backfill read is in neither: migrate with the sink
+stopped there, or ``pulse recalc`` afterwards (which inserts every moment again). Rolling this
+migration back and forth rebuilds the bound from the moments stored then (one outlier, a first
+reply stamped years late, widens every search of its tenant until then).
 """
 
 _WAIT = "assumeNotNull(reply_ms) - toUnixTimestamp64Milli(t)"

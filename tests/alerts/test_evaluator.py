@@ -223,7 +223,7 @@ class CountingReads:
     """``db`` counting the statements that read ``events_raw``."""
 
     def __init__(self, db: ClickHouse) -> None:
-        self.db, self.database, self.raw_reads = db, db.database, 0
+        self.db, self.database, self.shared, self.raw_reads = db, db.database, db.shared, 0
 
     def query(self, sql: str, params: Any = None) -> list[dict[str, Any]]:
         self.raw_reads += "events_raw" in sql
