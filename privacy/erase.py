@@ -170,7 +170,7 @@ def _settle(
 ) -> None:
     """Step 6: once the inserts running now have ended, repair again for every erased row."""
     running = running_inserts(db)
-    left = wait_out(db, running, settle_seconds) if running else set()
+    left = wait_out(db, running, settle_seconds)
     report.inserts_waited = len(running)
     report.inserts_unsettled = len(left)
     if left:

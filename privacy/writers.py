@@ -42,10 +42,10 @@ def wait_out(
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> set[str]:
-    """Wait until none of ``query_ids`` is running, at most ``timeout_seconds``; those still
-    running then."""
+    """Wait until none of ``query_ids`` (just found running) is running, at most
+    ``timeout_seconds``; those still running then."""
     deadline = clock() + timeout_seconds
-    left = query_ids & running_inserts(db)
+    left = set(query_ids)
     while left and clock() < deadline:
         sleep(POLL_SECONDS)
         left &= running_inserts(db)

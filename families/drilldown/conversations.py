@@ -29,11 +29,12 @@ from typing import Any
 from pulse.families.drilldown.rows import MAX_PAGE, Page, decode, paged
 from pulse.families.helpdesk.conversations_sql import deadline_sql, sla_params
 from pulse.families.helpdesk.moments_sql import CREATED, CSAT, RESOLVED
+from pulse.families.helpdesk.query import DAY_MS
 from pulse.graphql.queries import Reader
 
-WEEK_MS = 7 * 86_400_000
+_WEEK_MS = 7 * DAY_MS
 # 1970-01-05, the first Monday after the epoch: where the moments' partitions (UTC weeks) start.
-_MONDAY_MS = 4 * 86_400_000
+_MONDAY_MS = 4 * DAY_MS
 
 # The cursors' kind tag. Its version names the sort key: cursors of the earlier key
 # (created_ms, conversation_id) had the same types, so only the tag tells them apart (BAD_CURSOR).
@@ -195,7 +196,7 @@ def _windows(from_ms: int, to_ms: int) -> Iterator[tuple[int, int]]:
     two weeks on, four, and so on."""
     weeks = 1
     while from_ms < to_ms:
-        week_start = (from_ms - _MONDAY_MS) // WEEK_MS * WEEK_MS + _MONDAY_MS
-        end = min(to_ms, week_start + weeks * WEEK_MS)
+        week_start = (from_ms - _MONDAY_MS) // _WEEK_MS * _WEEK_MS + _MONDAY_MS
+        end = min(to_ms, week_start + weeks * _WEEK_MS)
         yield from_ms, end
         from_ms, weeks = end, weeks * 2
