@@ -66,6 +66,11 @@ class ClickHouseSettings:
     url: str = "chdb://" + str(ROOT / ".local" / "chdb")
     database: str = "pulse"
 
+    @property
+    def embedded(self) -> bool:
+        """Whether ``url`` names the embedded engine (a chdb data directory)."""
+        return self.url.startswith("chdb://")
+
 
 @dataclass(frozen=True)
 class RedisSettings:
@@ -118,6 +123,12 @@ class ApiSettings:
     # one is used (a bound should a change go unmarked: rows deleted by hand).
     helpdesk_cache_mb: int = 256
     helpdesk_cache_seconds: float = 900.0
+    # Where the API owns the engine (embedded chdb), each tenant's helpdesk moments since the UTC
+    # day this many days back, kept in the process (families/helpdesk/hot_rows.py) so that a live
+    # dashboard's stale recent buckets are figured without reading them again; the most memory
+    # they take (0: none kept; answers must be kept too).
+    helpdesk_hot_days: int = 4
+    helpdesk_hot_mb: int = 128
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,9 @@ the longest target (a creation that much earlier breaches in it) to its end, or 
 every day before the range. A bucket whose days have a newer row is read again, with every other
 bucket missing, in the two statements of ``figures_sql`` (consecutive buckets as one run); the
 totals are then the kept and read partials together. ``asOf`` decides only which kept deadlines
-have passed, so it is no part of the key.
+have passed, so it is no part of the key. Where the API owns the engine, a stale bucket resting on
+the tenant's last days alone is figured from its recent moments kept in the process
+(``hot_rows``, ``hot_partials``) instead of the statements.
 
 ClickHouse groups rows by its own bucket starts, which are the grid's but for the hours around a
 non-whole-hour offset change (Australia/Lord_Howe): there a row goes to the read bucket nearest
@@ -25,12 +27,14 @@ from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from pulse.families.grid import clock_hours
-from pulse.families.helpdesk import changes
+from pulse.families.helpdesk import changes, hot_partials
 from pulse.families.helpdesk.conversations_sql import sla_params
 from pulse.families.helpdesk.figures_sql import FILTERS, creations_sql, events_sql
+from pulse.families.helpdesk.hot_rows import HotWindows
 from pulse.families.helpdesk.model import HelpdeskAnswer, HelpdeskFigures, HelpdeskQuery
 from pulse.families.helpdesk.partials import Assembler, Partial, figures
 from pulse.families.helpdesk.query import (
@@ -103,31 +107,43 @@ class AnswerCache:
 
 @dataclass(frozen=True)
 class HelpdeskAnswers:
-    """``helpdesk_answer`` keeping bucket answers in ``cache`` (the API's, one per process)."""
+    """``helpdesk_answer`` keeping bucket answers in ``cache`` (the API's, one per process) and,
+    where the API owns the engine, the tenants' recent moments in ``hot``."""
 
     cache: AnswerCache
+    hot: HotWindows | None = None
 
     def answer(self, db: Reader, q: HelpdeskQuery) -> HelpdeskAnswer:
-        return helpdesk_answer(db, q, self.cache)
+        return helpdesk_answer(db, q, self.cache, self.hot)
 
 
 def helpdesk_answer(
-    db: Reader, q: HelpdeskQuery, cache: AnswerCache | None = None
+    db: Reader,
+    q: HelpdeskQuery,
+    cache: AnswerCache | None = None,
+    hot: HotWindows | None = None,
 ) -> HelpdeskAnswer:
-    """Figures of every bucket of ``q`` (empty ones zero and null, backlog carried) and totals."""
+    """Figures of every bucket of ``q`` (empty ones zero and null, backlog carried) and totals.
+    With ``cache``, buckets kept are reused, and with ``hot`` too, stale ones resting on the
+    tenant's recent days alone are figured from its recent moments."""
     count = len(q.buckets)
     kept: dict[int, Partial] = {}
     stamps: dict[int, tuple[Hashable, int]] = {}
     if cache is not None and q.granularity == "hour" and not clock_hours(q.buckets):
         cache = None
+    marks: list[tuple[date, int]] = []
     if cache is not None:
-        stamps = _stamps(db, q)
+        marks = changes.versions(db, q.tenant_id)
+        stamps = _stamps(q, marks)
         for index, (key, version) in stamps.items():
             found = cache.get(key, version)
             if found is not None:
                 kept[index] = found
     missing = [i for i in range(count) if i not in kept]
-    read = _read(db, q, missing, opening=_OPENING not in kept)
+    opening = _OPENING not in kept
+    recent = _recent(db, q, hot, marks, missing, opening) if cache is not None else {}
+    read = _read(db, q, [i for i in missing if i not in recent], opening)
+    read.update(recent)
     if cache is not None:
         for index, partial in read.items():
             key, version = stamps[index]
@@ -193,10 +209,35 @@ def _runs(indexes: Sequence[int]) -> list[tuple[int, int]]:
     return runs
 
 
-def _stamps(db: Reader, q: HelpdeskQuery) -> dict[int, tuple[Hashable, int]]:
+def _recent(
+    db: Reader,
+    q: HelpdeskQuery,
+    hot: HotWindows | None,
+    marks: Sequence[tuple[date, int]],
+    missing: Sequence[int],
+    opening: bool,
+) -> dict[int, Partial]:
+    """The partials of the ``missing`` buckets that rest on the tenant's recent moments alone,
+    from ``hot``. Those are read whole only for a question they spare every statement (only
+    recent buckets missing, as when a live dashboard asks again), not for a first one."""
+    if hot is None:
+        return {}
+    start = hot.from_ms()
+    recent = [i for i in missing if hot_partials.holds(start, q, i)]
+    if not recent:
+        return {}
+    spared = len(recent) == len(missing) and not opening
+    rows = hot.rows(db, q.tenant_id, marks, load=spared)
+    if rows is None:
+        return {}
+    return hot_partials.partials(
+        rows, q, [i for i in recent if hot_partials.holds(rows.from_ms, q, i)]
+    )
+
+
+def _stamps(q: HelpdeskQuery, rows: Sequence[tuple[date, int]]) -> dict[int, tuple[Hashable, int]]:
     """For each bucket index (and the opening), its key in the cache and the version of the
-    days it rests on now."""
-    rows = changes.versions(db, q.tenant_id)
+    days it rests on now (``rows``: ``changes.versions``)."""
     # Day numbers from the epoch, which is also the every-day row's day: ``up_to`` counts that
     # row in every opening, as it must.
     days = [(d - changes.EVERY_DAY).days for d, _ in rows]

@@ -82,13 +82,13 @@ OPENING_ROWS = f"""
 # creations scan then reads the latest version of those instants and judges it again. None
 # waited longer for its reply than the tenant's longest wait (m0022), so none lies further
 # before the range: the weeks before that are not opened.
-_LONGEST_WAIT = (
+LONGEST_WAIT = (
     "(SELECT ifNull(maxMerge(wait_ms), 0) FROM helpdesk_longest_waits"
     " WHERE tenant_id = {tenant_id:String})"
 )
 _EARLIER_REPLY = (
     f"tenant_id = {{tenant_id:String}} AND kind = {CREATED} AND t < {OPENING_AT}"
-    f" AND t >= fromUnixTimestamp64Milli(greatest({{from_ms:Int64}} - {_LONGEST_WAIT}, 0), 'UTC')"
+    f" AND t >= fromUnixTimestamp64Milli(greatest({{from_ms:Int64}} - {LONGEST_WAIT}, 0), 'UTC')"
     " AND reply_ms >= {from_ms:Int64} AND reply_ms < {to_ms:Int64}"
 )
 EARLIER_ANSWERED = f"t IN (SELECT t FROM helpdesk_moments WHERE {_EARLIER_REPLY})"

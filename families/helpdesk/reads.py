@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from pulse.families.helpdesk.answers import AnswerCache, HelpdeskAnswers, helpdesk_answer
+from pulse.families.helpdesk.hot_rows import HotWindows
 from pulse.families.helpdesk.model import HelpdeskAnswer, HelpdeskQuery, UnansweredConversation
 from pulse.families.helpdesk.unanswered import unanswered
 from pulse.graphql.queries import Reader
@@ -43,9 +44,13 @@ class HelpdeskReads:
     unanswered: UnansweredFn = unanswered
 
 
-def helpdesk_reads(api: ApiSettings) -> HelpdeskReads:
-    """The production reads, answers kept as ``api`` says (none with a size of 0)."""
+def helpdesk_reads(api: ApiSettings, embedded: bool = False) -> HelpdeskReads:
+    """The production reads, answers kept as ``api`` says (none with a size of 0), and where
+    the API owns the engine (``embedded``) the tenants' recent moments too."""
     if api.helpdesk_cache_mb <= 0:
         return HelpdeskReads()
     cache = AnswerCache(api.helpdesk_cache_mb << 20, api.helpdesk_cache_seconds)
-    return HelpdeskReads(answer=HelpdeskAnswers(cache).answer)
+    hot = None
+    if embedded and api.helpdesk_hot_mb > 0:
+        hot = HotWindows(api.helpdesk_hot_days, api.helpdesk_hot_mb << 20)
+    return HelpdeskReads(answer=HelpdeskAnswers(cache, hot).answer)

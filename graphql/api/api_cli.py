@@ -24,7 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    if settings.clickhouse.url.startswith("chdb://"):
+    if settings.clickhouse.embedded:
         # The API would hold the chdb directory and lock the sink out of it.
         log.warning("embedded ClickHouse: no sink can write while this runs; use `pulse serve`")
     with backing(settings) as opened:

@@ -141,7 +141,7 @@ def create_app(
         ),
         limits=QueryLimits.of(settings.api),
         rates=TenantRates.from_settings(settings),
-        helpdesk=helpdesk_reads(settings.api),
+        helpdesk=helpdesk_reads(settings.api, settings.clickhouse.embedded),
     )
     schema = build_schema()
     secret, algorithm = settings.api.jwt_secret, settings.api.jwt_algorithm
