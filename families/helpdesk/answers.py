@@ -222,28 +222,25 @@ def _recent(
     recent buckets missing, as when a live dashboard asks again), not for a first one."""
     if hot is None:
         return {}
-    start = hot.from_ms()
-    recent = [i for i in missing if hot_partials.holds(start, q, i)]
+    recent = hot_partials.held(hot.from_ms(), q, missing)
     if not recent:
         return {}
     spared = len(recent) == len(missing) and not opening
     rows = hot.rows(db, q.tenant_id, marks, load=spared)
     if rows is None:
         return {}
-    return hot_partials.partials(
-        rows, q, [i for i in recent if hot_partials.holds(rows.from_ms, q, i)]
-    )
+    return hot_partials.partials(rows, q, hot_partials.held(rows.from_ms, q, recent))
 
 
-def _stamps(q: HelpdeskQuery, rows: Sequence[tuple[date, int]]) -> dict[int, tuple[Hashable, int]]:
+def _stamps(q: HelpdeskQuery, marks: Sequence[tuple[date, int]]) -> dict[int, tuple[Hashable, int]]:
     """For each bucket index (and the opening), its key in the cache and the version of the
-    days it rests on now (``rows``: ``changes.versions``)."""
+    days it rests on now (``marks``: ``changes.versions``)."""
     # Day numbers from the epoch, which is also the every-day row's day: ``up_to`` counts that
     # row in every opening, as it must.
-    days = [(d - changes.EVERY_DAY).days for d, _ in rows]
-    every = max((v for d, v in rows if d == changes.EVERY_DAY), default=0)
+    days = [(d - changes.EVERY_DAY).days for d, _ in marks]
+    every = max((v for d, v in marks if d == changes.EVERY_DAY), default=0)
     prefix: list[int] = []
-    for _, version in rows:
+    for _, version in marks:
         prefix.append(max(version, prefix[-1] if prefix else 0))
 
     def up_to(last_day: int) -> int:
@@ -252,7 +249,7 @@ def _stamps(q: HelpdeskQuery, rows: Sequence[tuple[date, int]]) -> dict[int, tup
 
     def between(first_day: int, last_day: int) -> int:
         lo, hi = bisect_left(days, first_day), bisect_right(days, last_day)
-        return max([every, *(v for _, v in rows[lo:hi])])
+        return max([every, *(v for _, v in marks[lo:hi])])
 
     targets = sla_params(q.sla_ms)
     longest = max(targets.values())

@@ -71,14 +71,21 @@ def rules_sql(scope: str, source: str = "helpdesk_conversations") -> str:
     return _RULES_SQL.replace("{source}", source).replace("{scope}", scope)
 
 
+# The priorities judged by a target of their own; any other is judged by normal's.
+OWN_TARGETS = ("urgent", "high", "low")
+
+
+def target_sql(priority: str) -> str:
+    """The first-response target of ``priority`` (an SQL expression), by the ``sla_<priority>``
+    parameters."""
+    arms = "".join(f"{priority} = '{p}', {{sla_{p}:Int64}}, " for p in OWN_TARGETS)
+    return f"multiIf({arms}{{sla_normal:Int64}})"
+
+
 def deadline_sql(created_ms: str, priority: str) -> str:
     """The first-response deadline of a conversation created at ``created_ms`` with
     ``priority`` (SQL expressions), by the ``sla_<priority>`` parameters."""
-    return (
-        f"{created_ms} + multiIf({priority} = 'urgent', {{sla_urgent:Int64}},"
-        f" {priority} = 'high', {{sla_high:Int64}}, {priority} = 'low', {{sla_low:Int64}},"
-        " {sla_normal:Int64})"
-    )
+    return f"{created_ms} + {target_sql(priority)}"
 
 
 CONVERSATIONS_SQL = f"""

@@ -24,6 +24,7 @@ and the filter clauses are fixed text chosen by code.
 
 from __future__ import annotations
 
+from pulse.families.helpdesk.conversations_sql import target_sql
 from pulse.families.helpdesk.moments_sql import CREATED, CSAT, FINAL_SETTINGS, REOPENED, RESOLVED
 
 # The start of the bucket holding the UTC DateTime64 ``{at}``, as UTC seconds.
@@ -50,12 +51,8 @@ P50 = "0.5"
 P90 = "0.89999999999"
 
 # The question's first-response target of a row's priority.
-TARGET_SQL = """multiIf(
-    priority = 'urgent', {sla_urgent:Int64},
-    priority = 'high', {sla_high:Int64},
-    priority = 'low', {sla_low:Int64},
-    {sla_normal:Int64})"""
-_FROM = "fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC')"
+TARGET_SQL = target_sql("priority")
+FROM_AT = "fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC')"
 OPENING_AT = "fromUnixTimestamp64Milli({opening_ms:Int64}, 'UTC')"
 # Pseudo kind of a backlog day row among moments (the moments use 1-4, a breakdown landing 0):
 # ``value`` is the day's change.
@@ -86,9 +83,13 @@ LONGEST_WAIT = (
     "(SELECT ifNull(maxMerge(wait_ms), 0) FROM helpdesk_longest_waits"
     " WHERE tenant_id = {tenant_id:String})"
 )
+# No creation waited longer for its first reply than this before ``from_ms``.
+EARLIEST_CREATION_AT = (
+    f"fromUnixTimestamp64Milli(greatest({{from_ms:Int64}} - {LONGEST_WAIT}, 0), 'UTC')"
+)
 _EARLIER_REPLY = (
     f"tenant_id = {{tenant_id:String}} AND kind = {CREATED} AND t < {OPENING_AT}"
-    f" AND t >= fromUnixTimestamp64Milli(greatest({{from_ms:Int64}} - {LONGEST_WAIT}, 0), 'UTC')"
+    f" AND t >= {EARLIEST_CREATION_AT}"
     " AND reply_ms >= {from_ms:Int64} AND reply_ms < {to_ms:Int64}"
 )
 EARLIER_ANSWERED = f"t IN (SELECT t FROM helpdesk_moments WHERE {_EARLIER_REPLY})"
@@ -110,13 +111,13 @@ SELECT
     sumIf(value, kind = {CSAT} AND inside) AS csat_total,
     countIf(kind = {CSAT} AND value >= 4 AND inside) AS csat_good
 FROM (
-    SELECT kind, value, t >= {_FROM} AS inside,
+    SELECT kind, value, t >= {FROM_AT} AS inside,
            if(inside, toInt64({{start_of_t}}) * 1000, toInt64(-1)) AS b
     FROM (
         SELECT kind, value, t
         FROM helpdesk_moments FINAL
         WHERE tenant_id = {{tenant_id:String}} AND ({{runs_of_t}})
-          AND (kind != {CSAT} OR t >= {_FROM}) {{filters}}
+          AND (kind != {CSAT} OR t >= {FROM_AT}) {{filters}}
         {{opening}}
     )
 )
@@ -162,7 +163,7 @@ _T_RUN = (
     "(t >= fromUnixTimestamp64Milli({{run_from_{i}:Int64}}, 'UTC')"
     " AND t < fromUnixTimestamp64Milli({{run_to_{i}:Int64}}, 'UTC'))"
 )
-_OPENING_RUN = "(t >= " + OPENING_AT + " AND t < " + _FROM + ")"
+_OPENING_RUN = "(t >= " + OPENING_AT + " AND t < " + FROM_AT + ")"
 
 
 def _runs(run: str, count: int, at: str = "t") -> str:

@@ -2,7 +2,7 @@
 
 The same reading of the moments as ``figures_sql``'s two statements, over the rows
 :class:`~pulse.families.helpdesk.hot_rows.HotRows` holds, for buckets that rest on them alone
-(``holds``: a bucket's events, and the creations up to the longest target before it). A row goes
+(``held``: a bucket's events, and the creations up to the longest target before it). A row goes
 to the grid bucket holding its instant; the grid and ClickHouse agree on bucket starts wherever
 answers are kept (``answers.py`` reads hours around a non-whole-hour offset change whole).
 ``tests/families/test_helpdesk_hot.py`` holds both readings equal over random conversations.
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from pulse.families.helpdesk.conversations_sql import sla_params
+from pulse.families.helpdesk.conversations_sql import OWN_TARGETS, sla_params
 from pulse.families.helpdesk.hot_rows import Column, HotRows, Mask, Segment
 from pulse.families.helpdesk.model import HelpdeskQuery
 from pulse.families.helpdesk.moments_sql import CREATED, CSAT, REOPENED, RESOLVED
@@ -24,23 +24,24 @@ from pulse.families.helpdesk.query import filter_values
 _KINDS = max(CREATED, CSAT, REOPENED, RESOLVED) + 1
 
 
-def holds(from_ms: int, q: HelpdeskQuery, index: int) -> bool:
-    """Whether a window from ``from_ms`` holds every moment bucket ``index`` of ``q`` rests on:
-    its own, and the creations up to the question's longest target before it."""
+def held(from_ms: int, q: HelpdeskQuery, indexes: Sequence[int]) -> list[int]:
+    """Those of ``indexes`` whose buckets a window from ``from_ms`` holds every moment of: its
+    own, and the creations up to the question's longest target before it."""
     longest = max(sla_params(q.sla_ms).values())
-    return q.buckets[index].start_ms - longest >= from_ms
+    return [i for i in indexes if q.buckets[i].start_ms - longest >= from_ms]
 
 
 def partials(rows: HotRows, q: HelpdeskQuery, indexes: Sequence[int]) -> dict[int, Partial]:
-    """The partial of each bucket at ``indexes`` (each one that ``holds``)."""
+    """The partial of each bucket at ``indexes`` (each one ``held``)."""
     if not indexes:
         return {}
     starts = np.array([b.start_ms for b in q.buckets] + [q.to_ms], dtype=np.int64)
+    targets = _targets(rows, q)
     found = [_Found(indexes) for _ in rows.segments]
     for segment, into in zip(rows.segments, found, strict=True):
         chosen = segment.alive & _filtered(rows, segment, q)
         _events(segment, chosen, starts, into)
-        _creations(segment, chosen, starts, _targets(rows, q), into)
+        _creations(segment, chosen, starts, targets, into)
     return {i: _partial(i, found) for i in indexes}
 
 
@@ -129,12 +130,12 @@ def _filtered(rows: HotRows, segment: Segment, q: HelpdeskQuery) -> Mask:
 
 
 def _targets(rows: HotRows, q: HelpdeskQuery) -> Column:
-    """The question's first-response target by priority code (``figures_sql.TARGET_SQL``:
-    normal's for any priority but urgent, high and low)."""
+    """The question's first-response target by priority code (``target_sql``: normal's for a
+    priority without a target of its own)."""
     targets = sla_params(q.sla_ms)
     by_code = np.full(max(len(rows.labels), 1), targets["sla_normal"], dtype=np.int64)
     for label, code in rows.labels.items():
-        if label in ("urgent", "high", "low"):
+        if label in OWN_TARGETS:
             by_code[code] = targets[f"sla_{label}"]
     return by_code
 

@@ -21,12 +21,12 @@ again.
 
 Besides the rows from :attr:`HotRows.from_ms` on, it holds the known creations before that whose
 first reply lands at or after it (their first response counts there), searched no further back
-than the tenant's longest wait (m0022). A refresh of such a conversation marks a held day (its
-first reply's), so the rows of those creations are read again too; a creation whose reply
-moved before ``from_ms`` or that is no longer the known one is dropped.
+than the tenant's longest wait (m0022). A refresh of such a conversation marks its creation's day,
+before the window, and then the creations of those days written since are read too; one whose
+reply moved before ``from_ms``, or that is no longer the known one, is dropped.
 
-A tenant-wide mark (an erasure, a retention run) or a clock gone back reads the window again
-whole.
+A tenant-wide mark (an erasure, a retention run) reads the window again whole, and so does age:
+a change that goes unmarked (rows deleted by hand) lasts no longer than in the answers kept.
 """
 
 from __future__ import annotations
@@ -44,15 +44,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pulse.families.helpdesk import changes
-from pulse.families.helpdesk.figures_sql import LONGEST_WAIT
+from pulse.families.helpdesk.figures_sql import EARLIEST_CREATION_AT, FROM_AT
 from pulse.families.helpdesk.moments_sql import CREATED, FINAL_SETTINGS
 from pulse.families.helpdesk.query import DAY_MS
 from pulse.graphql.queries import Reader
 
 Column = npt.NDArray[np.int64]
 Mask = npt.NDArray[np.bool_]
-_FROM = "fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC')"
-_EARLIEST = f"fromUnixTimestamp64Milli(greatest({{from_ms:Int64}} - {LONGEST_WAIT}, 0), 'UTC')"
+# What keeping a label costs besides its code in every row: a dict entry and its string.
+_LABEL_BYTES = 100
 _COLUMNS = """
 SELECT cityHash64(kind, t, event_id) AS key, kind, toUnixTimestamp64Milli(t) AS t_ms, value,
        channel, priority, agent, org_unit, known_creation AS known,
@@ -62,17 +62,17 @@ FROM helpdesk_moments"""
 _TENANT = "tenant_id = {tenant_id:String}"
 # The whole window: the latest version of its rows and of the earlier creations answered in it.
 LOAD_SQL = f"""{_COLUMNS} FINAL
-WHERE {_TENANT} AND (t >= {_FROM} OR (kind = {CREATED} AND known_creation
-      AND reply_ms >= {{from_ms:Int64}} AND t >= {_EARLIEST}))
+WHERE {_TENANT} AND (t >= {FROM_AT} OR (kind = {CREATED} AND known_creation
+      AND reply_ms >= {{from_ms:Int64}} AND t >= {EARLIEST_CREATION_AT}))
 {FINAL_SETTINGS}"""
 # Rows written since: those of the window's days (versions after ``seen``), and every earlier
 # creation of the longest wait (after ``early_seen``: one whose reply moved before the window, or
 # that is no longer the known one, must leave it). Each reads one range of the key; the second
 # only when a day before the window was marked since.
 WINDOW_SQL = f"""{_COLUMNS}
-WHERE {_TENANT} AND t >= {_FROM} AND version > {{seen:UInt64}}"""
+WHERE {_TENANT} AND t >= {FROM_AT} AND version > {{seen:UInt64}}"""
 EARLY_SQL = f"""{_COLUMNS}
-WHERE {_TENANT} AND kind = {CREATED} AND t >= {_EARLIEST} AND t < {_FROM}
+WHERE {_TENANT} AND kind = {CREATED} AND t >= {EARLIEST_CREATION_AT} AND t < {FROM_AT}
   AND version > {{early_seen:UInt64}}"""
 LABELLED = ("channel", "priority", "agent", "org_unit")
 _NUMERIC = ("key", "kind", "t_ms", "value", "known", "reply", "first_resolution", "version")
@@ -118,10 +118,12 @@ class HotRows:
     base: Segment
     tail: Segment
     labels: Mapping[str, int]
+    # When the base was read (the windows' clock, seconds).
+    read_at: float
 
     @property
     def nbytes(self) -> int:
-        return self.base.nbytes + self.tail.nbytes + 100 * len(self.labels)
+        return self.base.nbytes + self.tail.nbytes + _LABEL_BYTES * len(self.labels)
 
     @property
     def segments(self) -> tuple[Segment, Segment]:
@@ -133,12 +135,21 @@ class HotRows:
 
 
 class HotWindows:
-    """Each tenant's :class:`HotRows` since the UTC day ``days`` before now, least recently
-    used dropped first beyond ``max_bytes``. Safe to share between threads."""
+    """Each tenant's :class:`HotRows` since the UTC day ``days`` before now, read whole again
+    once ``max_age_seconds`` old, least recently used dropped first beyond ``max_bytes``. Safe
+    to share between threads: one lock serialises every window's reads, which the embedded
+    engine runs one at a time anyway."""
 
-    def __init__(self, days: int, max_bytes: int, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        days: int,
+        max_bytes: int,
+        max_age_seconds: float,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self._days = days
         self._max_bytes = max_bytes
+        self._max_age = max_age_seconds
         self._clock = clock
         self._rows: OrderedDict[str, HotRows] = OrderedDict()
         # Tenants whose window was too big to keep, by the day it started: not read again
@@ -154,28 +165,33 @@ class HotWindows:
         self, db: Reader, tenant_id: str, marks: Sequence[tuple[date, int]], load: bool
     ) -> HotRows | None:
         """The tenant's rows up to date with ``marks`` (``changes.versions``, read before), read
-        whole if not kept and ``load``; None if not kept and not ``load``, or too big to keep."""
-        from_ms = self.from_ms()
-        first_day = date.fromordinal(changes.EVERY_DAY.toordinal() + from_ms // DAY_MS)
-        everyday = max((v for d, v in marks if d == changes.EVERY_DAY), default=0)
-        now = Progress(
-            everyday,
-            max((v for d, v in marks if d >= first_day), default=0),
-            max((v for d, v in marks if changes.EVERY_DAY < d < first_day), default=0),
-        )
+        whole if not kept and ``load``; None if not kept and not ``load``, or too big to keep.
+        A window kept may start later than :meth:`from_ms` said to a caller (a day rolled over
+        since): callers check what it holds by its own ``from_ms``."""
         with self._lock:
+            from_ms = self.from_ms()
+            first_day = date.fromordinal(changes.EVERY_DAY.toordinal() + from_ms // DAY_MS)
+            everyday = max((v for d, v in marks if d == changes.EVERY_DAY), default=0)
+            now = Progress(
+                everyday,
+                max((v for d, v in marks if d >= first_day), default=0),
+                max((v for d, v in marks if changes.EVERY_DAY < d < first_day), default=0),
+            )
             kept = self._rows.pop(tenant_id, None)
-            if kept is not None and (kept.progress.everyday != everyday or kept.from_ms > from_ms):
+            if kept is not None and (
+                kept.progress.everyday != everyday or self._clock() - kept.read_at > self._max_age
+            ):
                 kept = None
             if kept is None and (not load or self._refused.get(tenant_id) == from_ms):
                 return None
             if kept is None:
-                kept = _load(db, tenant_id, from_ms, now)
+                kept = _load(db, tenant_id, from_ms, now, self._clock())
             else:
                 if kept.from_ms < from_ms:
                     kept = _narrowed(kept, from_ms)
                 kept = _newer(db, kept, now)
             if kept.nbytes > self._max_bytes:
+                self._refused = {t: f for t, f in self._refused.items() if f == from_ms}
                 self._refused[tenant_id] = from_ms
                 return None
             self._refused.pop(tenant_id, None)
@@ -190,12 +206,13 @@ class HotWindows:
             total -= dropped.nbytes
 
 
-def _load(db: Reader, tenant_id: str, from_ms: int, now: Progress) -> HotRows:
+def _load(db: Reader, tenant_id: str, from_ms: int, now: Progress, read_at: float) -> HotRows:
     labels: dict[str, int] = {}
     read = _columns(db.query_arrow(LOAD_SQL, {"tenant_id": tenant_id, "from_ms": from_ms}), labels)
     seen = int(read["version"].max()) if len(read["version"]) else 0
     progress = replace(now, seen=seen, early_seen=seen)
-    return HotRows(tenant_id, from_ms, progress, _segment(read), _segment(_empty()), labels)
+    base, tail = _segment(read), _segment(_empty())
+    return HotRows(tenant_id, from_ms, progress, base, tail, labels, read_at)
 
 
 def _newer(db: Reader, rows: HotRows, now: Progress) -> HotRows:
@@ -236,7 +253,7 @@ def _newer(db: Reader, rows: HotRows, now: Progress) -> HotRows:
     )
     if 4 * len(gathered["key"]) > len(base):
         base, gathered = _segment(_joined(base.columns, base.alive, gathered, None)), _empty()
-    return HotRows(rows.tenant_id, rows.from_ms, progress, base, _segment(gathered), labels)
+    return replace(rows, progress=progress, base=base, tail=_segment(gathered), labels=labels)
 
 
 def _unreplaced(segment: Segment, newer: Mapping[str, Column]) -> Mask:
@@ -274,9 +291,15 @@ def _segment(columns: Mapping[str, Column]) -> Segment:
 
 
 def _narrowed(rows: HotRows, from_ms: int) -> HotRows:
-    """``rows`` from a later day on: what the window holds from there."""
-    base, tail = (replace(s, alive=s.alive & _relevant(s.columns, from_ms)) for s in rows.segments)
-    return replace(rows, from_ms=from_ms, base=base, tail=tail)
+    """``rows`` from a later day on: what the window holds from there, in one segment. The
+    days it drops become days before it, whose rows were read as the window's: the earlier
+    creations are known up to the older of both versions read."""
+    held = [(s.columns, s.alive & _relevant(s.columns, from_ms)) for s in rows.segments]
+    (base, base_held), (tail, tail_held) = held
+    merged = _segment(_joined(base, base_held, tail, tail_held))
+    was = rows.progress
+    progress = replace(was, early_seen=min(was.seen, was.early_seen))
+    return replace(rows, from_ms=from_ms, progress=progress, base=merged, tail=_segment(_empty()))
 
 
 def _relevant(columns: Mapping[str, Column], from_ms: int) -> Mask:

@@ -52,5 +52,7 @@ def helpdesk_reads(api: ApiSettings, embedded: bool = False) -> HelpdeskReads:
     cache = AnswerCache(api.helpdesk_cache_mb << 20, api.helpdesk_cache_seconds)
     hot = None
     if embedded and api.helpdesk_hot_mb > 0:
-        hot = HotWindows(api.helpdesk_hot_days, api.helpdesk_hot_mb << 20)
+        hot = HotWindows(
+            api.helpdesk_hot_days, api.helpdesk_hot_mb << 20, api.helpdesk_cache_seconds
+        )
     return HelpdeskReads(answer=HelpdeskAnswers(cache, hot).answer)

@@ -192,7 +192,12 @@ def measure(workdir: Path) -> dict[str, float]:
         cache = AnswerCache(256 << 20, 900)
         # The API's settings by default, its clock at the month's end.
         api = ApiSettings()
-        hot = HotWindows(api.helpdesk_hot_days, api.helpdesk_hot_mb << 20, lambda: now_ms / 1000)
+        hot = HotWindows(
+            api.helpdesk_hot_days,
+            api.helpdesk_hot_mb << 20,
+            api.helpdesk_cache_seconds,
+            lambda: now_ms / 1000,
+        )
         live = query_p95_ms(db, buckets, now_ms, cache, live_batch(db, moments), hot)
         unchanged = query_p95_ms(db, buckets, now_ms, cache, hot=hot)
         cold = query_p95_ms(db, buckets, now_ms)

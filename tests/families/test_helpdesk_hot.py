@@ -117,7 +117,7 @@ def batch(
 def windows(days: int = 2, at_ms: int = END) -> tuple[HotWindows, list[int]]:
     """Windows whose clock reads ``at_ms`` until the returned list's value is changed."""
     now = [at_ms]
-    return HotWindows(days, 64 << 20, lambda: now[0] / 1000), now
+    return HotWindows(days, 64 << 20, 600, lambda: now[0] / 1000), now
 
 
 def loaded(hot: HotWindows, db: ClickHouse) -> None:
@@ -196,13 +196,64 @@ def test_earlier_creations_enter_and_leave_the_window_with_their_first_reply(
     assert answer == helpdesk_answer(db, q)
 
 
+@pytest.mark.parametrize("marks_before_the_refresh", [False, True])
+def test_a_row_read_between_a_refresh_and_its_marks_survives_the_day_rolling_over(
+    db: ClickHouse, marks_before_the_refresh: bool
+) -> None:
+    """A question reads the marks, the sink stores a batch (x created on the window's first day
+    and answered on its last, y before the window: one version), then the window reads only the
+    creations before it (an older mark asked for them): when the day rolls over and x's day
+    leaves the window, x's first response is still counted."""
+    now = [END]
+    hot = HotWindows(2, 64 << 20, 2 * DAY / 1000, lambda: now[0] / 1000)  # not read again
+    store(db, [created("z", END - 10 * DAY), reply("z", END - 5 * DAY, agent_id="ann")])
+    store(db, [created("w", END - DAY)])
+    loaded(hot, db)
+    store(db, [created("e", END - 6 * DAY)])  # marks a day before the window only
+    marks = changes.versions(db, "acme")
+    store(
+        db,
+        [
+            created("x", END - 2 * DAY + HOUR),
+            reply("x", END - HOUR, agent_id="ann"),
+            created("y", END - 3 * DAY),
+        ],
+    )
+    if not marks_before_the_refresh:
+        marks = changes.versions(db, "acme")
+    hot.rows(db, "acme", marks, load=False)
+    now[0] = END + DAY
+    buckets = grid(END - 6 * HOUR, END, "hour", "UTC", 1000)
+    q = HelpdeskQuery("acme", buckets, "UTC", "hour", END + DAY, CUSTOM_SLA)
+    answer = helpdesk_answer(db, q, AnswerCache(1 << 24, 600), hot)
+    assert answer.totals.first_responses == 1
+    assert answer == helpdesk_answer(db, q)
+
+
+def test_a_window_is_read_whole_again_once_as_old_as_kept_answers_may_be(db: ClickHouse) -> None:
+    """Past its age bound a window is read again whole (a change no mark tells of, rows deleted
+    by hand, lasts no longer than in kept answers); before it, not."""
+    store(db, batch(random.Random(2), END - DAY, DAY, 10))
+    marks = changes.versions(db, "acme")
+    spy, now = Spy(db), [END]
+    hot = HotWindows(2, 64 << 20, 600, lambda: now[0] / 1000)
+    assert hot.rows(spy, "acme", marks, load=True) is not None
+    now[0] += 599_000
+    assert hot.rows(spy, "acme", marks, load=False) is not None
+    assert len(spy.statements) == 1
+    now[0] += 2_000
+    assert hot.rows(spy, "acme", marks, load=False) is None
+    assert hot.rows(spy, "acme", marks, load=True) is not None
+    assert len(spy.statements) == 2
+
+
 def test_a_window_beyond_its_memory_is_not_kept(db: ClickHouse) -> None:
     """Windows past the memory bound are dropped (the buckets are read as before), and not
     read again before the next day."""
     store(db, batch(random.Random(1), END - DAY, DAY, 30))
     marks = changes.versions(db, "acme")
     spy, now = Spy(db), [END]
-    small = HotWindows(2, 100, lambda: now[0] / 1000)
+    small = HotWindows(2, 100, 600, lambda: now[0] / 1000)
     assert small.rows(spy, "acme", marks, load=True) is None
     assert small.rows(spy, "acme", marks, load=True) is None
     assert small.rows(spy, "acme", marks, load=False) is None
