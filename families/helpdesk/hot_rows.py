@@ -74,7 +74,7 @@ WHERE {_TENANT} AND t >= {FROM_AT} AND version > {{seen:UInt64}}"""
 EARLY_SQL = f"""{_COLUMNS}
 WHERE {_TENANT} AND kind = {CREATED} AND t >= {EARLIEST_CREATION_AT} AND t < {FROM_AT}
   AND version > {{early_seen:UInt64}}"""
-LABELLED = ("channel", "priority", "agent", "org_unit")
+_LABELLED = ("channel", "priority", "agent", "org_unit")
 _NUMERIC = ("key", "kind", "t_ms", "value", "known", "reply", "first_resolution", "version")
 
 
@@ -311,7 +311,7 @@ def _relevant(columns: Mapping[str, Column], from_ms: int) -> Mask:
 
 
 def _empty() -> dict[str, Column]:
-    return {name: np.zeros(0, dtype=np.int64) for name in (*_NUMERIC, *LABELLED)}
+    return {name: np.zeros(0, dtype=np.int64) for name in (*_NUMERIC, *_LABELLED)}
 
 
 def _columns(table: pa.Table, labels: dict[str, int]) -> dict[str, Column]:
@@ -319,7 +319,7 @@ def _columns(table: pa.Table, labels: dict[str, int]) -> dict[str, Column]:
     if not table.num_columns:
         return _empty()
     found = {name: table.column(name).to_numpy().astype(np.int64, copy=False) for name in _NUMERIC}
-    for name in LABELLED:
+    for name in _LABELLED:
         column = table.column(name).combine_chunks()
         if not pa.types.is_dictionary(column.type):
             column = pc.dictionary_encode(column)
