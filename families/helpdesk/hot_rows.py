@@ -22,11 +22,14 @@ again.
 Besides the rows from :attr:`HotRows.from_ms` on, it holds the known creations before that whose
 first reply lands at or after it (their first response counts there), searched no further back
 than the tenant's longest wait (m0022). A refresh of such a conversation marks its creation's day,
-before the window, and then the creations of those days written since are read too; one whose
-reply moved before ``from_ms``, or that is no longer the known one, is dropped.
+before the window; a mark on any day before it reads the creations written since, back to the
+longest wait, too. One whose reply moved before ``from_ms``, or that is no longer the known one,
+is dropped.
 
-A tenant-wide mark (an erasure, a retention run) reads the window again whole, and so does age:
-a change that goes unmarked (rows deleted by hand) lasts no longer than in the answers kept.
+A tenant-wide mark (an erasure, a retention run) or the clock going back reads the window again
+whole, and so does age (``reads.py`` gives half the kept answers' longest use: an answer figured
+from a window that old is kept as long again, so a change no mark tells of, rows deleted by hand,
+lasts no longer than before).
 """
 
 from __future__ import annotations
@@ -67,8 +70,8 @@ WHERE {_TENANT} AND (t >= {FROM_AT} OR (kind = {CREATED} AND known_creation
 {FINAL_SETTINGS}"""
 # Rows written since: those of the window's days (versions after ``seen``), and every earlier
 # creation of the longest wait (after ``early_seen``: one whose reply moved before the window, or
-# that is no longer the known one, must leave it). Each reads one range of the key; the second
-# only when a day before the window was marked since.
+# that is no longer the known one, must leave it), the second only when a day before the window
+# was marked since. Two statements, so that the second reads one range of the key.
 WINDOW_SQL = f"""{_COLUMNS}
 WHERE {_TENANT} AND t >= {FROM_AT} AND version > {{seen:UInt64}}"""
 EARLY_SQL = f"""{_COLUMNS}
@@ -166,7 +169,7 @@ class HotWindows:
     ) -> HotRows | None:
         """The tenant's rows up to date with ``marks`` (``changes.versions``, read before), read
         whole if not kept and ``load``; None if not kept and not ``load``, or too big to keep.
-        A window kept may start later than :meth:`from_ms` said to a caller (a day rolled over
+        It may start later than :meth:`from_ms` said to a caller before (a day rolled over
         since): callers check what it holds by its own ``from_ms``."""
         with self._lock:
             from_ms = self.from_ms()
@@ -179,7 +182,9 @@ class HotWindows:
             )
             kept = self._rows.pop(tenant_id, None)
             if kept is not None and (
-                kept.progress.everyday != everyday or self._clock() - kept.read_at > self._max_age
+                kept.progress.everyday != everyday
+                or self._clock() - kept.read_at > self._max_age
+                or kept.from_ms > from_ms  # the clock went back
             ):
                 kept = None
             if kept is None and (not load or self._refused.get(tenant_id) == from_ms):

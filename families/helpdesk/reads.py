@@ -52,7 +52,7 @@ def helpdesk_reads(api: ApiSettings, embedded: bool = False) -> HelpdeskReads:
     cache = AnswerCache(api.helpdesk_cache_mb << 20, api.helpdesk_cache_seconds)
     hot = None
     if embedded and api.helpdesk_hot_mb > 0:
-        hot = HotWindows(
-            api.helpdesk_hot_days, api.helpdesk_hot_mb << 20, api.helpdesk_cache_seconds
-        )
+        # Half the answers' age: an answer figured from a window that old is kept as long again.
+        age = api.helpdesk_cache_seconds / 2
+        hot = HotWindows(api.helpdesk_hot_days, api.helpdesk_hot_mb << 20, age)
     return HelpdeskReads(answer=HelpdeskAnswers(cache, hot).answer)

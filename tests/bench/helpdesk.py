@@ -195,7 +195,7 @@ def measure(workdir: Path) -> dict[str, float]:
         hot = HotWindows(
             api.helpdesk_hot_days,
             api.helpdesk_hot_mb << 20,
-            api.helpdesk_cache_seconds,
+            api.helpdesk_cache_seconds / 2,
             lambda: now_ms / 1000,
         )
         live = query_p95_ms(db, buckets, now_ms, cache, live_batch(db, moments), hot)

@@ -230,6 +230,23 @@ def test_a_row_read_between_a_refresh_and_its_marks_survives_the_day_rolling_ove
     assert answer == helpdesk_answer(db, q)
 
 
+def test_a_clock_going_back_over_midnight_reads_the_window_again(db: ClickHouse) -> None:
+    """The wall clock steps back over midnight: the window, started a day later than it would
+    now, is read again whole, so a creation of the day between answered in the window counts."""
+    now = [END]
+    hot = HotWindows(2, 64 << 20, 2 * DAY / 1000, lambda: now[0] / 1000)
+    store(db, [created("w", END - DAY)])
+    store(db, [created("o", END - 3 * DAY + HOUR, priority="low")])
+    loaded(hot, db)
+    now[0] = END - 1000
+    store(db, [reply("o", END - HOUR, agent_id="ann")])
+    buckets = grid(END - 6 * HOUR, END, "hour", "UTC", 1000)
+    q = HelpdeskQuery("acme", buckets, "UTC", "hour", END, CUSTOM_SLA)
+    answer = helpdesk_answer(db, q, AnswerCache(1 << 24, 600), hot)
+    assert answer.totals.first_responses == 1
+    assert answer == helpdesk_answer(db, q)
+
+
 def test_a_window_is_read_whole_again_once_as_old_as_kept_answers_may_be(db: ClickHouse) -> None:
     """Past its age bound a window is read again whole (a change no mark tells of, rows deleted
     by hand, lasts no longer than in kept answers); before it, not."""
